@@ -1,0 +1,192 @@
+"""The onboarding form a client fills in after paying; stored verbatim as `raw_data`.
+
+Every string and list is bounded so one submission can never bloat a row, a prompt
+or a workflow payload. Text is stored verbatim (HTML included) and escaped on output.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+MediumText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+HexColour = Annotated[str, StringConstraints(pattern=r"^#(?:[0-9a-fA-F]{3}){1,2}$")]
+# A DNS label (RFC 1123), lower case, that we also use as the project slug's basis.
+Subdomain = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, min_length=3, max_length=63,
+        pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$",
+    ),
+]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ().-]{7,25}$")]
+StorageKey = Annotated[
+    str,
+    StringConstraints(max_length=300, pattern=r"^uploads/[A-Za-z0-9._/-]+$"),
+]
+
+# Subdomains an agency keeps for itself; a client may not claim them.
+RESERVED_SUBDOMAINS = frozenset(
+    {"www", "api", "app", "admin", "mail", "ftp", "smtp", "preview", "static", "cdn", "temporal"}
+)
+
+
+class _Form(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Locale(StrEnum):
+    PT_BR = "pt-BR"
+    EN = "en"
+
+
+class Tone(StrEnum):
+    FRIENDLY = "friendly"
+    PROFESSIONAL = "professional"
+    PLAYFUL = "playful"
+    LUXURY = "luxury"
+    TECHNICAL = "technical"
+
+
+class SocialLinks(_Form):
+    instagram: AnyHttpUrl | None = None
+    facebook: AnyHttpUrl | None = None
+    linkedin: AnyHttpUrl | None = None
+    youtube: AnyHttpUrl | None = None
+    tiktok: AnyHttpUrl | None = None
+    x: AnyHttpUrl | None = None
+    whatsapp: Phone | None = None
+
+
+class OpeningHours(_Form):
+    days: ShortText = Field(description="e.g. 'Mon-Fri' or 'Seg a Sex'")
+    hours: ShortText = Field(description="e.g. '09:00-18:00' or 'closed'")
+
+
+class Business(_Form):
+    name: ShortText
+    tagline: Annotated[str, StringConstraints(strip_whitespace=True, max_length=160)] | None = None
+    description: LongText
+    industry: ShortText
+    city: ShortText
+    region: ShortText | None = None
+    phone: Phone
+    email: EmailStr
+    address: MediumText | None = None
+    social: SocialLinks = Field(default_factory=SocialLinks)
+    opening_hours: list[OpeningHours] = Field(default_factory=list, max_length=14)
+
+
+class Audience(_Form):
+    description: MediumText
+    pains: list[ShortText] = Field(default_factory=list, max_length=8)
+
+
+class Service(_Form):
+    name: ShortText
+    description: MediumText
+    price: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+
+
+class Style(_Form):
+    primary_color: HexColour
+    secondary_color: HexColour
+    tone: Tone = Tone.PROFESSIONAL
+    font: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=60, pattern=r"^[A-Za-z0-9 -]+$")
+    ] | None = None
+
+
+class AssetKind(StrEnum):
+    LOGO = "logo"
+    IMAGE = "image"
+
+
+class Asset(_Form):
+    kind: AssetKind
+    url: AnyHttpUrl | None = None
+    storage_key: StorageKey | None = None
+    alt: ShortText
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Asset:
+        if (self.url is None) == (self.storage_key is None):
+            raise ValueError("give exactly one of 'url' or 'storage_key'")
+        return self
+
+
+class Testimonial(_Form):
+    author: ShortText
+    quote: MediumText
+    role: ShortText | None = None
+
+
+class FaqItem(_Form):
+    question: MediumText
+    answer: LongText
+
+
+class Onboarding(_Form):
+    """The whole form. `pages` are page ids from the chosen template's page list."""
+
+    locale: Locale = Locale.EN
+    business: Business
+    audience: Audience
+    services: list[Service] = Field(min_length=1, max_length=12)
+    pages: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}$")]] = Field(
+        default_factory=lambda: ["home"], min_length=1, max_length=10
+    )
+    style: Style
+    assets: list[Asset] = Field(default_factory=list, max_length=20)
+    subdomain: Subdomain
+    seo_keywords: list[ShortText] = Field(default_factory=list, max_length=20)
+    testimonials: list[Testimonial] = Field(default_factory=list, max_length=12)
+    faq: list[FaqItem] = Field(default_factory=list, max_length=20)
+
+    @field_validator("subdomain")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value in RESERVED_SUBDOMAINS:
+            raise ValueError(f"'{value}' is reserved; choose another subdomain")
+        if "--" in value[2:4]:  # 'xn--' punycode and similar are not for clients
+            raise ValueError("subdomain may not have '--' in positions 3 and 4")
+        return value
+
+    @field_validator("pages")
+    @classmethod
+    def _unique_pages(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("pages must not repeat")
+        if "home" not in value:
+            value = ["home", *value]
+        return value
+
+    @property
+    def logo(self) -> Asset | None:
+        return next((a for a in self.assets if a.kind is AssetKind.LOGO), None)
+
+
+_SLUG_STRIP = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, max_length: int = 50) -> str:
+    """ASCII slug for names like 'Padaria São João' -> 'padaria-sao-joao'."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    slug = _SLUG_STRIP.sub("-", ascii_text).strip("-")[:max_length].strip("-")
+    return slug or "site"

@@ -1,0 +1,87 @@
+"""Every setting, in one place. Environment variables use the prefix SITEGEN_."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SITEGEN_", env_file=".env", extra="ignore")
+
+    # Where the local stack keeps everything it stores (Postgres, Temporal, repos, sites).
+    data_dir: Path = Path(".sitegen")
+
+    # Postgres: unset means "start the embedded server under data_dir".
+    database_url: SecretStr | None = None
+    postgres_port: int = 54329
+
+    # Temporal: unset means "start the dev server under data_dir".
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+    task_queue: str = "sitegen"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    # Local static host for previews: http://{slug}.localhost:{hosting_port}/
+    hosting_port: int = 8080
+    public_base_domain: str = "localhost"
+
+    templates_dir: Path = REPO_ROOT / "templates"
+
+    ai_provider: Literal["offline", "anthropic"] = "offline"
+    git_provider: Literal["local", "github"] = "local"
+    hosting_provider: Literal["local", "cloudflare"] = "local"
+    storage_provider: Literal["filesystem", "s3"] = "filesystem"
+
+    # Asset downloads: limits that protect the worker from hostile URLs.
+    asset_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    asset_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Private/loopback asset hosts are refused unless allowed (a laptop or a test needs it).
+    asset_allow_private_hosts: bool = False
+
+    build_timeout_seconds: int = Field(default=120, ge=5)
+    build_memory_mb: int = Field(default=1024, ge=64)
+    max_fix_attempts: int = Field(default=3, ge=0, le=10)
+
+    # Who hears about a finished preview inside the agency.
+    workspace_notify_recipient: str = "studio@agency.example"
+
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @property
+    def data_path(self) -> Path:
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def storage_root(self) -> Path:
+        return self.data_path / "storage"
+
+    @property
+    def repos_root(self) -> Path:
+        return self.data_path / "repos"
+
+    @property
+    def sites_root(self) -> Path:
+        return self.data_path / "sites"
+
+    @property
+    def work_root(self) -> Path:
+        return self.data_path / "work"
+
+    def preview_url(self, slug: str) -> str:
+        return f"http://{slug}.{self.public_base_domain}:{self.hosting_port}/"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
