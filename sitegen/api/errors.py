@@ -1,0 +1,87 @@
+"""Every error leaves the API as JSON that names the field and the reason; never a trace."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+log = structlog.get_logger()
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+
+
+class NotFound(ApiError):
+    def __init__(self, what: str) -> None:
+        super().__init__(404, f"{what} not found")
+
+
+class Conflict(ApiError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(409, message, field)
+
+
+class Unavailable(ApiError):
+    def __init__(self, message: str) -> None:
+        super().__init__(503, message)
+
+
+def field_errors(errors: Iterable[Any], prefix: Sequence[str | int] = ()) -> list[dict[str, str]]:
+    """pydantic error dicts -> [{field: "business.email", reason: "..."}], inputs left out
+    so a rejected secret or personal detail is never echoed back."""
+    out = []
+    for err in errors:
+        loc = [*prefix, *err.get("loc", ())]
+        if loc and loc[0] == "body":
+            loc = loc[1:]
+        out.append({"field": ".".join(str(p) for p in loc) or "body", "reason": err.get("msg", "")})
+    return out
+
+
+def validation_response(errors: list[dict[str, str]]) -> JSONResponse:
+    return JSONResponse(status_code=422, content={"detail": "invalid input", "errors": errors})
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        body: dict[str, Any] = {"detail": exc.message}
+        if exc.field:
+            body["field"] = exc.field
+        return JSONResponse(status_code=exc.status, content=body)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_response(field_errors(exc.errors()))
+
+    @app.exception_handler(ValidationError)
+    async def _model_invalid(_: Request, exc: ValidationError) -> JSONResponse:
+        return validation_response(field_errors(exc.errors()))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        # A race the route did not see coming: still a conflict, never a 500.
+        constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+        log.warning("api.integrity_conflict", constraint=constraint)
+        return JSONResponse(status_code=409, content={"detail": "conflicts with existing data"})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        ref = uuid.uuid4().hex[:12]
+        log.error("api.unexpected_error", ref=ref, error_type=type(exc).__name__, exc_info=exc)
+        return JSONResponse(
+            status_code=500, content={"detail": f"internal error (reference {ref})"}
+        )

@@ -1,0 +1,25 @@
+"""The template catalogue clients choose from."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from sitegen.api.deps import SessionDep
+from sitegen.api.schemas import TemplatePublic
+from sitegen.db import queries
+
+router = APIRouter(tags=["templates"])
+
+
+@router.get("/templates", response_model=list[TemplatePublic])
+async def list_templates(session: SessionDep) -> list[TemplatePublic]:
+    return [
+        TemplatePublic(
+            id=t.id,
+            name=t.name,
+            description=t.description,
+            pages=list(t.config.get("pages", [])),
+            sections=list(t.config.get("sections", [])),
+        )
+        for t in await queries.active_templates(session)
+    ]

@@ -1,0 +1,94 @@
+"""The `sitegen` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sitegen.settings import Settings
+from sitegen.stack.process import StackError
+from sitegen.stack.supervisor import Stack, StackUrls, wait_for_shutdown_signal
+
+app = typer.Typer(
+    help="sitegen: a paid order in, a live client-approved website out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code=1)
+
+
+def print_urls(urls: StackUrls) -> None:
+    console.print(f"[bold green]sitegen is up[/]  (data in {urls.data_dir})")
+    console.print(f"  API docs     {urls.docs}")
+    if urls.temporal_ui:
+        console.print(f"  Temporal UI  {urls.temporal_ui}")
+    console.print(f"  Temporal     {urls.temporal_address}")
+    console.print(f"  Previews     {urls.preview_host}")
+
+
+def start_stack(settings: Settings) -> Stack:
+    stack = Stack(settings)
+    with console.status("starting Postgres, Temporal, the worker and the API..."):
+        try:
+            stack.start()
+        except StackError as exc:
+            raise _fail(str(exc)) from None
+    return stack
+
+
+def run_until_stopped(stack: Stack) -> None:
+    console.print("Press Ctrl-C to stop.")
+    try:
+        wait_for_shutdown_signal(
+            stack, on_restart=lambda name: console.print(f"[yellow]{name} crashed; restarted[/]")
+        )
+    except StackError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+    finally:
+        with console.status("stopping..."):
+            stack.stop()
+        console.print("stopped; data kept in", str(stack.data_dir))
+
+
+@app.command()
+def dev() -> None:
+    """Start the local stack (Postgres, Temporal + UI, worker, API, preview host) until Ctrl-C."""
+    stack = start_stack(Settings())
+    print_urls(stack.urls())
+    run_until_stopped(stack)
+
+
+@app.command()
+def demo(
+    onboarding: Annotated[
+        Path | None, typer.Option(help="An onboarding JSON file (default: the examples).")
+    ] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Exit 0 once the preview answers; non-zero on failure.")
+    ] = False,
+) -> None:
+    """Start the stack, push a sample order through the pipeline and show its progress."""
+    from sitegen.cli.demo import run_demo
+
+    run_demo(console, onboarding=onboarding, once=once)
+
+
+@app.command()
+def migrate() -> None:
+    """Run database migrations to head (SITEGEN_DATABASE_URL must be set)."""
+    from sitegen.db.migrate import prepare_database
+
+    settings = Settings()
+    if settings.database_url is None:
+        raise _fail("set SITEGEN_DATABASE_URL, or use `sitegen dev`, which migrates on start")
+    templates = prepare_database(settings.database_url.get_secret_value(), settings.templates_dir)
+    console.print(f"database at head; templates: {', '.join(templates)}")
+

@@ -1,0 +1,1 @@
+"""SQLModel tables, the async engine and session, and queries."""

@@ -1,0 +1,120 @@
+"""Reads and writes the API and activities share; each takes the session it runs in."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sitegen.db.tables import (
+    Customer,
+    CustomerOrder,
+    OnboardingSubmission,
+    PipelineStep,
+    Project,
+    TemplateRegistry,
+)
+
+
+async def upsert_customer(
+    session: AsyncSession, *, name: str, email: str, phone: str | None, external_ref: str | None
+) -> uuid.UUID:
+    """Find-or-create by email in one statement, so two orders racing don't collide."""
+    stmt = (
+        insert(Customer)
+        .values(
+            id=uuid.uuid4(), name=name, email=email.lower(), phone=phone, external_ref=external_ref
+        )
+        .on_conflict_do_update(index_elements=["email"], set_={"name": name})
+        .returning(col(Customer.id))
+    )
+    result = await session.execute(stmt)
+    return uuid.UUID(str(result.scalar_one()))
+
+
+async def slug_taken(session: AsyncSession, slug: str) -> bool:
+    result = await session.exec(select(Project.id).where(Project.slug == slug))
+    return result.first() is not None
+
+
+async def unique_slug(session: AsyncSession, base: str) -> str:
+    """`base`, or `base-2`, `base-3`...: the first one free. The unique index is the
+    final word; a race here surfaces as a 409."""
+    candidate = base
+    for n in range(2, 1000):
+        if not await slug_taken(session, candidate):
+            return candidate
+        suffix = f"-{n}"
+        candidate = base[: 50 - len(suffix)] + suffix
+    raise RuntimeError("no free slug")
+
+
+async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
+    return await session.get(Project, project_id)
+
+
+async def get_project_for_update(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
+    result = await session.exec(select(Project).where(Project.id == project_id).with_for_update())
+    return result.first()
+
+
+async def get_onboarding(
+    session: AsyncSession, project_id: uuid.UUID
+) -> OnboardingSubmission | None:
+    result = await session.exec(
+        select(OnboardingSubmission).where(OnboardingSubmission.project_id == project_id)
+    )
+    return result.first()
+
+
+async def save_onboarding(
+    session: AsyncSession, project_id: uuid.UUID, raw_data: dict[str, Any]
+) -> OnboardingSubmission:
+    """Store the form (replacing an earlier one, revision + 1). Validity is decided by the
+    pipeline's validate_onboarding step, which also fills validation_errors."""
+    existing = await get_onboarding(session, project_id)
+    if existing is None:
+        submission = OnboardingSubmission(project_id=project_id, raw_data=raw_data)
+        session.add(submission)
+    else:
+        existing.raw_data = raw_data
+        existing.revision += 1
+        existing.is_valid = False
+        existing.validation_errors = []
+        submission = existing
+        session.add(existing)
+    await session.flush()
+    return submission
+
+
+async def pipeline_steps(session: AsyncSession, project_id: uuid.UUID) -> list[PipelineStep]:
+    result = await session.exec(
+        select(PipelineStep)
+        .where(PipelineStep.project_id == project_id)
+        .order_by(col(PipelineStep.step_order))
+    )
+    return list(result.all())
+
+
+async def active_templates(session: AsyncSession) -> list[TemplateRegistry]:
+    result = await session.exec(
+        select(TemplateRegistry)
+        .where(col(TemplateRegistry.is_active).is_(True))
+        .order_by(col(TemplateRegistry.id))
+    )
+    return list(result.all())
+
+
+async def get_template(session: AsyncSession, template_id: str) -> TemplateRegistry | None:
+    template = await session.get(TemplateRegistry, template_id)
+    return template if template is not None and template.is_active else None
+
+
+async def order_by_ref(session: AsyncSession, reference: str) -> CustomerOrder | None:
+    result = await session.exec(
+        select(CustomerOrder).where(CustomerOrder.external_ref == reference)
+    )
+    return result.first()

@@ -1,0 +1,25 @@
+"""Every table, importable from one place (Alembic's env.py imports this)."""
+
+from sitegen.db.tables_config import IntegrationConfig, TemplateRegistry
+from sitegen.db.tables_core import Customer, CustomerOrder, OnboardingSubmission, Project
+from sitegen.db.tables_pipeline import (
+    Artifact,
+    Notification,
+    PipelineStep,
+    RevisionRequest,
+    SiteSpecRecord,
+)
+
+__all__ = [
+    "Artifact",
+    "Customer",
+    "CustomerOrder",
+    "IntegrationConfig",
+    "Notification",
+    "OnboardingSubmission",
+    "PipelineStep",
+    "Project",
+    "RevisionRequest",
+    "SiteSpecRecord",
+    "TemplateRegistry",
+]

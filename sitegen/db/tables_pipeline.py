@@ -1,0 +1,116 @@
+"""What the pipeline produced: spec versions, step rows, artifacts, revisions, notifications."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from sitegen.contracts.status import ArtifactType, RevisionSource, RevisionStatus, StepStatus
+from sitegen.db.columns import created_at, jsonb, pg_enum, timestamp, updated_at
+from sitegen.db.tables_core import _uuid_pk
+
+
+class SiteSpecRecord(SQLModel, table=True):
+    __tablename__ = "site_spec"
+    __table_args__ = (sa.UniqueConstraint("project_id", "version"),)
+
+    id: uuid.UUID = _uuid_pk()
+    project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    spec_data: dict[str, Any] = Field(sa_column=jsonb(nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=created_at())
+
+
+class PipelineStep(SQLModel, table=True):
+    __tablename__ = "pipeline_step"
+    __table_args__ = (sa.UniqueConstraint("project_id", "step_key"),)
+
+    id: uuid.UUID = _uuid_pk()
+    project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    step_key: str = Field(max_length=50)
+    step_order: int
+    status: StepStatus = Field(
+        default=StepStatus.QUEUED,
+        sa_column=pg_enum(StepStatus, "step_status", default=StepStatus.QUEUED),
+    )
+    started_at: datetime | None = Field(default=None, sa_column=timestamp())
+    finished_at: datetime | None = Field(default=None, sa_column=timestamp())
+    # Seed 000 says INTEGER; sub-second steps would all read 0, so keep milliseconds' worth.
+    duration_seconds: Decimal | None = Field(
+        default=None, sa_column=sa.Column(sa.Numeric(12, 3), nullable=True)
+    )
+    retry_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    error_message: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    error_details: dict[str, Any] | None = Field(default=None, sa_column=jsonb())
+    logs_ref: str | None = Field(default=None, max_length=500)
+    output_ref: str | None = Field(default=None, max_length=500)
+    created_at: datetime | None = Field(default=None, sa_column=created_at())
+    updated_at: datetime | None = Field(default=None, sa_column=updated_at())
+
+
+Index_pipeline_status = sa.Index("ix_pipeline_step_status", PipelineStep.__table__.c.status)  # type: ignore[attr-defined]
+
+
+class Artifact(SQLModel, table=True):
+    __tablename__ = "artifact"
+    __table_args__ = (sa.UniqueConstraint("project_id", "type", "version"),)
+
+    id: uuid.UUID = _uuid_pk()
+    project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    type: ArtifactType = Field(sa_column=pg_enum(ArtifactType, "artifact_type"))
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    storage_ref: str = Field(max_length=500)
+    inline_content: dict[str, Any] | None = Field(default=None, sa_column=jsonb())
+    file_size: int | None = None
+    mime_type: str | None = Field(default=None, max_length=100)
+    sha256: str | None = Field(default=None, max_length=64)
+    created_at: datetime | None = Field(default=None, sa_column=created_at())
+
+
+Index_artifact_type = sa.Index("ix_artifact_type", Artifact.__table__.c.type)  # type: ignore[attr-defined]
+
+
+class RevisionRequest(SQLModel, table=True):
+    __tablename__ = "revision_request"
+
+    id: uuid.UUID = _uuid_pk()
+    project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    source: RevisionSource = Field(sa_column=pg_enum(RevisionSource, "revision_source"))
+    requested_by: uuid.UUID | None = None
+    message: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    affected_pages: list[str] | None = Field(default=None, sa_column=jsonb())
+    status: RevisionStatus = Field(
+        default=RevisionStatus.PENDING,
+        sa_column=pg_enum(RevisionStatus, "revision_status", default=RevisionStatus.PENDING),
+    )
+    diff_ref: str | None = Field(default=None, max_length=500)
+    applied_at: datetime | None = Field(default=None, sa_column=timestamp())
+    applied_commit: str | None = Field(default=None, max_length=100)
+    rejection_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    created_at: datetime | None = Field(default=None, sa_column=created_at())
+    updated_at: datetime | None = Field(default=None, sa_column=updated_at())
+
+
+Index_revision_status = sa.Index("ix_revision_request_status", RevisionRequest.__table__.c.status)  # type: ignore[attr-defined]
+
+
+class Notification(SQLModel, table=True):
+    """Outbox: a row per message; a sender marks sent_at. The key makes a retried send a no-op."""
+
+    __tablename__ = "notification"
+
+    id: uuid.UUID = _uuid_pk()
+    project_id: uuid.UUID | None = Field(
+        default=None, foreign_key="project.id", index=True, ondelete="CASCADE"
+    )
+    idempotency_key: str = Field(max_length=200, unique=True)
+    recipient: str = Field(max_length=320)
+    kind: str = Field(max_length=50)
+    payload: dict[str, Any] = Field(sa_column=jsonb(default="{}", nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=created_at())
+    sent_at: datetime | None = Field(default=None, sa_column=timestamp())

@@ -1,0 +1,189 @@
+"""Starts the whole local stack in order, watches it, and stops it in reverse order."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from sitegen.db.migrate import prepare_database
+from sitegen.settings import Settings
+from sitegen.stack.postgres import EmbeddedPostgres
+from sitegen.stack.process import (
+    ChildProcess,
+    StackError,
+    ensure_port_free,
+    ensure_writable_dir,
+    port_open,
+    wait_until,
+)
+from sitegen.stack.temporal import TemporalDevServer
+
+
+@dataclass
+class StackUrls:
+    api: str
+    docs: str
+    temporal_ui: str | None
+    temporal_address: str
+    preview_host: str
+    data_dir: Path
+    database: str = field(repr=False)
+
+
+class Stack:
+    """Postgres → migrations → Temporal → worker → API + preview host. `stop()` reverses it."""
+
+    def __init__(self, settings: Settings, *, durable: bool = True, ui: bool = True) -> None:
+        self.settings = settings
+        self.durable = durable
+        self.ui = ui
+        self.postgres: EmbeddedPostgres | None = None
+        self.temporal: TemporalDevServer | None = None
+        self.services: dict[str, ChildProcess] = {}
+        self.database_url = ""
+        self.temporal_address = ""
+        self._restarts: dict[str, list[float]] = {}
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_path
+
+    def _child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            SITEGEN_DATA_DIR=str(self.data_dir),
+            SITEGEN_DATABASE_URL=self.database_url,
+            SITEGEN_TEMPORAL_ADDRESS=self.temporal_address,
+            SITEGEN_API_PORT=str(self.settings.api_port),
+            SITEGEN_HOSTING_PORT=str(self.settings.hosting_port),
+            SITEGEN_TEMPORAL_UI_PORT=str(self.settings.temporal_ui_port),
+        )
+        return env
+
+    def _service(self, name: str, argv: list[str]) -> ChildProcess:
+        child = ChildProcess(
+            name, argv, self.data_dir / "logs" / f"{name}.log", env=self._child_env()
+        )
+        self.services[name] = child
+        return child
+
+    def start(self) -> StackUrls:
+        s = self.settings
+        ensure_writable_dir(self.data_dir)
+        ensure_port_free(s.api_host, s.api_port, "API", "SITEGEN_API_PORT")
+        ensure_port_free("127.0.0.1", s.hosting_port, "preview host", "SITEGEN_HOSTING_PORT")
+        try:
+            self._start_backing_services()
+            prepare_database(self.database_url, s.templates_dir)
+            py = sys.executable
+            self._service("worker", [py, "-m", "sitegen.worker"]).start()
+            self._service(
+                "api",
+                [py, "-m", "uvicorn", "sitegen.api.app:create_app", "--factory",
+                 "--host", s.api_host, "--port", str(s.api_port), "--log-level", "warning"],
+            ).start()
+            self._service(
+                "preview-host",
+                [py, "-m", "uvicorn", "sitegen.stack.static_host:create_app", "--factory",
+                 "--host", "127.0.0.1", "--port", str(s.hosting_port), "--log-level", "warning"],
+            ).start()
+            wait_until(self._api_healthy, 60, "the API", self.services["api"])
+            wait_until(
+                lambda: port_open("127.0.0.1", s.hosting_port), 30, "the preview host",
+                self.services["preview-host"],
+            )
+        except BaseException:
+            self.stop()
+            raise
+        return self.urls()
+
+    def _start_backing_services(self) -> None:
+        s = self.settings
+        if s.database_url is not None:
+            self.database_url = s.database_url.get_secret_value()
+        else:
+            self.postgres = EmbeddedPostgres(self.data_dir, s.postgres_port, durable=self.durable)
+            self.postgres.start()
+            self.database_url = self.postgres.url
+        if s.temporal_address:
+            self.temporal_address = s.temporal_address
+        else:
+            self.temporal = TemporalDevServer(
+                self.data_dir, s.temporal_port, s.temporal_ui_port if self.ui else None,
+                s.temporal_namespace,
+            )
+            self.temporal.start()
+            self.temporal_address = self.temporal.address
+
+    def _api_healthy(self) -> bool:
+        try:
+            response = httpx.get(f"{self.api_url}/healthz", timeout=1)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.settings.api_host}:{self.settings.api_port}"
+
+    def urls(self) -> StackUrls:
+        s = self.settings
+        ui = f"http://localhost:{s.temporal_ui_port}" if self.temporal and self.ui else None
+        return StackUrls(
+            api=self.api_url,
+            docs=f"{self.api_url}/docs",
+            temporal_ui=ui,
+            temporal_address=self.temporal_address,
+            preview_host=s.preview_url("{slug}"),
+            data_dir=self.data_dir,
+            database=self.database_url,
+        )
+
+    def restart_crashed(self) -> list[str]:
+        """Bring back a service that died on its own (at most 5 times a minute each)."""
+        restarted = []
+        for name, child in self.services.items():
+            if child.alive():
+                continue
+            recent = [t for t in self._restarts.get(name, []) if time.monotonic() - t < 60]
+            if len(recent) >= 5:
+                raise StackError(f"{name} keeps crashing; its log is {child.log_path}")
+            self._restarts[name] = [*recent, time.monotonic()]
+            child.start()
+            restarted.append(name)
+        return restarted
+
+    def stop(self) -> None:
+        # Front door first, then the worker (it finishes its current task), then state.
+        for name in ("api", "preview-host", "worker"):
+            if name in self.services:
+                self.services[name].stop(timeout=20)
+        if self.temporal:
+            self.temporal.stop()
+        if self.postgres:
+            self.postgres.stop()
+
+
+def wait_for_shutdown_signal(stack: Stack, on_restart: object = None) -> None:
+    """Block until SIGINT/SIGTERM, restarting crashed services meanwhile."""
+    stop = threading.Event()
+
+    def _handler(signum: int, _frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(0.5):
+            for name in stack.restart_crashed():
+                if callable(on_restart):
+                    on_restart(name)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
