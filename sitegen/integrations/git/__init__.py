@@ -1,0 +1,27 @@
+from sitegen.integrations.git.base import (
+    IDEMPOTENCY_TRAILER,
+    BranchInfo,
+    CommitResult,
+    GitError,
+    GitHost,
+    InvalidGitName,
+    PatchApplyError,
+    RefNotFound,
+    RepoInfo,
+    RepoNotFound,
+)
+from sitegen.integrations.git.local import LocalGit
+
+__all__ = [
+    "IDEMPOTENCY_TRAILER",
+    "BranchInfo",
+    "CommitResult",
+    "GitError",
+    "GitHost",
+    "InvalidGitName",
+    "LocalGit",
+    "PatchApplyError",
+    "RefNotFound",
+    "RepoInfo",
+    "RepoNotFound",
+]

@@ -1,0 +1,99 @@
+"""Git port: template repos, preview branches and idempotent commits.
+
+Every method that changes a repository is safe to retry: ``ensure_*`` converge on the same
+state, and commits carry a ``Sitegen-Idempotency-Key`` trailer that is looked up before any
+new commit is made, so a retried activity finds its commit instead of making a second one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+IDEMPOTENCY_TRAILER = "Sitegen-Idempotency-Key"
+
+
+class GitError(Exception):
+    """A git operation failed; ``stderr`` holds git's own message when there is one."""
+
+    def __init__(self, message: str, stderr: str = "") -> None:
+        super().__init__(f"{message}: {stderr.strip()}" if stderr.strip() else message)
+        self.stderr = stderr
+
+
+class InvalidGitName(GitError, ValueError):
+    """A repo name, branch name, path or idempotency key is not acceptable."""
+
+
+class RepoNotFound(GitError):
+    """The repository does not exist (or has no initial commit yet)."""
+
+
+class RefNotFound(GitError):
+    """The branch or ref does not exist."""
+
+
+class PatchApplyError(GitError):
+    """The unified diff does not apply to the branch head (message is git's own). Not retryable."""
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    name: str
+    url: str
+    default_branch: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class BranchInfo:
+    branch: str
+    sha: str
+    created: bool
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    sha: str
+    created: bool
+    # True when nothing needed committing (empty patch, or files identical to the branch);
+    # sha is then the current head and no idempotency record exists for the key.
+    noop: bool = False
+
+
+@runtime_checkable
+class GitHost(Protocol):
+    async def ensure_repo(self, name: str, template_dir: Path) -> RepoInfo: ...
+
+    async def ensure_branch(self, name: str, branch: str, from_ref: str = "main") -> BranchInfo: ...
+
+    async def read_files(
+        self, name: str, ref: str, paths_or_globs: list[str]
+    ) -> dict[str, str]: ...
+
+    async def commit_patch(
+        self,
+        name: str,
+        branch: str,
+        patch: str,
+        message: str,
+        idempotency_key: str,
+        *,
+        allow_empty: bool = False,
+    ) -> CommitResult: ...
+
+    async def commit_files(
+        self,
+        name: str,
+        branch: str,
+        files: dict[str, bytes],
+        message: str,
+        idempotency_key: str,
+    ) -> CommitResult: ...
+
+    async def export(self, name: str, ref: str, dest: Path) -> str: ...
+
+    async def count_commits(self, name: str, branch: str) -> int: ...
+
+    async def head(self, name: str, branch: str) -> str: ...

@@ -1,0 +1,19 @@
+from sitegen.integrations.storage.base import (
+    InvalidKey,
+    ObjectNotFound,
+    Storage,
+    StorageError,
+    StoredObject,
+    validate_key,
+)
+from sitegen.integrations.storage.filesystem import FilesystemStorage
+
+__all__ = [
+    "FilesystemStorage",
+    "InvalidKey",
+    "ObjectNotFound",
+    "Storage",
+    "StorageError",
+    "StoredObject",
+    "validate_key",
+]
