@@ -1,0 +1,23 @@
+from sitegen.integrations.hosting.base import (
+    DeployError,
+    Deployment,
+    Hosting,
+    HostingError,
+    InvalidSiteName,
+    SubdomainRecord,
+    SubdomainTaken,
+)
+from sitegen.integrations.hosting.local import LocalHosting
+from sitegen.integrations.hosting.server import make_static_host_app
+
+__all__ = [
+    "DeployError",
+    "Deployment",
+    "Hosting",
+    "HostingError",
+    "InvalidSiteName",
+    "LocalHosting",
+    "SubdomainRecord",
+    "SubdomainTaken",
+    "make_static_host_app",
+]

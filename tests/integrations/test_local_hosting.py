@@ -1,0 +1,211 @@
+import asyncio
+import os
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from sitegen.integrations.hosting import (
+    Hosting,
+    InvalidSiteName,
+    LocalHosting,
+    SubdomainTaken,
+    make_static_host_app,
+)
+
+
+def url_for(name: str) -> str:
+    return f"http://{name}.localhost:8080/"
+
+
+@pytest.fixture
+def hosting(tmp_path: Path) -> LocalHosting:
+    return LocalHosting(tmp_path / "sites", url_for)
+
+
+def make_build(root: Path, title: str, with_404: bool = True) -> Path:
+    (root / "about").mkdir(parents=True)
+    (root / "index.html").write_text(f"<h1>{title}</h1>")
+    (root / "about" / "index.html").write_text("<h1>About</h1>")
+    (root / "style.css").write_text("body{}")
+    (root / "app.js").write_text("console.log(1)")
+    (root / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (root / ".env").write_text("SECRET=1")
+    if with_404:
+        (root / "404.html").write_text("<h1>Custom 404</h1>")
+    return root
+
+
+async def test_deploy_idempotent_and_versioned(hosting: LocalHosting, tmp_path: Path) -> None:
+    assert isinstance(hosting, Hosting)
+    src = make_build(tmp_path / "b1", "v1")
+    d1 = await hosting.deploy("acme", src, "wf-1:deploy_preview:r0")
+    assert d1.created and d1.url == "http://acme.localhost:8080/"
+    d2 = await hosting.deploy("acme", src, "wf-1:deploy_preview:r0")
+    assert d2 == type(d2)("acme", d1.deploy_id, d1.url, created=False)
+    assert await hosting.current("acme") == d1.deploy_id
+    deploys = hosting.sites_root / "acme" / "deploys"
+    assert [p.name for p in deploys.iterdir()] == [d1.deploy_id]
+
+    src2 = make_build(tmp_path / "b2", "v2")
+    d3 = await hosting.deploy("acme", src2, "wf-1:deploy_preview:r1")
+    assert d3.created and d3.deploy_id != d1.deploy_id
+    assert await hosting.current("acme") == d3.deploy_id
+    # replaying an old, finished deploy never rolls current back
+    assert not (await hosting.deploy("acme", src, "wf-1:deploy_preview:r0")).created
+    assert await hosting.current("acme") == d3.deploy_id
+    # immutable folders: the first deploy still has its own content
+    assert (deploys / d1.deploy_id / "index.html").read_text() == "<h1>v1</h1>"
+    await hosting.activate("acme", d1.deploy_id)  # operator rollback
+    assert await hosting.current("acme") == d1.deploy_id
+
+
+async def test_crash_after_copy_before_activation_recovers(
+    hosting: LocalHosting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = make_build(tmp_path / "b1", "v1")
+
+    def boom(*args: object) -> None:
+        raise RuntimeError("worker died")
+
+    monkeypatch.setattr(LocalHosting, "_activate_sync", staticmethod(boom))
+    with pytest.raises(RuntimeError):
+        await hosting.deploy("acme", src, "k1")
+    assert await hosting.current("acme") is None
+    monkeypatch.undo()
+    d = await hosting.deploy("acme", src, "k1")
+    assert d.created
+    assert await hosting.current("acme") == d.deploy_id
+    assert not (await hosting.deploy("acme", src, "k1")).created
+
+
+async def test_crash_mid_copy_leaves_nothing_visible(
+    hosting: LocalHosting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sitegen.integrations.hosting.local as local_mod
+
+    src = make_build(tmp_path / "b1", "v1")
+    real_copy = local_mod.shutil.copy2
+    calls = {"n": 0}
+
+    def flaky_copy(src: str, dst: Path, *, follow_symlinks: bool = True) -> object:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        return real_copy(src, dst, follow_symlinks=follow_symlinks)
+
+    monkeypatch.setattr(local_mod.shutil, "copy2", flaky_copy)
+    with pytest.raises(OSError):
+        await hosting.deploy("acme", src, "k1")
+    deploys = hosting.sites_root / "acme" / "deploys"
+    assert list(deploys.iterdir()) == []  # half-copied temp dir removed, nothing published
+    monkeypatch.undo()
+    d = await hosting.deploy("acme", src, "k1")
+    assert (deploys / d.deploy_id / "about" / "index.html").is_file()
+
+
+async def test_deploy_skips_symlinks(hosting: LocalHosting, tmp_path: Path) -> None:
+    src = make_build(tmp_path / "b1", "v1")
+    os.symlink("/etc/passwd", src / "passwd.txt")
+    os.symlink("/etc", src / "etc")
+    d = await hosting.deploy("acme", src, "k1")
+    folder = hosting.sites_root / "acme" / "deploys" / d.deploy_id
+    assert not (folder / "passwd.txt").exists() and not (folder / "etc").exists()
+
+
+async def test_subdomains(hosting: LocalHosting, tmp_path: Path) -> None:
+    await hosting.deploy("acme", make_build(tmp_path / "b", "acme"), "k1")
+    await hosting.deploy("other", make_build(tmp_path / "o", "other"), "k1")
+    r1 = await hosting.ensure_subdomain("acme", "acme-bakery")
+    assert r1.created and r1.hostname == "acme-bakery.localhost"
+    assert r1.url == "http://acme-bakery.localhost:8080/"
+    assert not (await hosting.ensure_subdomain("acme", "acme-bakery")).created
+    with pytest.raises(SubdomainTaken):
+        await hosting.ensure_subdomain("other", "acme-bakery")
+    with pytest.raises(SubdomainTaken):
+        await hosting.ensure_subdomain("acme", "other")
+    with pytest.raises(InvalidSiteName):
+        await hosting.ensure_subdomain("acme", "Bad_Name")
+    with pytest.raises(InvalidSiteName):
+        await hosting.deploy("../x", tmp_path, "k")
+
+
+@pytest.fixture
+async def client(hosting: LocalHosting, tmp_path: Path) -> httpx.AsyncClient:
+    await hosting.deploy("acme", make_build(tmp_path / "b", "Acme"), "k1")
+    await hosting.deploy("plain", make_build(tmp_path / "p", "Plain", with_404=False), "k1")
+    await hosting.ensure_subdomain("acme", "bakery")
+    (tmp_path / "secret.txt").write_text("TOP SECRET")
+    current = hosting.sites_root / "acme" / "current"
+    os.symlink(tmp_path / "secret.txt", current.resolve() / "leak.txt")
+    transport = httpx.ASGITransport(app=make_static_host_app(hosting.sites_root))
+    return httpx.AsyncClient(transport=transport, base_url="http://acme.localhost:8080")
+
+
+async def test_serves_files_with_types(client: httpx.AsyncClient) -> None:
+    r = await client.get("/")
+    assert r.status_code == 200 and r.text == "<h1>Acme</h1>"
+    assert r.headers["content-type"].startswith("text/html")
+    assert r.headers["cache-control"] == "no-cache"
+    assert (await client.get("/about/")).text == "<h1>About</h1>"
+    redirect = await client.get("/about?x=1")
+    assert redirect.status_code == 308 and redirect.headers["location"] == "/about/?x=1"
+    assert (await client.get("/style.css")).headers["content-type"].startswith("text/css")
+    assert (await client.get("/app.js")).headers["content-type"].startswith("text/javascript")
+    png = await client.get("/logo.png")
+    assert png.headers["content-type"] == "image/png"
+    assert png.headers["x-content-type-options"] == "nosniff"
+    head = await client.head("/index.html")
+    assert head.status_code == 200 and head.content == b""
+    etag = png.headers["etag"]
+    assert (await client.get("/logo.png", headers={"if-none-match": etag})).status_code == 304
+    assert (await client.post("/")).status_code == 405
+
+
+async def test_host_variants(client: httpx.AsyncClient) -> None:
+    for host in ["acme.localhost", "ACME.localhost:1234", "bakery.localhost", "acme.example.com"]:
+        r = await client.get("/", headers={"host": host})
+        assert r.text == "<h1>Acme</h1>", host
+    for host in ["localhost", "nope.localhost", "127.0.0.1:8080", "[::1]:8080", "_hosts.localhost",
+                 "..localhost", ""]:  # fmt: skip
+        r = await client.get("/", headers={"host": host})
+        assert r.status_code == 404, host
+        assert "acme" not in r.text and "Acme" not in r.text
+
+
+async def test_404_and_traversal(client: httpx.AsyncClient) -> None:
+    r = await client.get("/missing")
+    assert r.status_code == 404 and r.text == "<h1>Custom 404</h1>"
+    plain = await client.get("/missing", headers={"host": "plain.localhost"})
+    assert plain.status_code == 404 and plain.text == "404 Not Found"
+    for path in ["/../../secret.txt", "/%2e%2e/%2e%2e/secret.txt", "/leak.txt", "/.env",
+                 "/..%2f..%2fsecret.txt", "/about/../../deploys"]:  # fmt: skip
+        r = await client.get(path)
+        assert r.status_code in (404, 400), path
+        assert "TOP SECRET" not in r.text and "SECRET=1" not in r.text
+
+
+async def test_real_uvicorn_server(hosting: LocalHosting, tmp_path: Path) -> None:
+    await hosting.deploy("acme", make_build(tmp_path / "b", "Live"), "k1")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(make_static_host_app(hosting.sites_root), log_level="warning",
+                            lifespan="on")  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            await asyncio.sleep(0.01)
+        async with httpx.AsyncClient() as c:
+            r = await c.get(f"http://127.0.0.1:{port}/", headers={"host": f"acme.localhost:{port}"})
+        assert r.status_code == 200 and r.text == "<h1>Live</h1>"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
