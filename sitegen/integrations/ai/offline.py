@@ -1,0 +1,148 @@
+"""OfflineAI: the default `SiteAI`, deterministic and free, with no network.
+
+Same input -> byte-identical output, so tests, replays and retries agree. Usage is an
+estimate (about four characters per token) so dashboards show plausible numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from sitegen.contracts.onboarding import Onboarding
+from sitegen.contracts.site import (
+    AIUsage,
+    Brief,
+    BriefResult,
+    CodePatch,
+    CodePatchResult,
+    LayoutPlan,
+    LayoutPlanResult,
+    PageContentResult,
+    SiteContent,
+    Sitemap,
+    SitemapPage,
+    SitemapResult,
+    SiteSpec,
+    SpecResult,
+)
+from sitegen.integrations.ai import copywriting, landing_files, planning
+from sitegen.integrations.ai.base import PatchScopeError
+from sitegen.integrations.ai.diffing import tree_diff
+from sitegen.templates_registry import TemplateManifest, is_editable
+
+MODEL = "offline-deterministic-v1"
+# The file layout the renderer knows; other templates need their own renderer.
+RENDERERS = {"landing": landing_files.render}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _usage(inputs: list[Any], output: Any) -> AIUsage:
+    chars_in = sum(len(_text(v)) for v in inputs)
+    return AIUsage(
+        model=MODEL,
+        input_tokens=math.ceil(chars_in / 4),
+        output_tokens=math.ceil(len(_text(output)) / 4),
+        cost_usd=Decimal("0"),
+    )
+
+
+def _first_error(build_log: str) -> str:
+    for line in build_log.splitlines():
+        if "build failed" in line or "error" in line.lower():
+            return line.strip()[:300]
+    return "build failed"
+
+
+class OfflineAI:
+    """Implements `SiteAI` from onboarding facts and phrase banks alone."""
+
+    async def site_spec(self, onboarding: Onboarding, template: TemplateManifest) -> SpecResult:
+        spec = planning.site_spec(onboarding, template)
+        return SpecResult(artifact=spec, usage=_usage([onboarding, template], spec))
+
+    async def brief(self, spec: SiteSpec) -> BriefResult:
+        titles = [copywriting.Voice(spec).bank.NAV.get(p, p) for p in spec.pages]
+        brief = Brief(**copywriting.brief_markdown(spec, titles))
+        return BriefResult(artifact=brief, usage=_usage([spec], brief))
+
+    async def sitemap(self, spec: SiteSpec, template: TemplateManifest) -> SitemapResult:
+        site_map = planning.sitemap(spec, template)
+        return SitemapResult(artifact=site_map, usage=_usage([spec, template], site_map))
+
+    async def page_content(self, spec: SiteSpec, page: SitemapPage) -> PageContentResult:
+        content = copywriting.page_content(spec, page, spec.pages)
+        return PageContentResult(artifact=content, usage=_usage([spec, page], content))
+
+    async def layout_plan(
+        self, spec: SiteSpec, sitemap: Sitemap, template: TemplateManifest
+    ) -> LayoutPlanResult:
+        plan = planning.layout_plan(spec, sitemap, template)
+        return LayoutPlanResult(artifact=plan, usage=_usage([spec, sitemap, template], plan))
+
+    async def code_patch(
+        self,
+        spec: SiteSpec,
+        content: SiteContent,
+        layout: LayoutPlan,
+        files: dict[str, str],
+        template: TemplateManifest,
+    ) -> CodePatchResult:
+        patch = self._patch(spec, content, layout, files, template, summary=None)
+        return CodePatchResult(artifact=patch, usage=_usage([spec, content, layout, files], patch))
+
+    async def fix_patch(
+        self,
+        spec: SiteSpec,
+        content: SiteContent,
+        layout: LayoutPlan,
+        files: dict[str, str],
+        template: TemplateManifest,
+        build_log: str,
+    ) -> CodePatchResult:
+        # Offline the artifacts are the truth: re-render them and diff against the
+        # broken files, which repairs whatever the log complains about.
+        patch = self._patch(spec, content, layout, files, template, summary=_first_error(build_log))
+        return CodePatchResult(
+            artifact=patch, usage=_usage([spec, content, layout, files, build_log], patch)
+        )
+
+    def _patch(
+        self,
+        spec: SiteSpec,
+        content: SiteContent,
+        layout: LayoutPlan,
+        files: dict[str, str],
+        template: TemplateManifest,
+        summary: str | None,
+    ) -> CodePatch:
+        render = RENDERERS.get(template.id)
+        if render is None:
+            raise ValueError(f"offline AI cannot write files for template {template.id!r}")
+        rendered = render(spec, content, layout)
+        target: dict[str, str | None] = dict(rendered)
+        # Editable files the plan no longer needs (pages not chosen) are removed.
+        for path in files:
+            if path not in target and is_editable(template, path):
+                target[path] = None
+        outside = sorted(p for p in target if not is_editable(template, p))
+        if outside:
+            raise PatchScopeError(f"patch would touch non-editable paths: {outside}")
+        diff, touched = tree_diff(files, target)
+        if summary is None:
+            pages = ", ".join(p.page_id for p in layout.pages)
+            summary = f"Write content for {spec.business.name}: pages {pages}; theme tokens."
+        else:
+            summary = f"Re-render editable files to fix: {summary}"
+        if not touched:
+            summary += " (no changes needed)"
+        return CodePatch(diff=diff, paths=touched, summary=summary)

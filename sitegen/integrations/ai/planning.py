@@ -1,0 +1,159 @@
+"""Deterministic planning: onboarding -> SiteSpec, SiteSpec -> Sitemap and LayoutPlan."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from sitegen.contracts.onboarding import Locale, Onboarding, Tone
+from sitegen.contracts.site import (
+    DesignTokens,
+    LayoutPlan,
+    PageLayout,
+    SectionPlacement,
+    Seo,
+    Sitemap,
+    SitemapPage,
+    SiteSpec,
+)
+from sitegen.integrations.ai import copy_en, copy_pt
+from sitegen.templates_registry import TemplateManifest
+
+# Fallback stacks per tone: no web fonts are fetched (previews build offline), so the
+# named font is used where installed and these system stacks keep the mood elsewhere.
+HEADING_STACKS: dict[Tone, str] = {
+    Tone.FRIENDLY: '"Nunito", "Segoe UI", "Helvetica Neue", Arial, sans-serif',
+    Tone.PROFESSIONAL: '"Source Sans 3", "Segoe UI", "Helvetica Neue", Arial, sans-serif',
+    Tone.PLAYFUL: '"Baloo 2", "Trebuchet MS", "Segoe UI", sans-serif',
+    Tone.LUXURY: '"Cormorant Garamond", Georgia, "Times New Roman", serif',
+    Tone.TECHNICAL: '"IBM Plex Sans", "Segoe UI", Roboto, Arial, sans-serif',
+}
+BODY_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+SERIF_BODY_STACK = 'Georgia, "Iowan Old Style", "Times New Roman", serif'
+RADIUS: dict[Tone, int] = {
+    Tone.FRIENDLY: 16,
+    Tone.PROFESSIONAL: 8,
+    Tone.PLAYFUL: 22,
+    Tone.LUXURY: 2,
+    Tone.TECHNICAL: 6,
+}
+BACKGROUND: dict[Tone, str] = {
+    Tone.FRIENDLY: "#fffdf8",
+    Tone.PROFESSIONAL: "#ffffff",
+    Tone.PLAYFUL: "#fffaf5",
+    Tone.LUXURY: "#fbf9f6",
+    Tone.TECHNICAL: "#fbfcfd",
+}
+
+
+def _hex6(colour: str) -> str:
+    colour = colour.lower()
+    if len(colour) == 4:  # '#abc' -> '#aabbcc'
+        colour = "#" + "".join(c * 2 for c in colour[1:])
+    return colour
+
+
+def site_spec(onboarding: Onboarding, template: TemplateManifest) -> SiteSpec:
+    style = onboarding.style
+    heading = HEADING_STACKS[style.tone]
+    if style.font:
+        heading = f'"{style.font}", {heading}'
+    # Keep the template's page order; pages the template does not offer are dropped.
+    wanted = set(onboarding.pages) | {"home"}
+    pages = [p.id for p in template.pages if p.id in wanted or p.required]
+    logo = onboarding.logo
+    return SiteSpec(
+        template_id=template.id,
+        locale=onboarding.locale,
+        tone=style.tone,
+        subdomain=onboarding.subdomain,
+        business=onboarding.business,
+        audience=onboarding.audience,
+        services=onboarding.services,
+        testimonials=onboarding.testimonials,
+        faq=onboarding.faq,
+        pages=pages,
+        design=DesignTokens(
+            primary=_hex6(style.primary_color),
+            secondary=_hex6(style.secondary_color),
+            background=BACKGROUND[style.tone],
+            text="#1d2026",
+            heading_font=heading,
+            body_font=SERIF_BODY_STACK if style.tone is Tone.LUXURY else BODY_STACK,
+            radius_px=RADIUS[style.tone],
+        ),
+        seo=Seo(keywords=onboarding.seo_keywords),
+        has_logo=logo is not None,
+        logo_alt=logo.alt if logo else None,
+    )
+
+
+def page_sections(spec: SiteSpec, page_id: str, default: Sequence[str]) -> list[str]:
+    """The template's default order, minus sections with nothing to say on this page."""
+    pages = set(spec.pages)
+    keep: list[str] = []
+    for section in default:
+        if section == "testimonials" and not spec.testimonials:
+            continue
+        # FAQ and contact live on their own pages when those exist.
+        if section in ("faq", "contact") and section in pages and page_id != section:
+            continue
+        if section == "cta" and not (pages - {page_id}):
+            continue
+        keep.append(section)
+    return keep
+
+
+def sitemap(spec: SiteSpec, template: TemplateManifest) -> Sitemap:
+    nav = (copy_pt if spec.locale is Locale.PT_BR else copy_en).NAV
+    pages = []
+    for page_id in spec.pages:
+        tpl_page = template.page(page_id)
+        if tpl_page is None:
+            raise ValueError(f"template {template.id!r} has no page {page_id!r}")
+        label = nav.get(page_id, page_id.replace("-", " ").title())
+        pages.append(
+            SitemapPage(
+                id=page_id,
+                path="index.html" if page_id == "home" else f"{page_id}.html",
+                title=spec.business.name if page_id == "home" else label,
+                nav_label=label,
+                sections=page_sections(spec, page_id, tpl_page.sections),
+            )
+        )
+    return Sitemap(pages=pages)
+
+
+def _variant(spec: SiteSpec, page_id: str, section: str, variants: Sequence[str]) -> str:
+    if section == "hero":
+        # Inner pages get the compact band so the home hero stays the statement piece.
+        if page_id != "home" and "compact" in variants:
+            return "compact"
+        variants = [v for v in variants if v != "compact"] or list(variants)
+        if spec.tone is Tone.LUXURY and "centered" in variants:
+            return "centered"
+    if section == "testimonials" and len(spec.testimonials) == 1 and "spotlight" in variants:
+        return "spotlight"
+    if section == "services" and page_id == "home" and "cards" in variants:
+        return "cards"
+    key = f"{spec.business.name}|{section}|{page_id}".encode()
+    index = int.from_bytes(hashlib.sha256(key).digest()[:4], "big") % len(variants)
+    return variants[index]
+
+
+def layout_plan(spec: SiteSpec, site_map: Sitemap, template: TemplateManifest) -> LayoutPlan:
+    pages = []
+    for page in site_map.pages:
+        placements = []
+        for section in page.sections:
+            tpl_section = template.section(section)
+            if tpl_section is None:
+                raise ValueError(f"template {template.id!r} has no section {section!r}")
+            variant = _variant(spec, page.id, section, tpl_section.variants)
+            placements.append(SectionPlacement(section=section, variant=variant))
+        pages.append(
+            PageLayout(
+                page_id=page.id, path=page.path, nav_label=page.nav_label, sections=placements
+            )
+        )
+    return LayoutPlan(pages=pages)

@@ -1,0 +1,134 @@
+"""Built-in site templates: each is a real template repo described by `template.toml`.
+
+The manifest is the contract between the template and the pipeline: which pages and
+sections it offers (the AI may only plan with these), which files an AI patch may touch,
+and how to build it.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
+MANIFEST_NAME = "template.toml"
+
+
+class _Manifest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TemplatePage(_Manifest):
+    id: Identifier
+    required: bool = False
+    # Default section order for this page; the layout plan may drop or reorder them.
+    sections: list[Identifier] = Field(min_length=1, max_length=12)
+
+
+class TemplateSection(_Manifest):
+    id: Identifier
+    description: str = Field(default="", max_length=300)
+    variants: list[Identifier] = Field(min_length=1, max_length=8)
+
+
+class TemplateManifest(_Manifest):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=80)
+    description: str = Field(min_length=1, max_length=500)
+    version: str = Field(default="1", max_length=20)
+    pages: list[TemplatePage] = Field(min_length=1, max_length=20)
+    sections: list[TemplateSection] = Field(min_length=1, max_length=40)
+    editable_files: list[str] = Field(min_length=1, max_length=50)
+    build_command: list[str] = Field(min_length=1, max_length=20)
+    output_dir: str = Field(default="dist", pattern=r"^[A-Za-z0-9._-]+$")
+    # Where the pipeline drops downloaded assets (the logo as `logo.<ext>`).
+    assets_dir: str = Field(default="public/assets", pattern=r"^[A-Za-z0-9._/-]+$")
+
+    @field_validator("editable_files")
+    @classmethod
+    def _relative_globs(cls, globs: list[str]) -> list[str]:
+        for glob in globs:
+            if not _is_safe_relative(glob.replace("*", "x").replace("?", "x")):
+                raise ValueError(f"editable glob must be a relative path: {glob!r}")
+        return globs
+
+    def page(self, page_id: str) -> TemplatePage | None:
+        return next((p for p in self.pages if p.id == page_id), None)
+
+    def section(self, section_id: str) -> TemplateSection | None:
+        return next((s for s in self.sections if s.id == section_id), None)
+
+    @property
+    def page_ids(self) -> list[str]:
+        return [p.id for p in self.pages]
+
+
+class TemplateNotFoundError(LookupError):
+    pass
+
+
+def load_template(templates_dir: Path, template_id: str) -> TemplateManifest:
+    if not re.fullmatch(r"[a-z][a-z0-9-]{0,30}", template_id):
+        raise TemplateNotFoundError(f"invalid template id {template_id!r}")
+    path = templates_dir / template_id / MANIFEST_NAME
+    if not path.is_file():
+        raise TemplateNotFoundError(f"no template {template_id!r} in {templates_dir}")
+    with path.open("rb") as fh:
+        manifest = TemplateManifest.model_validate(tomllib.load(fh))
+    if manifest.id != template_id:
+        raise ValueError(f"{path}: id {manifest.id!r} does not match its directory")
+    return manifest
+
+
+def list_templates(templates_dir: Path) -> list[TemplateManifest]:
+    return [
+        load_template(templates_dir, child.name)
+        for child in sorted(templates_dir.iterdir())
+        if (child / MANIFEST_NAME).is_file()
+    ]
+
+
+def _is_safe_relative(path: str) -> bool:
+    if not path or "\\" in path or "\x00" in path or path.startswith("/"):
+        return False
+    if re.match(r"^[A-Za-z]:", path):  # a Windows drive is absolute too
+        return False
+    parts = PurePosixPath(path).parts
+    return all(part not in ("..", ".", "") for part in parts) and "//" not in path
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(glob: str) -> re.Pattern[str]:
+    # fnmatch lets '*' cross '/', which would make 'content/*.json' match nested paths;
+    # here '*' and '?' stay within one segment and only '**/' spans directories.
+    out: list[str] = []
+    i = 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append(r"(?:[^/]+/)*")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(r".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append(r"[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append(r"[^/]")
+            i += 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+def is_editable(manifest: TemplateManifest, path: str) -> bool:
+    """True when an AI patch may touch `path` (a repo-relative POSIX path)."""
+    if not _is_safe_relative(path):
+        return False
+    return any(_glob_regex(glob).fullmatch(path) for glob in manifest.editable_files)

@@ -1,0 +1,273 @@
+"""End to end on the landing template: offline AI chain -> git apply -> build.py -> dist/."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitegen.contracts.onboarding import Onboarding
+from sitegen.contracts.site import CodePatch, LayoutPlan, SiteContent, Sitemap, SiteSpec
+from sitegen.integrations.ai import OfflineAI
+from sitegen.templates_registry import TemplateManifest, is_editable, load_template
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "templates"
+EXAMPLES = sorted((ROOT / "examples" / "onboarding").glob("*.json"))
+# 1x1 transparent PNG: enough for the build to treat the logo as present.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+@dataclass
+class Chain:
+    template: TemplateManifest
+    spec: SiteSpec
+    sitemap: Sitemap
+    content: SiteContent
+    layout: LayoutPlan
+    patch: CodePatch
+    repo: Path
+
+
+def load_example(path: Path, **overrides: Any) -> Onboarding:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for dotted, value in overrides.items():
+        target = data
+        *parents, leaf = dotted.split("__")
+        for key in parents:
+            target = target[key]
+        target[leaf] = value
+    return Onboarding.model_validate(data)
+
+
+def git(repo: Path, *args: str, stdin: str | None = None) -> str:
+    cmd = ["git", "-c", "user.email=t@example.com", "-c", "user.name=test", *args]
+    done = subprocess.run(cmd, cwd=repo, input=stdin, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def checkout_template(dest: Path) -> Path:
+    shutil.copytree(
+        TEMPLATES / "landing", dest, ignore=shutil.ignore_patterns("dist", "__pycache__")
+    )
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-qm", "template")
+    return dest
+
+
+def editable_files(repo: Path, template: TemplateManifest) -> dict[str, str]:
+    files = {}
+    for path in sorted(repo.rglob("*")):
+        rel = path.relative_to(repo).as_posix()
+        if path.is_file() and not rel.startswith(".git/") and is_editable(template, rel):
+            files[rel] = path.read_text(encoding="utf-8")
+    return files
+
+
+def apply(repo: Path, patch: CodePatch) -> None:
+    git(repo, "apply", "--check", "-", stdin=patch.diff)
+    git(repo, "apply", "-", stdin=patch.diff)
+
+
+def build(repo: Path, template: TemplateManifest) -> subprocess.CompletedProcess[str]:
+    # The manifest says `python`; here that must be the interpreter that has jinja2.
+    argv = [sys.executable if a == "python" else a for a in template.build_command]
+    return subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=120)
+
+
+async def run_chain(onboarding: Onboarding, repo: Path) -> Chain:
+    ai = OfflineAI()
+    template = load_template(TEMPLATES, "landing")
+    spec = (await ai.site_spec(onboarding, template)).artifact
+    await ai.brief(spec)
+    sitemap = (await ai.sitemap(spec, template)).artifact
+    pages = [(await ai.page_content(spec, page)).artifact for page in sitemap.pages]
+    content = SiteContent(pages=pages)
+    layout = (await ai.layout_plan(spec, sitemap, template)).artifact
+    checkout_template(repo)
+    files = editable_files(repo, template)
+    patch = (await ai.code_patch(spec, content, layout, files, template)).artifact
+    apply(repo, patch)
+    return Chain(template, spec, sitemap, content, layout, patch, repo)
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.lang: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "html":
+            self.lang = values.get("lang")
+        for name in ("href", "src"):
+            if values.get(name):
+                self.refs.append(values[name] or "")
+
+
+def parse(html: str) -> _Links:
+    parser = _Links()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture(scope="module", params=EXAMPLES, ids=[p.stem for p in EXAMPLES])
+async def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Chain:
+    chain = await run_chain(load_example(request.param), tmp_path_factory.mktemp("site") / "repo")
+    result = build(chain.repo, chain.template)
+    assert result.returncode == 0, result.stderr
+    return chain
+
+
+def test_dist_has_every_page_and_business_facts(built: Chain) -> None:
+    dist = built.repo / built.template.output_dir
+    biz = built.spec.business
+    tel = "tel:" + ("+" if biz.phone.startswith("+") else "") + re.sub(r"\D", "", biz.phone)
+    for page in built.sitemap.pages:
+        html = (dist / page.path).read_text(encoding="utf-8")
+        links = parse(html)
+        assert links.lang == built.spec.locale.value
+        assert f"<title>{_esc(built.content.page(page.id).title)}</title>" in html
+        assert '<meta name="description"' in html and 'property="og:title"' in html
+        assert _esc(biz.name) in html
+        assert f'href="{tel}"' in html, page.path
+        assert f'href="mailto:{biz.email}"' in html
+    all_html = "".join((dist / p.path).read_text(encoding="utf-8") for p in built.sitemap.pages)
+    for service in built.spec.services:
+        assert _esc(service.name) in all_html
+    assert "lorem" not in all_html.lower() and "{" not in _visible_text(all_html)
+
+
+def test_internal_links_resolve(built: Chain) -> None:
+    dist = built.repo / "dist"
+    for html_file in dist.glob("*.html"):
+        for ref in parse(html_file.read_text(encoding="utf-8")).refs:
+            if re.match(r"^(?:[a-z]+:|//)", ref):
+                continue  # tel:, mailto:, https: social links
+            target = ref.split("#", 1)[0]
+            if target:
+                assert (dist / target).is_file(), f"{html_file.name}: broken link {ref}"
+            else:
+                assert ref[1:] and f'id="{ref[1:]}"' in html_file.read_text(encoding="utf-8")
+
+
+def test_sitemap_and_robots(built: Chain) -> None:
+    dist = built.repo / "dist"
+    sitemap = (dist / "sitemap.xml").read_text(encoding="utf-8")
+    for page in built.sitemap.pages:
+        assert re.search(rf"<loc>https?://[^<]*/{re.escape(page.path)}</loc>", sitemap)
+    assert "Sitemap:" in (dist / "robots.txt").read_text(encoding="utf-8")
+    assert (dist / "css" / "tokens.css").read_text().count("--color-primary:") == 1
+
+
+def test_patch_touches_only_editable_files(built: Chain) -> None:
+    assert built.patch.paths
+    assert all(is_editable(built.template, path) for path in built.patch.paths)
+    changed = git(built.repo, "status", "--porcelain").split("\n")
+    assert all(is_editable(built.template, line[3:]) for line in changed if line.strip())
+
+
+async def test_html_in_onboarding_is_shown_as_text(tmp_path: Path) -> None:
+    onboarding = load_example(
+        EXAMPLES[0],
+        business__name="Bolo <script>alert(1)</script> & Co",
+        business__tagline='<img src=x onerror="alert(2)">',
+    )
+    chain = await run_chain(onboarding, tmp_path / "repo")
+    assert build(chain.repo, chain.template).returncode == 0
+    html = (chain.repo / "dist" / "index.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "Bolo &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (lambda text: text[: len(text) // 2], "content/pages/home.json: invalid JSON"),
+        (lambda text: text.replace('"meta_description"', '"meta_descr"'), "'meta_description'"),
+    ],
+    ids=["truncated-json", "missing-field"],
+)
+async def test_broken_content_fails_and_fix_patch_repairs(
+    tmp_path: Path, breakage: Any, message: str
+) -> None:
+    chain = await run_chain(load_example(EXAMPLES[0]), tmp_path / "repo")
+    home = chain.repo / "content" / "pages" / "home.json"
+    home.write_text(breakage(home.read_text(encoding="utf-8")), encoding="utf-8")
+    failed = build(chain.repo, chain.template)
+    assert failed.returncode != 0
+    assert message in failed.stderr and "Traceback" not in failed.stderr
+
+    files = editable_files(chain.repo, chain.template)
+    fix = await OfflineAI().fix_patch(
+        chain.spec, chain.content, chain.layout, files, chain.template, failed.stderr
+    )
+    assert fix.artifact.paths == ["content/pages/home.json"]
+    apply(chain.repo, fix.artifact)
+    assert build(chain.repo, chain.template).returncode == 0
+
+
+async def test_logo_present_or_missing(tmp_path: Path) -> None:
+    chain = await run_chain(load_example(EXAMPLES[0]), tmp_path / "repo")
+    assert build(chain.repo, chain.template).returncode == 0
+    html = (chain.repo / "dist" / "index.html").read_text(encoding="utf-8")
+    assert 'class="brand__name"' in html and "brand__logo" not in html
+
+    (chain.repo / "public" / "assets" / "logo.png").write_bytes(PNG)
+    assert build(chain.repo, chain.template).returncode == 0
+    html = (chain.repo / "dist" / "index.html").read_text(encoding="utf-8")
+    assert 'src="assets/logo.png"' in html and (chain.repo / "dist/assets/logo.png").is_file()
+    assert 'property="og:image"' in html
+
+
+async def test_different_businesses_get_different_sites(tmp_path: Path) -> None:
+    homes = []
+    for i, example in enumerate(EXAMPLES[:2]):
+        chain = await run_chain(load_example(example), tmp_path / f"repo{i}")
+        assert build(chain.repo, chain.template).returncode == 0
+        homes.append((chain.repo / "dist" / "index.html").read_text(encoding="utf-8"))
+        tokens = (chain.repo / "dist" / "css" / "tokens.css").read_text()
+        assert chain.spec.design.primary in tokens
+    assert homes[0] != homes[1]
+
+
+def test_template_builds_as_shipped(tmp_path: Path) -> None:
+    repo = checkout_template(tmp_path / "repo")
+    template = load_template(TEMPLATES, "landing")
+    result = build(repo, template)
+    assert result.returncode == 0, result.stderr
+    assert (repo / "dist" / "index.html").is_file() and (repo / "dist" / "404.html").is_file()
+
+
+def test_brand_text_colour_is_readable_on_any_brand_colour() -> None:
+    # Load the template's own build.py by path; 'build' alone may name another package.
+    spec = importlib.util.spec_from_file_location("landing_build", TEMPLATES / "landing/build.py")
+    assert spec and spec.loader
+    landing_build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(landing_build)
+    for colour in ("#f2c14e", "#0f5e7a", "#7fd1ae", "#ffffff", "#000000", "#b5562b"):
+        assert landing_build.contrast(landing_build.on_colour(colour), colour) >= 4.5
+        assert landing_build.contrast(landing_build.ink(colour, "#ffffff"), "#ffffff") >= 4.5
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _visible_text(html: str) -> str:
+    body = re.sub(r"<script.*?</script>|<style.*?</style>", "", html, flags=re.DOTALL)
+    return re.sub(r"<[^>]+>", " ", body)
