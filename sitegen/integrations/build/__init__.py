@@ -1,0 +1,3 @@
+from sitegen.integrations.build.runner import BuildResult, BuildRunner
+
+__all__ = ["BuildResult", "BuildRunner"]

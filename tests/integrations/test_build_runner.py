@@ -1,0 +1,191 @@
+import asyncio
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from sitegen.integrations.build import BuildRunner
+
+PY = sys.executable
+
+
+async def _bwrap_ok() -> bool:
+    return await BuildRunner.bwrap_available()
+
+
+@pytest.fixture(params=["bwrap", "rlimits"])
+async def runner_kind(request: pytest.FixtureRequest) -> str:
+    if request.param == "bwrap" and not await _bwrap_ok():
+        pytest.skip("bwrap is not usable on this machine; the rlimits fallback is what runs")
+    return str(request.param)
+
+
+def make(kind: str, **kwargs: object) -> BuildRunner:
+    args: dict = {"timeout_seconds": 10, "memory_mb": 1024, **kwargs}
+    return BuildRunner(use_bwrap=(kind == "bwrap"), **args)
+
+
+async def test_reports_sandbox_in_use(capsys: pytest.CaptureFixture[str]) -> None:
+    auto = await BuildRunner(timeout_seconds=5, memory_mb=512).sandbox()
+    with capsys.disabled():
+        print(f"\n[build runner] sandbox on this machine: {auto}")
+    assert auto in ("bwrap", "rlimits")
+    assert await BuildRunner(5, 512, use_bwrap=False).sandbox() == "rlimits"
+
+
+async def test_success_env_and_workdir(
+    runner_kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SITEGEN_SECRET_TOKEN", "s3cr3t")
+    script = (
+        "import os; open('dist.txt','w').write('built');"
+        "print('HOME=' + os.environ['HOME']); print('X=' + os.environ.get('X', ''));"
+        "print('SECRET=' + os.environ.get('SITEGEN_SECRET_TOKEN', 'absent'))"
+    )
+    res = await make(runner_kind).run(tmp_path, [PY, "-c", script], env={"X": "1"})
+    assert res.ok and res.exit_code == 0, res.log
+    assert res.sandbox == runner_kind
+    assert f"HOME={tmp_path}" in res.log and "X=1" in res.log and "SECRET=absent" in res.log
+    assert (tmp_path / "dist.txt").read_text() == "built"
+
+
+async def test_failure_exit_code(runner_kind: str, tmp_path: Path) -> None:
+    res = await make(runner_kind).run(
+        tmp_path, [PY, "-c", "import sys; print('boom'); sys.exit(3)"]
+    )
+    assert not res.ok and res.exit_code == 3 and "boom" in res.log
+
+
+async def test_timeout_kills_process_group(runner_kind: str, tmp_path: Path) -> None:
+    # The build starts a grandchild that would outlive a naive kill of the direct child.
+    script = (
+        "import subprocess, sys, time;"
+        f"p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)  # {tmp_path}']);"
+        "open('child.pid', 'w').write(str(p.pid)); print('started', flush=True); time.sleep(60)"
+    )
+    runner = make(runner_kind, timeout_seconds=1)
+    res = await runner.run(tmp_path, [PY, "-c", script])
+    assert res.timed_out and not res.ok
+    assert res.duration_seconds < 5
+    assert "started" in res.log
+    if runner_kind == "rlimits":  # in bwrap the pid is inside the sandbox's pid namespace
+        pid = int((tmp_path / "child.pid").read_text())
+        await asyncio.sleep(0.2)
+        assert not _alive(pid)
+    assert await _no_sleepers(str(tmp_path))
+
+
+async def test_cancellation_kills_build(runner_kind: str, tmp_path: Path) -> None:
+    script = f"import time; open('{tmp_path}/started', 'w').close(); time.sleep(60)"
+    task = asyncio.create_task(
+        make(runner_kind, timeout_seconds=30).run(tmp_path, [PY, "-c", script])
+    )
+    for _ in range(100):
+        if (tmp_path / "started").exists():
+            break
+        await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await asyncio.sleep(0.2)
+    assert await _no_sleepers(str(tmp_path))
+
+
+async def test_log_tail_is_bounded(runner_kind: str, tmp_path: Path) -> None:
+    script = "import sys\nfor i in range(20000): print(f'line {i:06d}')"
+    res = await make(runner_kind, log_tail_bytes=4096).run(tmp_path, [PY, "-c", script])
+    assert res.ok
+    assert len(res.log) < 4096 + 100
+    assert "truncated" in res.log and res.log.rstrip().endswith("line 019999")
+
+
+async def test_progress_callback(runner_kind: str, tmp_path: Path) -> None:
+    beats: list[int] = []
+    runner = make(runner_kind, progress_interval=0.2)
+    res = await runner.run(tmp_path, [PY, "-c", "import time; time.sleep(1.1)"],
+                           on_progress=lambda: beats.append(1))  # fmt: skip
+    assert res.ok and len(beats) >= 3
+
+
+async def test_memory_limit(runner_kind: str, tmp_path: Path) -> None:
+    script = "b = bytearray(1024 * 1024 * 1024); print('allocated')"
+    res = await make(runner_kind, memory_mb=256).run(tmp_path, [PY, "-c", script])
+    assert not res.ok and "allocated" not in res.log and "MemoryError" in res.log
+
+
+async def test_bwrap_isolation(tmp_path: Path) -> None:
+    if not await _bwrap_ok():
+        pytest.skip("bwrap is not usable on this machine")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    outside = tmp_path / "outside.txt"
+    work = tmp_path / "work"
+    work.mkdir()
+    script = f"""
+import socket
+try:
+    socket.create_connection(('127.0.0.1', {port}), timeout=1); print('NET=open')
+except OSError:
+    print('NET=blocked')
+for target in ('/usr/sitegen-test', '{outside}'):
+    try:
+        open(target, 'w').write('x'); print('WROTE', target)
+    except OSError:
+        print('DENIED', target)
+"""
+    try:
+        res = await BuildRunner(10, 1024).run(work, [PY, "-c", script])
+    finally:
+        listener.close()
+    assert res.sandbox == "bwrap" and res.ok, res.log
+    assert "NET=blocked" in res.log
+    assert "DENIED /usr/sitegen-test" in res.log
+    assert not outside.exists()  # at most it landed in the sandbox's private /tmp
+
+
+async def test_bad_arguments(tmp_path: Path) -> None:
+    runner = BuildRunner(5, 256, use_bwrap=False)
+    with pytest.raises(ValueError):
+        await runner.run(tmp_path, [])
+    with pytest.raises((ValueError, FileNotFoundError)):
+        await runner.run(tmp_path / "missing", ["true"])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie awaiting its reaper counts as dead
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _sleepers(marker: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmd = fh.read().decode(errors="replace")
+        except OSError:
+            continue
+        if "time.sleep(60)" in cmd and marker in cmd and _alive(int(entry)):
+            found.append(int(entry))
+    return found
+
+
+async def _no_sleepers(marker: str) -> bool:
+    """No live process that sleeps 60s and mentions this test's temp dir."""
+    for _ in range(20):
+        if not await asyncio.to_thread(_sleepers, marker):
+            return True
+        await asyncio.sleep(0.1)
+    return False
