@@ -96,7 +96,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_project_customer_id_customer'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['order_id'], ['customer_order.id'], name=op.f('fk_project_order_id_customer_order'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project')),
-    sa.UniqueConstraint('order_id', name=op.f('uq_project_order_id'))
+    sa.UniqueConstraint('order_id', name=op.f('uq_project_order_id')),
+    sa.UniqueConstraint('subdomain', name=op.f('uq_project_subdomain'))
     )
     op.create_index(op.f('ix_project_customer_id'), 'project', ['customer_id'], unique=False)
     op.create_index(op.f('ix_project_slug'), 'project', ['slug'], unique=True)

@@ -31,6 +31,7 @@ async def start_generation(
                 slug=project.slug,
                 customer_id=project.customer_id,
                 template_id=project.template_id,
+                max_fix_attempts=settings.max_fix_attempts,
             ),
             id=workflow_id,
             task_queue=settings.task_queue,

@@ -29,7 +29,10 @@ HexColour = Annotated[str, StringConstraints(pattern=r"^#(?:[0-9a-fA-F]{3}){1,2}
 Subdomain = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, to_lower=True, min_length=3, max_length=63,
+        strip_whitespace=True,
+        to_lower=True,
+        min_length=3,
+        max_length=63,
         pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$",
     ),
 ]
@@ -106,9 +109,13 @@ class Style(_Form):
     primary_color: HexColour
     secondary_color: HexColour
     tone: Tone = Tone.PROFESSIONAL
-    font: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=60, pattern=r"^[A-Za-z0-9 -]+$")
-    ] | None = None
+    font: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, max_length=60, pattern=r"^[A-Za-z0-9 -]+$"),
+        ]
+        | None
+    ) = None
 
 
 class AssetKind(StrEnum):

@@ -35,13 +35,17 @@ class StepKey(StrEnum):
     PROVISION_SUBDOMAIN = "provision_subdomain"
     NOTIFY_CLIENT = "notify_client"
     NOTIFY_WORKSPACE = "notify_workspace"
+    # Only when a build fails: runs between build_and_test attempts.
+    GENERATE_FIX_PATCH = "generate_fix_patch"
 
 
 # Seed 002 §3.3's order; it is also the pipeline_step.step_order of each row.
-PIPELINE_STEPS: tuple[StepKey, ...] = tuple(StepKey)
+PIPELINE_STEPS: tuple[StepKey, ...] = tuple(s for s in StepKey if s != StepKey.GENERATE_FIX_PATCH)
 
 
 def step_order(step: StepKey) -> int:
+    if step == StepKey.GENERATE_FIX_PATCH:
+        return PIPELINE_STEPS.index(StepKey.BUILD_AND_TEST) + 1
     return PIPELINE_STEPS.index(step) + 1
 
 
@@ -50,6 +54,7 @@ class GenerateSiteInput(BaseModel):
     slug: str
     customer_id: uuid.UUID
     template_id: str
+    max_fix_attempts: int = Field(default=3, ge=0, le=10)
 
 
 class StepState(BaseModel):

@@ -81,7 +81,7 @@ class Project(SQLModel, table=True):
     )
     repo_url: str | None = Field(default=None, max_length=500)
     preview_url: str | None = Field(default=None, max_length=500)
-    subdomain: str | None = Field(default=None, max_length=100)
+    subdomain: str | None = Field(default=None, max_length=100, unique=True)
     production_url: str | None = Field(default=None, max_length=500)
     workflow_id: str | None = Field(default=None, max_length=200)
     meta: dict[str, Any] = Field(

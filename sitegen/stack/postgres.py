@@ -56,6 +56,14 @@ def _service_user() -> str | None:
     return SERVICE_USER
 
 
+def as_user(user: str | None) -> dict[str, object]:
+    """subprocess arguments that drop to `user` with its own group (not root's)."""
+    if user is None:
+        return {}
+    entry = pwd.getpwnam(user)
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
 def _let_user_reach(path: Path, user: str) -> None:
     entry = pwd.getpwnam(user)
     path.mkdir(parents=True, exist_ok=True)
@@ -100,7 +108,7 @@ class EmbeddedPostgres:
             ],
             capture_output=True,
             text=True,
-            user=self.user,
+            **as_user(self.user),  # type: ignore[arg-type]
         )
         if result.returncode != 0:
             raise StackError(f"initdb failed: {result.stderr.strip().splitlines()[-1:]}")

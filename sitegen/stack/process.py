@@ -11,6 +11,7 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 
@@ -66,6 +67,16 @@ def ensure_writable_dir(path: Path, setting: str = "SITEGEN_DATA_DIR") -> Path:
     return path
 
 
+def _as_user(user: str | None) -> dict[str, Any]:
+    if user is None:
+        return {}
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    # Group too: keeping root's group would deny the user its own 0700 data directory.
+    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
 class ChildProcess:
     """One long-running child with its log file, stopped with a chosen signal."""
 
@@ -104,7 +115,7 @@ class ChildProcess:
                 stdin=subprocess.DEVNULL,
                 env=self.env,
                 cwd=self.cwd,
-                user=self.user,
+                **_as_user(self.user),
                 # Own process group: a terminal's Ctrl-C reaches only the supervisor,
                 # which then stops the children in order.
                 process_group=0,

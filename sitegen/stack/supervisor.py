@@ -86,17 +86,41 @@ class Stack:
             self._service("worker", [py, "-m", "sitegen.worker"]).start()
             self._service(
                 "api",
-                [py, "-m", "uvicorn", "sitegen.api.app:create_app", "--factory",
-                 "--host", s.api_host, "--port", str(s.api_port), "--log-level", "warning"],
+                [
+                    py,
+                    "-m",
+                    "uvicorn",
+                    "sitegen.api.app:create_app",
+                    "--factory",
+                    "--host",
+                    s.api_host,
+                    "--port",
+                    str(s.api_port),
+                    "--log-level",
+                    "warning",
+                ],
             ).start()
             self._service(
                 "preview-host",
-                [py, "-m", "uvicorn", "sitegen.stack.static_host:create_app", "--factory",
-                 "--host", "127.0.0.1", "--port", str(s.hosting_port), "--log-level", "warning"],
+                [
+                    py,
+                    "-m",
+                    "uvicorn",
+                    "sitegen.stack.static_host:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(s.hosting_port),
+                    "--log-level",
+                    "warning",
+                ],
             ).start()
             wait_until(self._api_healthy, 60, "the API", self.services["api"])
             wait_until(
-                lambda: port_open("127.0.0.1", s.hosting_port), 30, "the preview host",
+                lambda: port_open("127.0.0.1", s.hosting_port),
+                30,
+                "the preview host",
                 self.services["preview-host"],
             )
         except BaseException:
@@ -116,7 +140,9 @@ class Stack:
             self.temporal_address = s.temporal_address
         else:
             self.temporal = TemporalDevServer(
-                self.data_dir, s.temporal_port, s.temporal_ui_port if self.ui else None,
+                self.data_dir,
+                s.temporal_port,
+                s.temporal_ui_port if self.ui else None,
                 s.temporal_namespace,
             )
             self.temporal.start()

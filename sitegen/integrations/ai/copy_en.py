@@ -136,7 +136,7 @@ SHARED: dict[str, tuple[str, ...]] = {
         "Each service is delivered by our own team in {city}, with the same care.",
     ),
     "about_audience": (
-        "We built {name} for the people we serve best: {audience}",
+        "We built {name} for the people we serve best: {audience_lc}",
         "Our clients are at the heart of everything we do. {audience}",
     ),
     "about_pains": (

@@ -146,7 +146,7 @@ SHARED: dict[str, tuple[str, ...]] = {
         "Cada serviço é feito pela nossa própria equipe em {city}, com o mesmo cuidado.",
     ),
     "about_audience": (
-        "Criamos {name} pensando em quem atendemos: {audience}",
+        "Criamos {name} pensando em quem atendemos: {audience_lc}",
         "Nossos clientes estão no centro de tudo o que fazemos. {audience}",
     ),
     "about_pains": (

@@ -114,6 +114,7 @@ class Voice:
             "services": services,
             "first_service": lower_first(spec.services[0].name),
             "audience": ensure_period(spec.audience.description),
+            "audience_lc": lower_first(ensure_period(spec.audience.description)),
             "pains": self.join([lower_first(p) for p in spec.audience.pains[:3]]),
             "hours": hours,
             "phone": biz.phone,
@@ -149,7 +150,8 @@ def _hero_home(v: Voice, page_ids: Sequence[str]) -> HeroSection:
 
 def _hero_inner(v: Voice, page: SitemapPage, page_ids: Sequence[str]) -> HeroSection:
     heading, lead = v.bank.PAGE_HERO[page.id]
-    target = "contact" if "contact" in page_ids and page.id != "contact" else "home"
+    # On the contact page itself the button jumps to the details below (rendered '#contact').
+    target = "contact" if "contact" in page_ids else "home"
     label = v.tone("cta") if target == "contact" else v.bank.NAV["home"]
     return HeroSection(
         heading=v.fmt(heading), subheading=v.fmt(lead), cta_label=label, cta_page=target

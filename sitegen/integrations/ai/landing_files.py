@@ -12,6 +12,7 @@ from typing import Any
 from sitegen.contracts.onboarding import Locale
 from sitegen.contracts.site import LayoutPlan, SectionContent, SiteContent, SiteSpec
 from sitegen.integrations.ai import copy_en, copy_pt
+from sitegen.integrations.ai.copywriting import first_sentence
 
 SITE_FILE = "content/site.json"
 TOKENS_FILE = "theme/tokens.json"
@@ -36,6 +37,7 @@ def site_json(spec: SiteSpec, layout: LayoutPlan) -> dict[str, Any]:
         "name": biz.name,
         "tagline": biz.tagline or None,
         "description": biz.description,
+        "footer_text": first_sentence(biz.description),
         "industry": biz.industry,
         "phone": biz.phone,
         "whatsapp": biz.social.whatsapp,

@@ -143,6 +143,9 @@ class AssetFetcher:
         try:
             infos = await loop.getaddrinfo(url.host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
+            if exc.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", -5)):
+                # The name does not exist: asking again will not make it exist.
+                raise AssetRejected("dns_not_found", f"no such host {url.host}") from None
             raise AssetUnavailable("dns", f"cannot resolve {url.host}: {exc}") from None
         addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
         # Every answer must be public: a name that also resolves inside is not trusted at all.

@@ -1,0 +1,206 @@
+"""AI steps: each asks the model for one artifact, validates it, and stores it.
+
+The model never acts (seed 002 §2.4): it returns documents and diffs; storing, applying
+and building them is other activities' work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy.dialects.postgresql import insert
+from temporalio import activity
+
+from sitegen.activities.patch_scope import patch_violations
+from sitegen.activities.support import ArtifactStore, Sessions, StepTracker, bad_input
+from sitegen.contracts.activities import AIStepInput, ArtifactRef, ProjectRef, SpecRef
+from sitegen.contracts.onboarding import Onboarding
+from sitegen.contracts.pipeline import StepKey
+from sitegen.contracts.site import (
+    AIUsage,
+    CodePatch,
+    LayoutPlan,
+    SiteContent,
+    Sitemap,
+    SiteSpec,
+)
+from sitegen.contracts.status import ArtifactType
+from sitegen.db import queries
+from sitegen.db.tables import SiteSpecRecord
+from sitegen.integrations.ai.base import SiteAI
+from sitegen.integrations.git.base import GitHost
+from sitegen.integrations.storage.base import Storage
+from sitegen.templates_registry import TemplateManifest, load_template
+
+
+def total_usage(usages: list[AIUsage]) -> AIUsage:
+    return AIUsage(
+        model=usages[0].model,
+        input_tokens=sum(u.input_tokens for u in usages),
+        output_tokens=sum(u.output_tokens for u in usages),
+        cost_usd=sum((u.cost_usd for u in usages), Decimal(0)),
+    )
+
+
+class AIActivities:
+    def __init__(
+        self, sessions: Sessions, storage: Storage, ai: SiteAI, git: GitHost, templates_dir: Path
+    ) -> None:
+        self.sessions = sessions
+        self.ai = ai
+        self.git = git
+        self.templates_dir = templates_dir
+        self.artifacts = ArtifactStore(sessions, storage)
+        self.steps = StepTracker(sessions)
+
+    def _template(self, project: ProjectRef) -> TemplateManifest:
+        return load_template(self.templates_dir, project.template_id)
+
+    @activity.defn
+    async def create_site_spec(self, project: ProjectRef) -> SpecRef:
+        async with self.steps.track(project.project_id, StepKey.CREATE_SITE_SPEC) as run:
+            async with self.sessions() as session:
+                submission = await queries.get_onboarding(session, project.project_id)
+            if submission is None or not submission.is_valid:
+                raise bad_input("InvalidInput", "the onboarding is missing or not validated")
+            form = Onboarding.model_validate(submission.raw_data)
+            result = await self.ai.site_spec(form, self._template(project))
+            spec = result.artifact
+            stmt = insert(SiteSpecRecord).values(
+                project_id=project.project_id,
+                version=1,
+                spec_data=spec.model_dump(mode="json"),
+            )
+            async with self.sessions() as session, session.begin():
+                await session.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=["project_id", "version"],
+                        set_={"spec_data": stmt.excluded.spec_data},
+                    )
+                )
+            key = ArtifactStore.key(project.project_id, "site_spec_v1.json")
+            await self.artifacts.storage.put(
+                key, spec.model_dump_json(indent=2).encode(), "application/json"
+            )
+            run.output_ref, run.usage = key, result.usage
+            return SpecRef(storage_key=key, version=1)
+
+    @activity.defn
+    async def generate_brief(self, step: AIStepInput) -> ArtifactRef:
+        async with self.steps.track(step.project.project_id, StepKey.GENERATE_BRIEF) as run:
+            spec = await self.artifacts.load(step.spec_key, SiteSpec)
+            result = await self.ai.brief(spec)
+            ref = await self.artifacts.save(
+                step.project.project_id,
+                ArtifactType.BRIEF,
+                step.version,
+                "brief",
+                "md",
+                result.artifact.markdown.encode(),
+                inline=result.artifact.model_dump(mode="json", exclude={"markdown"}),
+            )
+            run.output_ref, run.usage = ref.storage_key, result.usage
+            return ref
+
+    @activity.defn
+    async def generate_sitemap(self, step: AIStepInput) -> ArtifactRef:
+        async with self.steps.track(step.project.project_id, StepKey.GENERATE_SITEMAP) as run:
+            spec = await self.artifacts.load(step.spec_key, SiteSpec)
+            result = await self.ai.sitemap(spec, self._template(step.project))
+            ref = await self.artifacts.save_model(
+                step.project.project_id,
+                ArtifactType.SITEMAP,
+                step.version,
+                "sitemap",
+                result.artifact,
+            )
+            run.output_ref, run.usage = ref.storage_key, result.usage
+            return ref
+
+    @activity.defn
+    async def generate_content(self, step: AIStepInput) -> ArtifactRef:
+        """Every page's copy, written side by side."""
+        async with self.steps.track(step.project.project_id, StepKey.GENERATE_CONTENT) as run:
+            spec = await self.artifacts.load(step.spec_key, SiteSpec)
+            sitemap = await self.artifacts.load(_need(step.sitemap_key, "sitemap"), Sitemap)
+            results = await asyncio.gather(*(self.ai.page_content(spec, p) for p in sitemap.pages))
+            content = SiteContent(pages=[r.artifact for r in results])
+            ref = await self.artifacts.save_model(
+                step.project.project_id, ArtifactType.CONTENT, step.version, "content", content
+            )
+            run.output_ref, run.usage = ref.storage_key, total_usage([r.usage for r in results])
+            return ref
+
+    @activity.defn
+    async def generate_layout_plan(self, step: AIStepInput) -> ArtifactRef:
+        async with self.steps.track(step.project.project_id, StepKey.GENERATE_LAYOUT_PLAN) as run:
+            spec = await self.artifacts.load(step.spec_key, SiteSpec)
+            sitemap = await self.artifacts.load(_need(step.sitemap_key, "sitemap"), Sitemap)
+            result = await self.ai.layout_plan(spec, sitemap, self._template(step.project))
+            ref = await self.artifacts.save_model(
+                step.project.project_id,
+                ArtifactType.LAYOUT_PLAN,
+                step.version,
+                "layout_plan",
+                result.artifact,
+            )
+            run.output_ref, run.usage = ref.storage_key, result.usage
+            return ref
+
+    @activity.defn
+    async def generate_code_patch(self, step: AIStepInput) -> ArtifactRef:
+        async with self.steps.track(step.project.project_id, StepKey.GENERATE_CODE_PATCH) as run:
+            spec, content, layout, files, template = await self._patch_inputs(step)
+            result = await self.ai.code_patch(spec, content, layout, files, template)
+            ref = await self._save_patch(step, template, result.artifact)
+            run.output_ref, run.usage = ref.storage_key, result.usage
+            return ref
+
+    @activity.defn
+    async def generate_fix_patch(self, step: AIStepInput) -> ArtifactRef:
+        """Given the failed build's log, a patch that repairs the editable files."""
+        async with self.steps.track(step.project.project_id, StepKey.GENERATE_FIX_PATCH) as run:
+            spec, content, layout, files, template = await self._patch_inputs(step)
+            report = await self.artifacts.storage.get(_need(step.build_report_key, "build report"))
+            result = await self.ai.fix_patch(
+                spec, content, layout, files, template, build_log=report.decode(errors="replace")
+            )
+            ref = await self._save_patch(step, template, result.artifact)
+            run.output_ref, run.usage = ref.storage_key, result.usage
+            return ref
+
+    async def _patch_inputs(
+        self, step: AIStepInput
+    ) -> tuple[SiteSpec, SiteContent, LayoutPlan, dict[str, str], TemplateManifest]:
+        template = self._template(step.project)
+        spec = await self.artifacts.load(step.spec_key, SiteSpec)
+        content = await self.artifacts.load(_need(step.content_key, "content"), SiteContent)
+        layout = await self.artifacts.load(_need(step.layout_key, "layout plan"), LayoutPlan)
+        files = await self.git.read_files(
+            step.project.slug, _need(step.repo_ref, "repo ref"), list(template.editable_files)
+        )
+        return spec, content, layout, files, template
+
+    async def _save_patch(
+        self, step: AIStepInput, template: TemplateManifest, patch: CodePatch
+    ) -> ArtifactRef:
+        problems = patch_violations(patch.diff, template)
+        if problems:
+            raise bad_input("PatchRejected", "; ".join(problems[:5]))
+        return await self.artifacts.save(
+            step.project.project_id,
+            ArtifactType.CODE_PATCH,
+            step.version,
+            "code_patch",
+            "diff",
+            patch.diff.encode(),
+            inline={"paths": patch.paths, "summary": patch.summary},
+        )
+
+
+def _need(value: str | None, what: str) -> str:
+    if value is None:
+        raise bad_input("InvalidInput", f"the {what} is required for this step")
+    return value

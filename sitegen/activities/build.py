@@ -1,0 +1,123 @@
+"""build_and_test: the template's own build, in the sandbox, then checks on what it made."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import shutil
+import sys
+import tarfile
+import uuid
+from pathlib import Path
+
+from temporalio import activity
+
+from sitegen.activities.site_checks import check_site
+from sitegen.activities.support import ArtifactStore, Sessions, StepTracker
+from sitegen.contracts.activities import BuildInput, BuildOutcome
+from sitegen.contracts.pipeline import StepKey
+from sitegen.contracts.site import SiteSpec
+from sitegen.contracts.status import ArtifactType
+from sitegen.integrations.build.runner import BuildRunner
+from sitegen.integrations.git.base import GitHost
+from sitegen.integrations.storage.base import Storage
+from sitegen.templates_registry import load_template
+
+
+def pack(directory: Path) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=6) as tar:
+        for path in sorted(directory.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                tar.add(path, arcname=path.relative_to(directory).as_posix())
+    return buffer.getvalue()
+
+
+class BuildActivities:
+    def __init__(
+        self,
+        sessions: Sessions,
+        git: GitHost,
+        storage: Storage,
+        runner: BuildRunner,
+        templates_dir: Path,
+        work_root: Path,
+    ) -> None:
+        self.git = git
+        self.storage = storage
+        self.runner = runner
+        self.templates_dir = templates_dir
+        self.work_root = work_root
+        self.artifacts = ArtifactStore(sessions, storage)
+        self.steps = StepTracker(sessions)
+
+    @activity.defn
+    async def build_and_test(self, build: BuildInput) -> BuildOutcome:
+        """A failed build is a result (the workflow's fix loop takes it), not an exception."""
+        project = build.project
+        async with self.steps.track(project.project_id, StepKey.BUILD_AND_TEST) as run:
+            template = load_template(self.templates_dir, project.template_id)
+            workdir = self.work_root / project.slug / f"{build.sha[:12]}-{build.attempt}"
+            await asyncio.to_thread(shutil.rmtree, workdir, True)  # a retry starts clean
+            await self.git.export(build.repo.repo_name, build.sha, workdir)
+            argv = list(template.build_command)
+            if argv[0] in ("python", "python3"):
+                argv[0] = sys.executable  # the template's build runs on our interpreter
+            result = await self.runner.run(workdir, argv, on_progress=_heartbeat)
+            dist = workdir / template.output_dir
+            checks = None
+            if result.ok:
+                spec = await self._spec(project.project_id)
+                checks = await asyncio.to_thread(check_site, dist, spec.locale if spec else None)
+            ok = result.ok and checks is not None and checks.ok
+            log = result.log
+            if checks is not None and checks.problems:
+                log += "\n\nsite checks failed:\n" + "\n".join(checks.problems[:50])
+            report = {
+                "ok": ok,
+                "attempt": build.attempt,
+                "sha": build.sha,
+                "exit_code": result.exit_code,
+                "timed_out": result.timed_out,
+                "duration_seconds": round(result.duration_seconds, 3),
+                "sandbox": result.sandbox,
+                "pages": checks.pages if checks else 0,
+                "problems": checks.problems[:50] if checks else [],
+                "log": log,
+            }
+            ref = await self.artifacts.save(
+                project.project_id,
+                ArtifactType.BUILD_REPORT,
+                build.attempt,
+                "build_report",
+                "json",
+                json.dumps(report, indent=2).encode(),
+                inline={k: v for k, v in report.items() if k != "log"},
+            )
+            dist_key = None
+            if ok:
+                data = await asyncio.to_thread(pack, dist)
+                dist_key = f"projects/{project.project_id}/builds/{build.sha}.tar.gz"
+                await self.storage.put(dist_key, data, "application/gzip")
+            await asyncio.to_thread(shutil.rmtree, workdir, True)
+            run.output_ref = ref.storage_key
+            run.details = {k: report[k] for k in ("ok", "sandbox", "pages", "exit_code")}
+            return BuildOutcome(
+                ok=ok,
+                report=ref,
+                dist_key=dist_key,
+                duration_seconds=result.duration_seconds,
+                pages=checks.pages if checks else 0,
+            )
+
+    async def _spec(self, project_id: uuid.UUID) -> SiteSpec | None:
+        key = ArtifactStore.key(project_id, "site_spec_v1.json")
+        if not await self.storage.exists(key):
+            return None
+        return await self.artifacts.load(key, SiteSpec)
+
+
+def _heartbeat() -> None:
+    if activity.in_activity():
+        activity.heartbeat()

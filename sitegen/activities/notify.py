@@ -1,0 +1,121 @@
+"""Notifications go to an outbox table (one row per message, keyed so a retry is a no-op);
+a sender delivers them. Recipients are looked up here, so no address crosses Temporal."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import structlog
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, select
+from temporalio import activity
+
+from sitegen.activities.support import Sessions, StepTracker, bad_input
+from sitegen.contracts.activities import AttentionNeeded, NotifyInput, NotifyOutcome, ProjectRef
+from sitegen.contracts.pipeline import StepKey
+from sitegen.db.tables import Customer, Notification, Project
+
+log = structlog.get_logger()
+
+
+class NotifyActivities:
+    def __init__(self, sessions: Sessions, workspace_recipient: str) -> None:
+        self.sessions = sessions
+        self.workspace_recipient = workspace_recipient
+        self.steps = StepTracker(sessions)
+
+    async def _customer(self, project_id: uuid.UUID) -> tuple[Project, Customer]:
+        async with self.sessions() as session:
+            row = (
+                await session.exec(
+                    select(Project, Customer)
+                    .join(Customer, col(Customer.id) == col(Project.customer_id))
+                    .where(col(Project.id) == project_id)
+                )
+            ).first()
+        if row is None:
+            raise bad_input("ProjectNotFound", f"project {project_id} does not exist")
+        return row
+
+    async def _enqueue(
+        self, project: ProjectRef, key: str, recipient: str, kind: str, payload: dict[str, Any]
+    ) -> NotifyOutcome:
+        stmt = (
+            insert(Notification)
+            .values(
+                id=uuid.uuid4(),
+                project_id=project.project_id,
+                idempotency_key=key,
+                recipient=recipient,
+                kind=kind,
+                payload=payload,
+            )
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(col(Notification.id))
+        )
+        async with self.sessions() as session, session.begin():
+            created_id = (await session.execute(stmt)).scalar_one_or_none()
+            if created_id is None:
+                existing = await session.exec(
+                    select(Notification.id).where(Notification.idempotency_key == key)
+                )
+                return NotifyOutcome(notification_id=existing.one(), created=False)
+        log.info("notification.queued", kind=kind, notification_id=str(created_id))
+        return NotifyOutcome(notification_id=created_id, created=True)
+
+    @activity.defn
+    async def notify_client(self, note: NotifyInput) -> NotifyOutcome:
+        async with self.steps.track(note.project.project_id, StepKey.NOTIFY_CLIENT) as run:
+            project, customer = await self._customer(note.project.project_id)
+            outcome = await self._enqueue(
+                note.project,
+                note.project.key(StepKey.NOTIFY_CLIENT),
+                customer.email,
+                "preview_ready",
+                {
+                    "project": project.name,
+                    "customer_name": customer.name,
+                    "preview_url": note.preview_url,
+                    "missing_assets": [f.alt for f in note.asset_failures],
+                },
+            )
+            run.output_ref = str(outcome.notification_id)
+            return outcome
+
+    @activity.defn
+    async def notify_workspace(self, note: NotifyInput) -> NotifyOutcome:
+        async with self.steps.track(note.project.project_id, StepKey.NOTIFY_WORKSPACE) as run:
+            project, _ = await self._customer(note.project.project_id)
+            outcome = await self._enqueue(
+                note.project,
+                note.project.key(StepKey.NOTIFY_WORKSPACE),
+                self.workspace_recipient,
+                "preview_ready",
+                {
+                    "project": project.name,
+                    "slug": project.slug,
+                    "preview_url": note.preview_url,
+                    "asset_failures": [f.model_dump() for f in note.asset_failures],
+                },
+            )
+            run.output_ref = str(outcome.notification_id)
+            return outcome
+
+    @activity.defn
+    async def notify_attention(self, alert: AttentionNeeded) -> NotifyOutcome:
+        """A step failed for good: a human decides (retry, skip or abort)."""
+        project, _ = await self._customer(alert.project.project_id)
+        return await self._enqueue(
+            alert.project,
+            alert.project.key(alert.step, "attention", alert.occurrence),
+            self.workspace_recipient,
+            "needs_attention",
+            {
+                "project": project.name,
+                "slug": project.slug,
+                "step": alert.step.value,
+                "error": alert.error[:2000],
+                "workflow_id": alert.project.workflow_id,
+            },
+        )

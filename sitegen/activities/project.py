@@ -1,0 +1,260 @@
+"""Project-level steps: validating the onboarding, fetching its assets, and the bookkeeping
+the workflow does through local activities (status, step rows)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import structlog
+from pydantic import ValidationError
+from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, select, update
+from temporalio import activity
+
+from sitegen.activities.support import Sessions, StepTracker, bad_input
+from sitegen.contracts.activities import (
+    AssetFailure,
+    AssetsOutcome,
+    FieldError,
+    ProjectRef,
+    StatusChange,
+    StepMark,
+    ValidationOutcome,
+)
+from sitegen.contracts.onboarding import Asset, Onboarding
+from sitegen.contracts.pipeline import PIPELINE_STEPS, StepKey, step_order
+from sitegen.contracts.status import ProjectStatus, StepStatus
+from sitegen.db import queries
+from sitegen.db.tables import PipelineStep, Project
+from sitegen.integrations.assets.fetcher import AssetFetcher, AssetRejected, AssetUnavailable
+from sitegen.integrations.storage.base import Storage
+from sitegen.templates_registry import TemplateNotFoundError, load_template
+
+log = structlog.get_logger()
+
+# Transient download failures are retried this many times before the asset is given up
+# on (the site then falls back to text); permanent rejections are reported at once.
+ASSET_ATTEMPTS = 3
+_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/webp": "webp",
+    "image/gif": "gif",
+}
+
+
+def asset_key(project_id: uuid.UUID, asset: Asset, index: int, content_type: str) -> str:
+    ext = _EXTENSIONS.get(content_type, "bin")
+    name = "logo" if asset.kind == "logo" else f"image-{index}"
+    return f"projects/{project_id}/assets/{name}.{ext}"
+
+
+class ProjectActivities:
+    def __init__(
+        self, sessions: Sessions, storage: Storage, fetcher: AssetFetcher, templates_dir: Path
+    ) -> None:
+        self.sessions = sessions
+        self.storage = storage
+        self.fetcher = fetcher
+        self.templates_dir = templates_dir
+        self.steps = StepTracker(sessions)
+
+    async def _onboarding(self, project_id: uuid.UUID) -> tuple[Project, Any]:
+        async with self.sessions() as session:
+            project = await queries.get_project(session, project_id)
+            if project is None:
+                raise bad_input("ProjectNotFound", f"project {project_id} does not exist")
+            return project, await queries.get_onboarding(session, project_id)
+
+    @activity.defn
+    async def validate_onboarding(self, ref: ProjectRef) -> ValidationOutcome:
+        async with self.steps.track(ref.project_id, StepKey.VALIDATE_ONBOARDING):
+            project, submission = await self._onboarding(ref.project_id)
+            if submission is None:
+                return ValidationOutcome(
+                    valid=False,
+                    revision=0,
+                    errors=[FieldError(field="onboarding", reason="no onboarding submitted yet")],
+                )
+            errors, form = self._check(project, submission.raw_data)
+            async with self.sessions() as session, session.begin():
+                if form is not None and not errors:
+                    taken = await session.exec(
+                        select(Project.id)
+                        .where(Project.subdomain == form.subdomain)
+                        .where(Project.id != ref.project_id)
+                    )
+                    if taken.first() is not None:
+                        errors.append(
+                            FieldError(
+                                field="subdomain",
+                                reason=f"'{form.subdomain}' is already used by another site",
+                            )
+                        )
+                    else:
+                        # Claim it now; the unique index settles any race.
+                        await session.exec(
+                            update(Project)
+                            .where(col(Project.id) == ref.project_id)
+                            .values(subdomain=form.subdomain)
+                        )
+                fresh = await queries.get_onboarding(session, ref.project_id)
+                if fresh is not None and fresh.revision == submission.revision:
+                    fresh.is_valid = not errors
+                    fresh.validation_errors = [e.model_dump() for e in errors]
+                    fresh.assets_refs = [
+                        {"kind": a.kind, "alt": a.alt, "source": "url" if a.url else "upload"}
+                        for a in (form.assets if form else [])
+                    ]
+                    session.add(fresh)
+            return ValidationOutcome(
+                valid=not errors,
+                revision=submission.revision,
+                errors=errors,
+                subdomain=form.subdomain if form is not None else None,
+            )
+
+    def _check(
+        self, project: Project, raw: dict[str, Any]
+    ) -> tuple[list[FieldError], Onboarding | None]:
+        try:
+            form = Onboarding.model_validate(raw)
+        except ValidationError as exc:
+            return [
+                FieldError(
+                    field=".".join(str(p) for p in e["loc"]) or "onboarding", reason=e["msg"]
+                )
+                for e in exc.errors()
+            ], None
+        try:
+            template = load_template(self.templates_dir, project.template_id)
+        except TemplateNotFoundError:
+            raise bad_input(
+                "InvalidInput", f"template '{project.template_id}' is not installed"
+            ) from None
+        offered = {p.id for p in template.pages}
+        errors = [
+            FieldError(
+                field=f"pages.{i}",
+                reason=f"'{page}' is not a page of template "
+                f"'{template.id}' (offered: {', '.join(sorted(offered))})",
+            )
+            for i, page in enumerate(form.pages)
+            if page not in offered
+        ]
+        return errors, form
+
+    @activity.defn
+    async def download_assets(self, ref: ProjectRef) -> AssetsOutcome:
+        async with self.steps.track(ref.project_id, StepKey.DOWNLOAD_ASSETS) as run:
+            _, submission = await self._onboarding(ref.project_id)
+            form = Onboarding.model_validate(submission.raw_data) if submission else None
+            outcome = AssetsOutcome()
+            last_try = activity.info().attempt >= ASSET_ATTEMPTS
+            for index, asset in enumerate(form.assets if form else []):
+                try:
+                    outcome.stored.append(await self._store_asset(ref.project_id, asset, index))
+                except AssetRejected as exc:
+                    outcome.failures.append(AssetFailure(alt=asset.alt, reason=exc.reason))
+                except AssetUnavailable as exc:
+                    if not last_try:
+                        raise  # Temporal retries the step; stored assets are kept by key
+                    outcome.failures.append(AssetFailure(alt=asset.alt, reason=exc.reason))
+            run.details = {"stored": len(outcome.stored), "failed": len(outcome.failures)}
+            if outcome.failures:
+                log.warning(
+                    "assets.failed",
+                    project_id=str(ref.project_id),
+                    failures=[f.reason for f in outcome.failures],
+                )
+            return outcome
+
+    async def _store_asset(self, project_id: uuid.UUID, asset: Asset, index: int) -> str:
+        if asset.storage_key is not None:
+            if not await self.storage.exists(asset.storage_key):
+                raise AssetRejected("uploaded file not found", asset.storage_key)
+            data = await self.storage.get(asset.storage_key)
+            stat = await self.storage.stat(asset.storage_key)
+            content_type = stat.content_type
+        else:
+            fetched = await self.fetcher.fetch(str(asset.url))
+            data, content_type = fetched.content, fetched.content_type
+        if content_type not in _EXTENSIONS:
+            raise AssetRejected(f"unsupported image type {content_type}")
+        key = asset_key(project_id, asset, index, content_type)
+        await self.storage.put(key, data, content_type)
+        return key
+
+    # --- bookkeeping (local activities) ---------------------------------------------------
+
+    @activity.defn
+    async def set_status(self, change: StatusChange) -> None:
+        values: dict[str, Any] = {"status": change.status.value, "updated_at": func.now()}
+        for field in ("preview_url", "repo_url", "subdomain"):
+            if getattr(change, field) is not None:
+                values[field] = getattr(change, field)
+        if change.status == ProjectStatus.DELIVERED:
+            values["delivered_at"] = func.now()
+        async with self.sessions() as session, session.begin():
+            await session.exec(
+                update(Project).where(col(Project.id) == change.project_id).values(**values)
+            )
+
+    @activity.defn
+    async def mark_step(self, mark: StepMark) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.exec(
+                update(PipelineStep)
+                .where(col(PipelineStep.project_id) == mark.project_id)
+                .where(col(PipelineStep.step_key) == mark.step.value)
+                .values(
+                    status=mark.status,
+                    error_message=mark.error,
+                    updated_at=func.now(),
+                    finished_at=func.now(),
+                )
+            )
+
+    @activity.defn
+    async def start_pipeline(self, change: StatusChange) -> None:
+        """Fresh queued rows for a new run, and the project's status, in one transaction."""
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "project_id": change.project_id,
+                "step_key": s.value,
+                "step_order": step_order(s),
+                "status": StepStatus.QUEUED,
+            }
+            for s in PIPELINE_STEPS
+        ]
+        stmt = insert(PipelineStep).values(rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["project_id", "step_key"],
+            set_={
+                "status": StepStatus.QUEUED,
+                "started_at": None,
+                "finished_at": None,
+                "duration_seconds": None,
+                "retry_count": 0,
+                "error_message": None,
+                "error_details": None,
+                "output_ref": None,
+                "updated_at": func.now(),
+            },
+        )
+        async with self.sessions() as session, session.begin():
+            await session.execute(stmt)
+            await session.execute(
+                delete(PipelineStep)
+                .where(col(PipelineStep.project_id) == change.project_id)
+                .where(col(PipelineStep.step_key) == StepKey.GENERATE_FIX_PATCH.value)
+            )
+            await session.exec(
+                update(Project)
+                .where(col(Project.id) == change.project_id)
+                .values(status=change.status.value, updated_at=func.now())
+            )

@@ -1,0 +1,115 @@
+"""Repository steps: a repo from the template, the project's files, and applied patches."""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy import func
+from sqlmodel import col, update
+from temporalio import activity
+
+from sitegen.activities.patch_scope import patch_violations
+from sitegen.activities.support import Sessions, StepTracker, bad_input
+from sitegen.contracts.activities import (
+    ApplyPatchInput,
+    CommitOutcome,
+    ProjectRef,
+    RepoOutcome,
+    SetupInput,
+)
+from sitegen.contracts.pipeline import StepKey
+from sitegen.db.tables import Project
+from sitegen.integrations.git.base import GitHost, PatchApplyError
+from sitegen.integrations.storage.base import Storage
+from sitegen.templates_registry import load_template
+
+PREVIEW_BRANCH = "preview"
+
+
+class RepoActivities:
+    def __init__(
+        self, sessions: Sessions, git: GitHost, storage: Storage, templates_dir: Path
+    ) -> None:
+        self.sessions = sessions
+        self.git = git
+        self.storage = storage
+        self.templates_dir = templates_dir
+        self.steps = StepTracker(sessions)
+
+    @activity.defn
+    async def provision_repository(self, project: ProjectRef) -> RepoOutcome:
+        """The project's repo from its template, plus the preview branch. A retry finds the
+        repo it already made (the repo name is the project's slug)."""
+        async with self.steps.track(project.project_id, StepKey.PROVISION_REPOSITORY) as run:
+            template = load_template(self.templates_dir, project.template_id)
+            repo = await self.git.ensure_repo(project.slug, self.templates_dir / template.id)
+            branch = await self.git.ensure_branch(project.slug, PREVIEW_BRANCH, repo.default_branch)
+            async with self.sessions() as session, session.begin():
+                await session.exec(
+                    update(Project)
+                    .where(col(Project.id) == project.project_id)
+                    .values(repo_url=repo.url, updated_at=func.now())
+                )
+            run.output_ref = repo.url
+            run.details = {"created": repo.created}
+            return RepoOutcome(
+                repo_name=repo.name, repo_url=repo.url, branch=PREVIEW_BRANCH, head=branch.sha
+            )
+
+    @activity.defn
+    async def setup_project_structure(self, setup: SetupInput) -> RepoOutcome:
+        """Drop the client's downloaded assets into the template's assets folder."""
+        project = setup.project
+        async with self.steps.track(project.project_id, StepKey.SETUP_PROJECT_STRUCTURE) as run:
+            template = load_template(self.templates_dir, project.template_id)
+            files = {
+                f"{template.assets_dir}/{PurePosixPath(key).name}": await self.storage.get(key)
+                for key in setup.asset_keys
+            }
+            head = setup.repo.head
+            if files:
+                commit = await self.git.commit_files(
+                    setup.repo.repo_name,
+                    setup.repo.branch,
+                    files,
+                    "Add the client's logo and images",
+                    project.key(StepKey.SETUP_PROJECT_STRUCTURE),
+                )
+                head = commit.sha
+            run.output_ref = head
+            run.details = {"assets": sorted(files)}
+            return setup.repo.model_copy(update={"head": head})
+
+    @activity.defn
+    async def apply_patch(self, step: ApplyPatchInput) -> CommitOutcome:
+        """Commit one AI patch to the preview branch: one commit per patch, even on retry."""
+        project = step.project
+        async with self.steps.track(project.project_id, StepKey.APPLY_PATCH) as run:
+            template = load_template(self.templates_dir, project.template_id)
+            diff = (await self.storage.get(step.patch.storage_key)).decode()
+            problems = patch_violations(diff, template)
+            if problems:
+                raise bad_input("PatchRejected", "; ".join(problems[:5]))
+            what = (
+                "Apply generated site content"
+                if step.round == 0
+                else (f"Fix the build (automatic fix {step.round})")
+            )
+            try:
+                commit = await self.git.commit_patch(
+                    step.repo.repo_name,
+                    step.repo.branch,
+                    diff,
+                    f"{what}\n\nPatch: {step.patch.storage_key}",
+                    project.key(StepKey.APPLY_PATCH, f"round-{step.round}"),
+                    allow_empty=True,
+                )
+            except PatchApplyError as exc:
+                raise bad_input("PatchRejected", f"the patch does not apply: {exc}") from None
+            run.output_ref = commit.sha
+            run.details = {"created": commit.created, "round": step.round}
+            return CommitOutcome(
+                sha=commit.sha,
+                created=commit.created,
+                files_changed=diff.count("\n+++ ") + diff.startswith("+++ "),
+            )

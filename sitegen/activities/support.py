@@ -1,0 +1,245 @@
+"""What every step's activity shares: its pipeline_step row, heartbeats, and artifacts."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import func, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from sitegen.contracts.activities import ArtifactRef
+from sitegen.contracts.pipeline import StepKey, step_order
+from sitegen.contracts.site import AIUsage
+from sitegen.contracts.status import ArtifactType, StepStatus
+from sitegen.db.tables import Artifact, PipelineStep
+from sitegen.integrations.storage.base import ObjectNotFound, Storage
+
+M = TypeVar("M", bound=BaseModel)
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def bad_input(kind: str, message: str) -> ApplicationError:
+    """Retrying cannot fix this: fail the attempt for good, with a type operators can filter."""
+    return ApplicationError(message, type=kind, non_retryable=True)
+
+
+@contextlib.asynccontextmanager
+async def heartbeating(every: float = 2.0) -> AsyncIterator[None]:
+    """Heartbeat while the body runs, so a dead worker is noticed within the heartbeat
+    timeout instead of the (much longer) start-to-close timeout."""
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(beat()) if activity.in_activity() else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+@dataclass
+class StepRun:
+    output_ref: str | None = None
+    usage: AIUsage | None = None
+    details: dict[str, Any] | None = None
+
+
+class StepTracker:
+    """Writes the step's pipeline_step row from inside its own activity: no extra round
+    trip to Temporal, and the row is right even when the workflow is not running."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.sessions = sessions
+
+    @contextlib.asynccontextmanager
+    async def track(self, project_id: uuid.UUID, step: StepKey) -> AsyncIterator[StepRun]:
+        attempt = activity.info().attempt if activity.in_activity() else 1
+        await self._running(project_id, step, attempt)
+        run = StepRun()
+        try:
+            async with heartbeating():
+                yield run
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            message = exc.message if isinstance(exc, ApplicationError) else str(exc)
+            with contextlib.suppress(Exception):  # the original error matters more
+                await self._finish(
+                    project_id,
+                    step,
+                    StepStatus.FAILED,
+                    error=f"{type(exc).__name__}: {message}"[:4000],
+                )
+            raise
+        details = dict(run.details or {})
+        if run.usage is not None:
+            details["ai_usage"] = run.usage.model_dump(mode="json")
+        await self._finish(
+            project_id,
+            step,
+            StepStatus.SUCCESS,
+            output_ref=run.output_ref,
+            details=details or None,
+        )
+
+    async def _running(self, project_id: uuid.UUID, step: StepKey, attempt: int) -> None:
+        stmt = insert(PipelineStep).values(
+            id=uuid.uuid4(),
+            project_id=project_id,
+            step_key=step.value,
+            step_order=step_order(step),
+            status=StepStatus.RUNNING,
+            started_at=func.now(),
+            retry_count=attempt - 1,
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["project_id", "step_key"],
+            set_={
+                "status": StepStatus.RUNNING,
+                # Keep the first attempt's start: duration covers retries too.
+                "started_at": func.coalesce(text("pipeline_step.started_at"), func.now())
+                if attempt > 1
+                else func.now(),
+                "finished_at": None,
+                "retry_count": attempt - 1,
+                "error_message": None,
+                "updated_at": func.now(),
+            },
+        )
+        async with self.sessions() as session, session.begin():
+            await session.execute(stmt)
+
+    async def _finish(
+        self,
+        project_id: uuid.UUID,
+        step: StepKey,
+        status: StepStatus,
+        *,
+        output_ref: str | None = None,
+        error: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        values: dict[str, Any] = {
+            "status": status,
+            "finished_at": func.now(),
+            "duration_seconds": func.extract("epoch", func.now() - col(PipelineStep.started_at)),
+            "error_message": error,
+            "updated_at": func.now(),
+        }
+        if output_ref is not None:
+            values["output_ref"] = output_ref
+        if details is not None or error is not None:
+            values["error_details"] = details if error is None else {"error": error}
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(PipelineStep)
+                .where(col(PipelineStep.project_id) == project_id)
+                .where(col(PipelineStep.step_key) == step.value)
+                .values(**values)
+            )
+
+
+class ArtifactStore:
+    """Artifacts: bytes in storage under a fixed key, indexed in `artifact` by version.
+    Writing the same (project, type, version) twice is a no-op, so retries are safe."""
+
+    MIME = {
+        "md": "text/markdown; charset=utf-8",
+        "json": "application/json",
+        "diff": "text/x-diff; charset=utf-8",
+        "tar.gz": "application/gzip",
+    }
+
+    def __init__(self, sessions: Sessions, storage: Storage) -> None:
+        self.sessions = sessions
+        self.storage = storage
+
+    @staticmethod
+    def key(project_id: uuid.UUID, name: str) -> str:
+        return f"projects/{project_id}/artifacts/{name}"
+
+    async def save(
+        self,
+        project_id: uuid.UUID,
+        kind: ArtifactType,
+        version: int,
+        name: str,
+        ext: str,
+        data: bytes,
+        inline: dict[str, Any] | None = None,
+    ) -> ArtifactRef:
+        key = self.key(project_id, f"{name}_v{version}.{ext}")
+        mime = self.MIME[ext]
+        stored = await self.storage.put(key, data, mime)
+        stmt = insert(Artifact).values(
+            id=uuid.uuid4(),
+            project_id=project_id,
+            type=kind,
+            version=version,
+            storage_ref=key,
+            inline_content=inline,
+            file_size=stored.size,
+            mime_type=mime,
+            sha256=stored.sha256,
+        )
+        # Same bytes on a retry: keep the row. A regenerated artifact (new content for the
+        # same version after an operator retry) replaces the index entry with the new hash.
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["project_id", "type", "version"],
+            set_={
+                "storage_ref": key,
+                "file_size": stored.size,
+                "sha256": stored.sha256,
+                "inline_content": inline,
+            },
+        )
+        async with self.sessions() as session, session.begin():
+            await session.execute(stmt)
+        return ArtifactRef(type=kind, version=version, storage_key=key, size=stored.size)
+
+    async def save_model(
+        self, project_id: uuid.UUID, kind: ArtifactType, version: int, name: str, model: BaseModel
+    ) -> ArtifactRef:
+        data = model.model_dump_json(indent=2).encode()
+        # Small JSON documents are also kept inline for quick reads in SQL.
+        inline = json.loads(data) if len(data) < 16_384 else None
+        return await self.save(project_id, kind, version, name, "json", data, inline)
+
+    async def load(self, key: str, model: type[M]) -> M:
+        try:
+            data = await self.storage.get(key)
+        except ObjectNotFound:
+            raise bad_input("ArtifactInvalid", f"artifact {key} is missing from storage") from None
+        try:
+            return model.model_validate_json(data)
+        except ValidationError as exc:
+            raise bad_input("ArtifactInvalid", f"artifact {key} is invalid: {exc}") from None
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def as_decimal(value: float) -> Decimal:
+    return Decimal(str(round(value, 3)))

@@ -1,0 +1,163 @@
+"""The worker: builds every client once, registers the workflow and its activities, runs.
+
+`python -m sitegen.worker` is what `sitegen dev` starts; tests build the same Worker with
+`build_worker` and their own clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from sitegen.activities.ai import AIActivities
+from sitegen.activities.build import BuildActivities
+from sitegen.activities.deploy import DeployActivities
+from sitegen.activities.notify import NotifyActivities
+from sitegen.activities.project import ProjectActivities
+from sitegen.activities.repo import RepoActivities
+from sitegen.activities.support import Sessions
+from sitegen.db.engine import make_engine, make_sessionmaker
+from sitegen.integrations.ai.base import SiteAI
+from sitegen.integrations.assets.fetcher import AssetFetcher
+from sitegen.integrations.build.runner import BuildRunner
+from sitegen.integrations.git.base import GitHost
+from sitegen.integrations.hosting.base import Hosting
+from sitegen.integrations.storage.base import Storage
+from sitegen.logging import configure_logging
+from sitegen.settings import Settings, get_settings
+from sitegen.temporal_client import connect
+from sitegen.workflows.site_generation import SiteGenerationWorkflow
+
+log = structlog.get_logger()
+
+
+@dataclass
+class Clients:
+    """The outside world, each behind its port; chosen by settings (see `build_clients`)."""
+
+    sessions: Sessions
+    storage: Storage
+    git: GitHost
+    hosting: Hosting
+    ai: SiteAI
+    fetcher: AssetFetcher
+    runner: BuildRunner
+
+
+def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
+    from sitegen.integrations.ai.offline import OfflineAI
+    from sitegen.integrations.git.local import LocalGit
+    from sitegen.integrations.hosting.local import LocalHosting
+    from sitegen.integrations.storage.filesystem import FilesystemStorage
+
+    unsupported = [
+        f"SITEGEN_{name.upper()}={value}"
+        for name, value, local in (
+            ("ai_provider", settings.ai_provider, "offline"),
+            ("git_provider", settings.git_provider, "local"),
+            ("hosting_provider", settings.hosting_provider, "local"),
+            ("storage_provider", settings.storage_provider, "filesystem"),
+        )
+        if value != local
+    ]
+    if unsupported:
+        # The real adapters (Anthropic, GitHub, Cloudflare, S3) are not in this release.
+        raise SystemExit(f"not available yet: {', '.join(unsupported)}; use the local defaults")
+    return Clients(
+        sessions=make_sessionmaker(engine),
+        storage=FilesystemStorage(settings.storage_root),
+        git=LocalGit(settings.repos_root, settings.work_root / "git"),
+        hosting=LocalHosting(settings.sites_root, settings.preview_url),
+        ai=OfflineAI(),
+        fetcher=AssetFetcher(
+            settings.asset_max_bytes,
+            settings.asset_timeout_seconds,
+            settings.asset_allow_private_hosts,
+        ),
+        runner=BuildRunner(
+            timeout_seconds=settings.build_timeout_seconds,
+            memory_mb=settings.build_memory_mb,
+        ),
+    )
+
+
+def build_worker(client: Client, clients: Clients, settings: Settings, task_queue: str) -> Worker:
+    templates = settings.templates_dir
+    work = settings.work_root
+    project = ProjectActivities(clients.sessions, clients.storage, clients.fetcher, templates)
+    ai = AIActivities(clients.sessions, clients.storage, clients.ai, clients.git, templates)
+    repo = RepoActivities(clients.sessions, clients.git, clients.storage, templates)
+    build = BuildActivities(
+        clients.sessions, clients.git, clients.storage, clients.runner, templates, work
+    )
+    deploy = DeployActivities(clients.sessions, clients.storage, clients.hosting, work)
+    notify = NotifyActivities(clients.sessions, settings.workspace_notify_recipient)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[SiteGenerationWorkflow],
+        activities=[
+            project.validate_onboarding,
+            project.download_assets,
+            project.set_status,
+            project.mark_step,
+            project.start_pipeline,
+            ai.create_site_spec,
+            ai.generate_brief,
+            ai.generate_sitemap,
+            ai.generate_content,
+            ai.generate_layout_plan,
+            ai.generate_code_patch,
+            ai.generate_fix_patch,
+            repo.provision_repository,
+            repo.setup_project_structure,
+            repo.apply_patch,
+            build.build_and_test,
+            deploy.deploy_preview,
+            deploy.provision_subdomain,
+            notify.notify_client,
+            notify.notify_workspace,
+            notify.notify_attention,
+        ],
+        max_concurrent_activities=20,
+        graceful_shutdown_timeout=timedelta(seconds=10),
+    )
+
+
+async def run_worker(settings: Settings) -> None:
+    if settings.database_url is None:
+        raise SystemExit("SITEGEN_DATABASE_URL is not set (`sitegen dev` sets it)")
+    engine = make_engine(settings.database_url.get_secret_value(), pool_size=10)
+    client = await connect(settings)
+    worker = build_worker(client, build_clients(settings, engine), settings, settings.task_queue)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("worker.started", task_queue=settings.task_queue)
+    async with worker:
+        await stop.wait()
+        log.info("worker.stopping")
+    await engine.dispose()
+
+
+def main() -> None:
+    settings = get_settings()
+    configure_logging(settings)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker(settings))
+    # A process that ran a Worker can crash at interpreter exit (sdk-python#300).
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""One real Postgres and one real Temporal dev server per test session, started by the same
+process manager `sitegen dev` uses; each test gets its own task queue and data dir."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+
+from sitegen.api.app import create_app
+from sitegen.db.engine import make_engine, make_sessionmaker
+from sitegen.db.migrate import prepare_database
+from sitegen.settings import REPO_ROOT, Settings
+from sitegen.stack.postgres import EmbeddedPostgres
+from sitegen.stack.process import free_port
+from sitegen.stack.temporal import TemporalDevServer
+from sitegen.temporal_client import connect
+from sitegen.worker import build_clients, build_worker
+
+EXAMPLES = REPO_ROOT / "examples" / "onboarding"
+
+
+def example(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text())
+    return data
+
+
+def example_names() -> list[str]:
+    return sorted(p.stem for p in EXAMPLES.glob("*.json"))
+
+
+@pytest.fixture(scope="session")
+def stack_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("stack")
+
+
+@pytest.fixture(scope="session")
+def database_url(stack_dir: Path) -> Iterator[str]:
+    external = os.environ.get("SITEGEN_TEST_DATABASE_URL")
+    if external:
+        prepare_database(external, REPO_ROOT / "templates")
+        yield external
+        return
+    postgres = EmbeddedPostgres(stack_dir, free_port(), durable=False)
+    postgres.start()
+    try:
+        prepare_database(postgres.url, REPO_ROOT / "templates")
+        yield postgres.url
+    finally:
+        postgres.stop()
+
+
+@pytest.fixture(scope="session")
+def temporal_server(stack_dir: Path) -> Iterator[TemporalDevServer]:
+    server = TemporalDevServer(stack_dir, free_port(), None, "default")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, temporal_server: TemporalDevServer) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=SecretStr(database_url),
+        temporal_address=temporal_server.address,
+        task_queue=f"test-{uuid.uuid4()}",
+        hosting_port=free_port(),
+        asset_allow_private_hosts=True,
+        asset_timeout_seconds=3,
+        build_timeout_seconds=60,
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def temporal(temporal_server: TemporalDevServer) -> Client:
+    return await connect(Settings(), address=temporal_server.address)
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+        ) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+async def worker(settings: Settings, engine: AsyncEngine, temporal: Client) -> AsyncIterator[None]:
+    """An in-process worker on this test's own task queue."""
+    clients = build_clients(settings, engine)
+    async with build_worker(temporal, clients, settings, settings.task_queue):
+        yield
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> Any:
+    return make_sessionmaker(engine)
+
+
+def order_body(onboarding: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
+    """A POST /projects body with a fresh order reference and customer."""
+    tag = uuid.uuid4().hex[:10]
+    body: dict[str, Any] = {
+        "customer": {"name": "Ana Souza", "email": f"ana+{tag}@example.com"},
+        "order": {"reference": f"ord_{tag}", "amount_cents": 149000, "currency": "BRL"},
+        "template_id": "landing",
+        "name": f"Test Site {tag}",
+    }
+    if onboarding is not None:
+        body["onboarding"] = onboarding
+    body.update(overrides)
+    return body
+
+
+def unique_onboarding(name: str) -> dict[str, Any]:
+    """An example onboarding with a subdomain no other test uses."""
+    data = example(name)
+    data["subdomain"] = f"{data['subdomain'][:40]}-{uuid.uuid4().hex[:8]}"
+    return data
+
+
+async def wait_for(check: Any, seconds: float = 30.0, interval: float = 0.1) -> Any:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met in {seconds}s")
+        await asyncio.sleep(interval)
