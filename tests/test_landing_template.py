@@ -271,3 +271,17 @@ def _esc(text: str) -> str:
 def _visible_text(html: str) -> str:
     body = re.sub(r"<script.*?</script>|<style.*?</style>", "", html, flags=re.DOTALL)
     return re.sub(r"<[^>]+>", " ", body)
+
+
+async def test_single_page_site_keeps_contact_on_home(tmp_path: Path) -> None:
+    data = json.loads(EXAMPLES[0].read_text(encoding="utf-8"))
+    data["pages"] = ["home"]
+    chain = await run_chain(Onboarding.model_validate(data), tmp_path / "repo")
+    assert build(chain.repo, chain.template).returncode == 0
+    assert sorted(p.name for p in (chain.repo / "dist").glob("*.html")) == [
+        "404.html",
+        "index.html",
+    ]
+    html = (chain.repo / "dist" / "index.html").read_text(encoding="utf-8")
+    assert 'href="#contact"' in html and 'id="contact"' in html and 'id="faq"' in html
+    assert not (chain.repo / "content" / "pages" / "about.json").exists()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import asyncpg
 
-from sitegen.stack.process import ChildProcess, StackError, ensure_port_free, wait_until
+from sitegen.stack.process import ChildProcess, StackError, ensure_port_free, run_as, wait_until
 
 # Postgres refuses to run as root; when we are root we run it as this system user.
 SERVICE_USER = "sitegen-postgres"
@@ -54,14 +54,6 @@ def _service_user() -> str | None:
             capture_output=True,
         )
     return SERVICE_USER
-
-
-def as_user(user: str | None) -> dict[str, object]:
-    """subprocess arguments that drop to `user` with its own group (not root's)."""
-    if user is None:
-        return {}
-    entry = pwd.getpwnam(user)
-    return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
 
 def _let_user_reach(path: Path, user: str) -> None:
@@ -108,7 +100,7 @@ class EmbeddedPostgres:
             ],
             capture_output=True,
             text=True,
-            **as_user(self.user),  # type: ignore[arg-type]
+            **run_as(self.user),
         )
         if result.returncode != 0:
             raise StackError(f"initdb failed: {result.stderr.strip().splitlines()[-1:]}")

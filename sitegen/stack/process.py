@@ -67,7 +67,7 @@ def ensure_writable_dir(path: Path, setting: str = "SITEGEN_DATA_DIR") -> Path:
     return path
 
 
-def _as_user(user: str | None) -> dict[str, Any]:
+def run_as(user: str | None) -> dict[str, Any]:
     if user is None:
         return {}
     import pwd
@@ -115,7 +115,7 @@ class ChildProcess:
                 stdin=subprocess.DEVNULL,
                 env=self.env,
                 cwd=self.cwd,
-                **_as_user(self.user),
+                **run_as(self.user),
                 # Own process group: a terminal's Ctrl-C reaches only the supervisor,
                 # which then stops the children in order.
                 process_group=0,
