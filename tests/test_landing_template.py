@@ -88,7 +88,7 @@ def build(repo: Path, template: TemplateManifest) -> subprocess.CompletedProcess
     return subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=120)
 
 
-async def run_chain(onboarding: Onboarding, repo: Path) -> Chain:
+async def run_chain(onboarding: Onboarding, repo: Path, drop: tuple[str, ...] = ()) -> Chain:
     ai = OfflineAI()
     template = load_template(TEMPLATES, "landing")
     spec = (await ai.site_spec(onboarding, template)).artifact
@@ -98,6 +98,9 @@ async def run_chain(onboarding: Onboarding, repo: Path) -> Chain:
     content = SiteContent(pages=pages)
     layout = (await ai.layout_plan(spec, sitemap, template)).artifact
     checkout_template(repo)
+    if drop:  # files the template lacks, so the patch must create them
+        git(repo, "rm", "-q", *drop)
+        git(repo, "commit", "-qm", "drop")
     files = editable_files(repo, template)
     patch = (await ai.code_patch(spec, content, layout, files, template)).artifact
     apply(repo, patch)
@@ -285,3 +288,11 @@ async def test_single_page_site_keeps_contact_on_home(tmp_path: Path) -> None:
     html = (chain.repo / "dist" / "index.html").read_text(encoding="utf-8")
     assert 'href="#contact"' in html and 'id="contact"' in html and 'id="faq"' in html
     assert not (chain.repo / "content" / "pages" / "about.json").exists()
+
+
+async def test_patch_creates_files_the_template_lacks(tmp_path: Path) -> None:
+    faq = "content/pages/faq.json"
+    chain = await run_chain(load_example(EXAMPLES[0]), tmp_path / "repo", drop=(faq,))
+    assert f"--- /dev/null\n+++ b/{faq}" in chain.patch.diff
+    assert build(chain.repo, chain.template).returncode == 0
+    assert (chain.repo / "dist" / "faq.html").is_file()
