@@ -64,7 +64,9 @@ class BuildActivities:
             argv = list(template.build_command)
             if argv[0] in ("python", "python3"):
                 argv[0] = sys.executable  # the template's build runs on our interpreter
-            result = await self.runner.run(workdir, argv, on_progress=_heartbeat)
+            # Canonical links, og:url and sitemap.xml need the address the site will live at.
+            env = {"SITE_URL": build.site_url} if build.site_url else None
+            result = await self.runner.run(workdir, argv, env=env, on_progress=_heartbeat)
             dist = workdir / template.output_dir
             checks = None
             if result.ok:

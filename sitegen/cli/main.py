@@ -91,4 +91,3 @@ def migrate() -> None:
         raise _fail("set SITEGEN_DATABASE_URL, or use `sitegen dev`, which migrates on start")
     templates = prepare_database(settings.database_url.get_secret_value(), settings.templates_dir)
     console.print(f"database at head; templates: {', '.join(templates)}")
-

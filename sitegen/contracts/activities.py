@@ -102,6 +102,7 @@ class BuildInput(BaseModel):
     repo: RepoOutcome
     sha: str
     attempt: int = Field(ge=1)
+    site_url: str | None = Field(default=None, description="absolute URL the site is served at")
 
 
 class BuildOutcome(BaseModel):

@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -26,20 +27,19 @@ MediumText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 HexColour = Annotated[str, StringConstraints(pattern=r"^#(?:[0-9a-fA-F]{3}){1,2}$")]
 # A DNS label (RFC 1123), lower case, that we also use as the project slug's basis.
+# Lowered before the pattern runs: pydantic checks `pattern` before applying `to_lower`.
 Subdomain = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True,
-        to_lower=True,
-        min_length=3,
-        max_length=63,
-        pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$",
+        min_length=3, max_length=63, pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$"
     ),
+    BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
 ]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ().-]{7,25}$")]
 StorageKey = Annotated[
     str,
-    StringConstraints(max_length=300, pattern=r"^uploads/[A-Za-z0-9._/-]+$"),
+    # Segments never start with '.', as storage requires (no '..' escaping uploads/).
+    StringConstraints(max_length=300, pattern=r"^uploads(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)+$"),
 ]
 
 # Subdomains an agency keeps for itself; a client may not claim them.

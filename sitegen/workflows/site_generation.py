@@ -195,7 +195,10 @@ class SiteGenerationWorkflow(StepRunner):
         patch = await self.step(
             StepKey.GENERATE_CODE_PATCH, AIActivities.generate_code_patch, ai, policies.AI
         )
-        build = await self._apply_and_build(project, setup, ai, patch)
+        # The subdomain is provisioned early and in parallel; the build needs its URL.
+        subdomain_record = await dns
+        site_url = subdomain_record.url if subdomain_record else None
+        build = await self._apply_and_build(project, setup, ai, patch, site_url)
         if build is None or build.dist_key is None:
             return None
         sha = self._built_sha
@@ -205,7 +208,6 @@ class SiteGenerationWorkflow(StepRunner):
             DeployInput(project=project, dist_key=build.dist_key, sha=sha),
             policies.EXTERNAL,
         )
-        subdomain_record = await dns
         await brief
         if deploy is None:
             return None
@@ -223,7 +225,12 @@ class SiteGenerationWorkflow(StepRunner):
         return preview_url
 
     async def _apply_and_build(
-        self, project: ProjectRef, repo: RepoOutcome, ai: AIStepInput, patch: ArtifactRef | None
+        self,
+        project: ProjectRef,
+        repo: RepoOutcome,
+        ai: AIStepInput,
+        patch: ArtifactRef | None,
+        site_url: str | None,
     ) -> BuildOutcome | None:
         """apply → build, then up to N rounds of fix patch → apply → build."""
         round_ = 0
@@ -240,7 +247,13 @@ class SiteGenerationWorkflow(StepRunner):
             build = await self.step(
                 StepKey.BUILD_AND_TEST,
                 BuildActivities.build_and_test,
-                BuildInput(project=project, repo=repo, sha=commit.sha, attempt=round_ + 1),
+                BuildInput(
+                    project=project,
+                    repo=repo,
+                    sha=commit.sha,
+                    attempt=round_ + 1,
+                    site_url=site_url,
+                ),
                 policies.BUILD,
                 fail_when=_failed_for_good(last_round=round_ >= self.max_fixes),
             )

@@ -1,0 +1,166 @@
+"""`sitegen demo`: the whole product in one command — a sample order becomes a live preview."""
+
+from __future__ import annotations
+
+import html
+import json
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from sitegen.api.generation import temporal_ui_url
+from sitegen.contracts.onboarding import Onboarding
+from sitegen.integrations.hosting.probe import get_preview
+from sitegen.settings import REPO_ROOT, Settings
+from sitegen.stack.supervisor import Stack
+
+DEFAULT_EXAMPLE = REPO_ROOT / "examples" / "onboarding" / "harbour-physio.json"
+STATUS_STYLE = {
+    "queued": "dim",
+    "running": "yellow",
+    "success": "green",
+    "failed": "bold red",
+    "skipped": "cyan",
+    "manual": "magenta",
+}
+
+
+def load_onboarding(path: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+        Onboarding.model_validate(data)
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"{path} is not JSON: {exc.msg} (line {exc.lineno})") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise typer.BadParameter(f"{path}: {field}: {first['msg']}") from None
+    return data
+
+
+def free_subdomain(settings: Settings, wanted: str) -> str:
+    """The form's subdomain, or a suffixed one when an earlier demo already took it."""
+    try:
+        taken = get_preview(settings.preview_url(wanted), timeout=2).status_code != 404
+    except httpx.HTTPError:
+        taken = False
+    return f"{wanted[:55]}-{secrets.token_hex(3)}" if taken else wanted
+
+
+def progress_table(steps: list[dict[str, Any]], status: str) -> Table:
+    table = Table(title=f"project status: {status}", title_justify="left", expand=False)
+    table.add_column("step")
+    table.add_column("status")
+    table.add_column("time", justify="right")
+    for step in steps:
+        duration = step.get("duration_seconds")
+        table.add_row(
+            step["step_key"],
+            f"[{STATUS_STYLE.get(step['status'], '')}]{step['status']}[/]",
+            f"{float(duration):.2f}s" if duration is not None else "",
+        )
+    return table
+
+
+def follow(api: httpx.Client, project_id: str, console: Console, timeout: float) -> dict[str, Any]:
+    """Poll the pipeline until the preview is ready or a step needs a human."""
+    deadline = time.monotonic() + timeout
+    project: dict[str, Any] = {}
+    with Live(console=console, refresh_per_second=8, transient=False) as live:
+        while time.monotonic() < deadline:
+            project = api.get(f"/api/v1/projects/{project_id}").json()
+            steps = api.get(f"/api/v1/projects/{project_id}/pipeline").json()
+            live.update(progress_table(steps, project["status"]))
+            if project["status"] in ("preview_ready", "needs_attention", "cancelled"):
+                project["steps"] = steps
+                return project
+            if project["status"] == "onboarding" and project.get("validation_errors"):
+                project["steps"] = steps
+                return project
+            time.sleep(0.15)
+    project["status"] = "timeout"
+    return project
+
+
+def preview_serves(url: str, business_name: str) -> tuple[bool, str]:
+    try:
+        response = get_preview(url)
+    except httpx.HTTPError as exc:
+        return False, f"{url} did not answer: {exc}"
+    if response.status_code != 200:
+        return False, f"{url} answered {response.status_code}"
+    if html.escape(business_name, quote=False) not in response.text:
+        return False, f"{url} does not show the business name"
+    return True, ""
+
+
+def run_demo(console: Console, onboarding: Path | None, once: bool) -> None:
+    from sitegen.cli.main import print_urls, run_until_stopped, start_stack
+
+    form = load_onboarding(onboarding or DEFAULT_EXAMPLE)
+    settings = Settings()
+    stack = start_stack(settings)
+    try:
+        print_urls(stack.urls())
+        form["subdomain"] = free_subdomain(settings, form["subdomain"])
+        ok = _push_order(console, stack, settings, form)
+    except BaseException:
+        stack.stop()
+        raise
+    if once or not ok:
+        stack.stop()
+        raise typer.Exit(code=0 if ok else 1)
+    run_until_stopped(stack)
+
+
+def _push_order(console: Console, stack: Stack, settings: Settings, form: dict[str, Any]) -> bool:
+    business = form["business"]
+    body = {
+        "customer": {"name": business["name"], "email": business["email"]},
+        "order": {"reference": f"demo-{secrets.token_hex(6)}", "product_id": "website"},
+        "template_id": "landing",
+        "name": business["name"],
+        "onboarding": form,
+        "start_generation": True,
+    }
+    with httpx.Client(base_url=stack.api_url, timeout=30) as api:
+        response = api.post("/api/v1/projects", json=body)
+        if response.status_code != 201:
+            console.print(
+                f"[bold red]could not create the project:[/] {response.text}", soft_wrap=True
+            )
+            return False
+        created = response.json()
+        console.print(f"order received: project [bold]{created['slug']}[/] ({business['name']})")
+        project = follow(api, created["id"], console, timeout=180)
+    if settings.temporal_address is None:
+        console.print(
+            f"Temporal UI: {temporal_ui_url(settings, created['workflow_id'])}", soft_wrap=True
+        )
+    if project["status"] != "preview_ready":
+        failed = [s for s in project.get("steps", []) if s["status"] == "failed"]
+        if failed:
+            console.print(
+                f"[bold red]step {failed[0]['step_key']} failed:[/] {failed[0]['error_message']}"
+            )
+        elif project.get("validation_errors"):
+            console.print(f"[bold red]onboarding invalid:[/] {project['validation_errors']}")
+        else:
+            console.print(f"[bold red]generation did not finish:[/] status {project['status']}")
+        return False
+    ok, problem = preview_serves(project["preview_url"], business["name"])
+    if not ok:
+        console.print(f"[bold red]preview check failed:[/] {problem}")
+        return False
+    console.print(project["preview_url"], soft_wrap=True, highlight=False)
+    return True
