@@ -214,7 +214,16 @@ def _section(v: Voice, kind: str, page: SitemapPage, page_ids: Sequence[str]) ->
     if kind == "faq":
         return FaqSection(heading=v.shared("faq_heading"), items=faq_entries(v))
     if kind == "cta":
-        target = next(p for p in ("contact", "services", "home") if p in page_ids and p != page.id)
+        # Point the call to action at the most useful other page; a one-page site
+        # (or one whose only other page is this one) points back at itself.
+        target = next(
+            (
+                p
+                for p in ("contact", "services", "about", "faq", "home")
+                if p in page_ids and p != page.id
+            ),
+            page.id,
+        )
         label = v.tone("cta") if target == "contact" else v.bank.NAV[target]
         return CtaSection(
             heading=v.tone("cta_heading"),

@@ -1,0 +1,211 @@
+"""The whole pipeline on the real dev server and Postgres: a paid order becomes a preview."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import select
+from temporalio.client import Client
+
+from sitegen.contracts.operator import CancelRequest
+from sitegen.contracts.pipeline import PIPELINE_STEPS, PipelineState
+from sitegen.contracts.site import Sitemap
+from sitegen.db.tables import PipelineStep, SiteSpecRecord
+from sitegen.settings import Settings
+from tests.conftest import example_names, unique_onboarding
+from tests.pipeline.helpers import (
+    PreviewSite,
+    artifacts,
+    notifications,
+    order_site,
+    rows,
+    text_of,
+    wait_status,
+)
+
+pytestmark = pytest.mark.usefixtures("worker")
+
+
+async def cancel(temporal: Client, workflow_id: str) -> None:
+    await temporal.get_workflow_handle(workflow_id).signal("cancel", CancelRequest(reason="test"))
+
+
+@pytest.mark.parametrize("name", example_names())
+async def test_example_order_becomes_a_live_preview(
+    name: str, api: httpx.AsyncClient, settings: Settings, sessions: Any, temporal: Client
+) -> None:
+    form = unique_onboarding(name)
+    created = await order_site(api, form)
+    project = await wait_status(api, created["id"])
+    assert project["status"] == "preview_ready", project
+    assert project["preview_url"] == settings.preview_url(form["subdomain"])
+    assert project["repo_url"] and project["subdomain"] == form["subdomain"]
+
+    site = PreviewSite(settings.sites_root, project["preview_url"])
+    try:
+        pages = await site.crawl()  # asserts every internal link answers 200
+        home = pages["/"]
+        business = form["business"]
+        assert text_of(business["name"]) in home
+        assert f'lang="{form["locale"]}"' in home
+        assert f'href="mailto:{business["email"]}"' in home
+        digits = "".join(c for c in business["phone"] if c.isdigit())
+        assert f"tel:+{digits}" in home or f"tel:{digits}" in home
+        every_page = "".join(pages.values())
+        for service in form["services"]:
+            assert text_of(service["name"]) in every_page, service["name"]
+        for doc in ("/sitemap.xml", "/robots.txt"):
+            assert (await site.get(doc)).status_code == 200
+        sitemap_xml = (await site.get("/sitemap.xml")).text
+        assert project["preview_url"] in sitemap_xml  # built with the address it lives at
+    finally:
+        await site.aclose()
+
+    # Every page the sitemap artifact promises exists on the preview.
+    indexed = {a.type.value: a for a in await artifacts(sessions, created["id"])}
+    assert set(indexed) >= {"brief", "sitemap", "content", "layout_plan", "code_patch", "build_report"}
+    sitemap = Sitemap.model_validate_json(
+        (settings.storage_root / indexed["sitemap"].storage_ref).read_bytes()
+    )
+    wanted = set(form["pages"]) | {"home"}
+    assert {p.id for p in sitemap.pages} == wanted
+    for page in sitemap.pages:
+        path = "/" if page.path == "index.html" else f"/{page.path}"
+        assert path in pages, f"{page.id} ({page.path}) not reachable from the home page"
+    for artifact in indexed.values():
+        assert artifact.storage_ref.startswith(f"projects/{created['id']}/artifacts/")
+        assert artifact.version == 1 and artifact.file_size and artifact.mime_type
+        assert (settings.storage_root / artifact.storage_ref).stat().st_size == artifact.file_size
+    specs = await rows(sessions, SiteSpecRecord, created["id"])
+    assert [s.version for s in specs] == [1]
+
+    # pipeline_step rows: complete, ordered, all successful.
+    steps = (await api.get(f"/api/v1/projects/{created['id']}/pipeline")).json()
+    assert [s["step_key"] for s in steps] == [s.value for s in PIPELINE_STEPS]
+    assert [s["step_order"] for s in steps] == list(range(1, len(PIPELINE_STEPS) + 1))
+    for step in steps:
+        assert step["status"] == "success", step
+        assert step["started_at"] and step["finished_at"] and step["duration_seconds"] is not None
+        assert step["error_message"] is None
+    by_key = {s["step_key"]: s for s in steps}
+    assert by_key["generate_brief"]["output_ref"] == indexed["brief"].storage_ref
+    assert by_key["apply_patch"]["output_ref"]  # the commit sha
+
+    kinds = sorted((n.kind, n.recipient == settings.workspace_notify_recipient)
+                   for n in await notifications(sessions, created["id"]))
+    assert kinds == [("preview_ready", False), ("preview_ready", True)]
+
+    # The operator's view: query state and search attributes.
+    handle = temporal.get_workflow_handle(created["workflow_id"])
+    state = await handle.query("state", result_type=PipelineState)
+    assert state.status == "preview_ready" and state.preview_url == project["preview_url"]
+    assert all(s.status == "success" for s in state.steps)
+    attrs = (await handle.describe()).typed_search_attributes
+    values = {pair.key.name: pair.value for pair in attrs}
+    assert values["ProjectStatus"] == "preview_ready"
+    assert values["ProjectSlug"] == created["slug"]
+    assert values["CustomerId"] == created["customer_id"]
+
+    await cancel(temporal, created["workflow_id"])
+    assert (await wait_status(api, created["id"], ("cancelled",)))["status"] == "cancelled"
+
+
+async def test_two_businesses_get_different_sites(
+    api: httpx.AsyncClient, settings: Settings
+) -> None:
+    homes = []
+    for name in ("harbour-physio", "ironbark-software"):
+        project = await wait_status(api, (await order_site(api, unique_onboarding(name)))["id"])
+        site = PreviewSite(settings.sites_root, project["preview_url"])
+        homes.append((await site.get("/")).text)
+        await site.aclose()
+    assert homes[0] != homes[1]
+    assert "Harbour" in homes[0] and "Harbour" not in homes[1]
+
+
+async def test_second_generate_returns_the_same_run(
+    api: httpx.AsyncClient, temporal: Client
+) -> None:
+    created = await order_site(api, unique_onboarding("ironbark-software"))
+    again = await api.post(f"/api/v1/projects/{created['id']}/generate")
+    assert again.status_code == 202
+    body = again.json()
+    assert body["already_running"] is True
+    assert body["workflow_id"] == created["workflow_id"]
+    first_run = (await temporal.get_workflow_handle(created["workflow_id"]).describe()).run_id
+    assert body["run_id"] == first_run
+    await wait_status(api, created["id"])
+    third = (await api.post(f"/api/v1/projects/{created['id']}/generate")).json()
+    assert third["run_id"] == first_run  # waiting for review still counts as running
+    runs = [
+        w async for w in temporal.list_workflows(f"WorkflowId = '{created['workflow_id']}'")
+    ]
+    assert len(runs) == 1
+    await cancel(temporal, created["workflow_id"])
+
+
+async def test_invalid_onboarding_waits_for_a_correction(
+    api: httpx.AsyncClient, sessions: Any, temporal: Client
+) -> None:
+    form = unique_onboarding("harbour-physio")
+    form["pages"] = ["home", "blog"]  # well-formed, but the landing template has no blog
+    created = await order_site(api, form)
+    waiting = await wait_status(api, created["id"], ("onboarding",), seconds=30)
+
+    async def errors_stored() -> list[dict[str, str]]:
+        body = (await api.get(f"/api/v1/projects/{created['id']}")).json()
+        errors: list[dict[str, str]] = body["validation_errors"]
+        return errors
+
+    from tests.conftest import wait_for
+
+    errors = await wait_for(errors_stored, 30)
+    assert waiting["status"] == "onboarding"
+    assert errors[0]["field"] == "pages.1" and "blog" in errors[0]["reason"]
+    state = await temporal.get_workflow_handle(created["workflow_id"]).query(
+        "state", result_type=PipelineState
+    )
+    assert state.waiting_for == "onboarding"
+    async with sessions() as session:
+        later = (
+            await session.exec(
+                select(PipelineStep)
+                .where(PipelineStep.project_id == uuid.UUID(created["id"]))
+                .where(PipelineStep.step_key == "create_site_spec")
+            )
+        ).one()
+    assert later.status == "queued"  # nothing past validation ran
+
+    form["pages"] = ["home", "faq"]
+    fixed = await api.post(f"/api/v1/projects/{created['id']}/onboarding", json=form)
+    assert fixed.status_code == 201, fixed.text
+    assert fixed.json()["workflow_notified"] is True and fixed.json()["revision"] == 2
+    project = await wait_status(api, created["id"])
+    assert project["status"] == "preview_ready"
+    assert project["validation_errors"] == []
+    await cancel(temporal, created["workflow_id"])
+
+
+async def test_a_taken_subdomain_is_a_validation_error(
+    api: httpx.AsyncClient, temporal: Client
+) -> None:
+    form = unique_onboarding("padaria-pao-e-afeto")
+    first = await order_site(api, form)
+    await wait_status(api, first["id"])
+    second = await order_site(api, json.loads(json.dumps(form)))
+    await wait_status(api, second["id"], ("onboarding",), seconds=30)
+
+    async def reason() -> str | None:
+        body = (await api.get(f"/api/v1/projects/{second['id']}")).json()
+        errors = body["validation_errors"]
+        return errors[0]["field"] + ": " + errors[0]["reason"] if errors else None
+
+    from tests.conftest import wait_for
+
+    assert (await wait_for(reason, 30)).startswith("subdomain: ")
+    for created in (first, second):
+        await cancel(temporal, created["workflow_id"])
