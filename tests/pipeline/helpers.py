@@ -19,7 +19,9 @@ from tests.conftest import order_body, wait_for
 DONE = ("preview_ready", "needs_attention", "cancelled")
 
 
-async def order_site(api: httpx.AsyncClient, onboarding: dict[str, Any], **extra: Any) -> dict[str, Any]:
+async def order_site(
+    api: httpx.AsyncClient, onboarding: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
     response = await api.post(
         "/api/v1/projects", json=order_body(onboarding, start_generation=True, **extra)
     )

@@ -67,7 +67,14 @@ async def test_example_order_becomes_a_live_preview(
 
     # Every page the sitemap artifact promises exists on the preview.
     indexed = {a.type.value: a for a in await artifacts(sessions, created["id"])}
-    assert set(indexed) >= {"brief", "sitemap", "content", "layout_plan", "code_patch", "build_report"}
+    assert set(indexed) >= {
+        "brief",
+        "sitemap",
+        "content",
+        "layout_plan",
+        "code_patch",
+        "build_report",
+    }
     sitemap = Sitemap.model_validate_json(
         (settings.storage_root / indexed["sitemap"].storage_ref).read_bytes()
     )
@@ -95,8 +102,10 @@ async def test_example_order_becomes_a_live_preview(
     assert by_key["generate_brief"]["output_ref"] == indexed["brief"].storage_ref
     assert by_key["apply_patch"]["output_ref"]  # the commit sha
 
-    kinds = sorted((n.kind, n.recipient == settings.workspace_notify_recipient)
-                   for n in await notifications(sessions, created["id"]))
+    kinds = sorted(
+        (n.kind, n.recipient == settings.workspace_notify_recipient)
+        for n in await notifications(sessions, created["id"])
+    )
     assert kinds == [("preview_ready", False), ("preview_ready", True)]
 
     # The operator's view: query state and search attributes.
@@ -141,9 +150,7 @@ async def test_second_generate_returns_the_same_run(
     await wait_status(api, created["id"])
     third = (await api.post(f"/api/v1/projects/{created['id']}/generate")).json()
     assert third["run_id"] == first_run  # waiting for review still counts as running
-    runs = [
-        w async for w in temporal.list_workflows(f"WorkflowId = '{created['workflow_id']}'")
-    ]
+    runs = [w async for w in temporal.list_workflows(f"WorkflowId = '{created['workflow_id']}'")]
     assert len(runs) == 1
     await cancel(temporal, created["workflow_id"])
 
