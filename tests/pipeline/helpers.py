@@ -132,3 +132,21 @@ async def artifacts(sessions: Any, project_id: str) -> list[Artifact]:
 
 async def notifications(sessions: Any, project_id: str) -> list[Notification]:
     return await rows(sessions, Notification, project_id)
+
+
+HISTORIES = Path(__file__).resolve().parent.parent / "histories"
+
+
+async def keep_history(temporal: Any, workflow_id: str, name: str) -> None:
+    """With SITEGEN_RECORD_HISTORIES=1, save this run's history for the replay test.
+
+    Record again (and commit) only when a workflow change is meant to be incompatible
+    and is guarded by `workflow.patched`; otherwise old histories must keep replaying.
+    """
+    import os
+
+    if os.environ.get("SITEGEN_RECORD_HISTORIES") != "1":
+        return
+    history = await temporal.get_workflow_handle(workflow_id).fetch_history()
+    HISTORIES.mkdir(exist_ok=True)
+    (HISTORIES / f"{name}.json").write_text(history.to_json())

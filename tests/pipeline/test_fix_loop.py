@@ -20,7 +20,7 @@ from sitegen.settings import Settings
 from sitegen.templates_registry import TemplateManifest
 from sitegen.worker import build_clients, build_worker
 from tests.conftest import unique_onboarding, wait_for
-from tests.pipeline.helpers import notifications, order_site, wait_status
+from tests.pipeline.helpers import keep_history, notifications, order_site, wait_status
 
 
 class BreakingAI(OfflineAI):
@@ -112,6 +112,8 @@ async def test_a_broken_build_is_fixed_automatically(
     assert ("build_report", 1) in kinds and ("build_report", 2) in kinds
     assert ("code_patch", 1) in kinds and ("code_patch", 2) in kinds
     await handle.signal("cancel", {"reason": "test"})
+    await wait_status(api, created["id"], ("cancelled",))
+    await keep_history(temporal, created["workflow_id"], "fix_loop_repairs_build")
 
 
 @pytest.mark.parametrize("breaking_worker", [99], indirect=True)
@@ -161,3 +163,4 @@ async def test_when_fixes_run_out_an_operator_decides(
         created["workflow_id"], result_type=PipelineState
     ).result()
     assert result.status == "cancelled"
+    await keep_history(temporal, created["workflow_id"], "fixes_exhausted_operator_abort")

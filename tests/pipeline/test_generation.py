@@ -20,6 +20,7 @@ from tests.conftest import example_names, unique_onboarding
 from tests.pipeline.helpers import (
     PreviewSite,
     artifacts,
+    keep_history,
     notifications,
     order_site,
     rows,
@@ -121,6 +122,7 @@ async def test_example_order_becomes_a_live_preview(
 
     await cancel(temporal, created["workflow_id"])
     assert (await wait_status(api, created["id"], ("cancelled",)))["status"] == "cancelled"
+    await keep_history(temporal, created["workflow_id"], f"preview_then_cancel_{name}")
 
 
 async def test_two_businesses_get_different_sites(
@@ -195,6 +197,8 @@ async def test_invalid_onboarding_waits_for_a_correction(
     assert project["status"] == "preview_ready"
     assert project["validation_errors"] == []
     await cancel(temporal, created["workflow_id"])
+    await wait_status(api, created["id"], ("cancelled",))
+    await keep_history(temporal, created["workflow_id"], "invalid_onboarding_corrected")
 
 
 async def test_a_taken_subdomain_is_a_validation_error(

@@ -1,0 +1,175 @@
+"""Kill things mid-pipeline: the project still finishes, and no side effect happens twice."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sitegen.api.app import create_app
+from sitegen.integrations.git.local import LocalGit
+from sitegen.settings import REPO_ROOT, Settings
+from sitegen.stack.process import free_port
+from sitegen.stack.temporal import TemporalDevServer
+from tests.conftest import unique_onboarding
+from tests.pipeline.helpers import notifications, order_site, wait_status, wait_step
+
+SLOW_BUILD_SECONDS = 3
+
+
+@pytest.fixture
+def slow_templates(tmp_path: Path) -> Path:
+    """The landing template whose build takes a few seconds: time to kill things."""
+    root = tmp_path / "templates"
+    shutil.copytree(REPO_ROOT / "templates" / "landing", root / "landing")
+    manifest = root / "landing" / "template.toml"
+    slow = (
+        f'build_command = ["python", "-c", "import runpy, time; time.sleep({SLOW_BUILD_SECONDS}); '
+        "runpy.run_path('build.py', run_name='__main__')\"]"
+    )
+    text = manifest.read_text()
+    assert 'build_command = ["python", "build.py"]' in text
+    manifest.write_text(text.replace('build_command = ["python", "build.py"]', slow))
+    return root
+
+
+class WorkerProcess:
+    """`python -m sitegen.worker`, exactly as `sitegen dev` runs it."""
+
+    def __init__(self, settings: Settings, log: Path) -> None:
+        assert settings.database_url is not None
+        self.env = {
+            **os.environ,
+            "SITEGEN_DATABASE_URL": settings.database_url.get_secret_value(),
+            "SITEGEN_TEMPORAL_ADDRESS": str(settings.temporal_address),
+            "SITEGEN_DATA_DIR": str(settings.data_dir),
+            "SITEGEN_TASK_QUEUE": settings.task_queue,
+            "SITEGEN_TEMPLATES_DIR": str(settings.templates_dir),
+            "SITEGEN_HOSTING_PORT": str(settings.hosting_port),
+        }
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sitegen.worker"],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+@pytest.fixture
+def durable_settings(settings: Settings, slow_templates: Path) -> Settings:
+    return settings.model_copy(update={"templates_dir": slow_templates})
+
+
+@pytest.fixture
+def worker_process(durable_settings: Settings, tmp_path: Path) -> Iterator[WorkerProcess]:
+    worker = WorkerProcess(durable_settings, tmp_path / "worker.log")
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+async def durable_api(durable_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(durable_settings)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        yield client
+
+
+async def assert_each_side_effect_once(
+    settings: Settings, sessions: Any, created: dict[str, Any]
+) -> None:
+    slug = created["slug"]
+    git = LocalGit(settings.repos_root, settings.work_root / "git-check")
+    assert sorted(p.name for p in settings.repos_root.iterdir()) == [f"{slug}.git"]
+    patch_commits = await git.count_commits(slug, "preview") - await git.count_commits(slug, "main")
+    assert patch_commits == 1  # ironbark has no assets: the content patch is the only commit
+    deploys = list((settings.sites_root / slug / "deploys").iterdir())
+    assert len(deploys) == 1, deploys
+    kinds = sorted(n.kind for n in await notifications(sessions, created["id"]))
+    assert kinds == ["preview_ready", "preview_ready"]
+
+
+async def test_worker_killed_mid_step_then_replaced(
+    durable_api: httpx.AsyncClient,
+    durable_settings: Settings,
+    worker_process: WorkerProcess,
+    sessions: Any,
+) -> None:
+    worker_process.start()
+    created = await order_site(durable_api, unique_onboarding("ironbark-software"))
+    await wait_step(sessions, created["id"], "build_and_test", "running", seconds=60)
+    worker_process.kill()  # SIGKILL: no goodbye, the build dies with it
+
+    worker_process.start()
+    project = await wait_status(durable_api, created["id"], seconds=90)
+    assert project["status"] == "preview_ready", project
+    steps = {
+        s["step_key"]: s
+        for s in (await durable_api.get(f"/api/v1/projects/{created['id']}/pipeline")).json()
+    }
+    assert steps["build_and_test"]["retry_count"] >= 1  # the new worker ran it again
+    assert all(s["status"] == "success" for s in steps.values())
+    await assert_each_side_effect_once(durable_settings, sessions, created)
+
+
+@pytest.fixture
+def own_temporal(tmp_path: Path) -> Iterator[TemporalDevServer]:
+    server = TemporalDevServer(tmp_path / "own-temporal", free_port(), None, "default")
+    server.start()
+    yield server
+    server.stop()
+
+
+async def test_temporal_restarted_mid_pipeline(
+    durable_settings: Settings,
+    own_temporal: TemporalDevServer,
+    tmp_path: Path,
+    sessions: Any,
+) -> None:
+    settings = durable_settings.model_copy(update={"temporal_address": own_temporal.address})
+    worker = WorkerProcess(settings, tmp_path / "worker.log")
+    worker.start()
+    app = create_app(settings)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+        ):
+            created = await order_site(api, unique_onboarding("ironbark-software"))
+            await wait_step(sessions, created["id"], "build_and_test", "running", seconds=60)
+            assert own_temporal.child is not None
+            own_temporal.child.kill()  # the server dies; its SQLite file stays
+            own_temporal.start()  # same port, same database file
+            project = await wait_status(api, created["id"], seconds=120)
+            assert project["status"] == "preview_ready", project
+            await assert_each_side_effect_once(settings, sessions, created)
+    finally:
+        worker.stop()

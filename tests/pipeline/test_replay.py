@@ -1,0 +1,30 @@
+"""Committed histories must replay against today's workflow code: a change that breaks
+determinism fails here, not in production (guard such changes with `workflow.patched`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from sitegen.workflows.site_generation import SiteGenerationWorkflow
+from tests.pipeline.helpers import HISTORIES
+
+HISTORY_FILES = sorted(HISTORIES.glob("*.json"))
+
+
+def test_histories_are_committed() -> None:
+    names = {p.stem for p in HISTORY_FILES}
+    assert {"invalid_onboarding_corrected", "fixes_exhausted_operator_abort"} <= names
+    assert any(n.startswith("preview_then_cancel_") for n in names)
+
+
+@pytest.mark.parametrize("path", HISTORY_FILES, ids=lambda p: Path(p).stem)
+async def test_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    replayer = Replayer(workflows=[SiteGenerationWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None
