@@ -1,0 +1,159 @@
+"""Order → preview latency: 20 orders, one after another, on a stack this script starts.
+
+Measures from the API call that starts generation until the preview URL answers 200 (and,
+separately, until the project reads `preview_ready`), plus the median of every step's
+pipeline_step duration. Results go to bench/results/latest.json.
+
+    make bench            # or: python bench/order_to_preview.py --orders 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from sitegen.integrations.hosting.probe import get_preview
+from sitegen.settings import REPO_ROOT, Settings
+from sitegen.stack.process import free_port
+from sitegen.stack.supervisor import Stack
+
+EXAMPLES = sorted((REPO_ROOT / "examples" / "onboarding").glob("*.json"))
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+console = Console()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def one_order(api: httpx.Client, settings: Settings, n: int) -> dict[str, Any]:
+    form = json.loads(EXAMPLES[n % len(EXAMPLES)].read_text())
+    form["subdomain"] = f"{form['subdomain'][:40]}-b{n}-{secrets.token_hex(2)}"
+    body = {
+        "customer": {"name": form["business"]["name"], "email": f"bench{n}@example.com"},
+        "order": {"reference": f"bench-{secrets.token_hex(6)}"},
+        "template_id": "landing",
+        "name": form["business"]["name"],
+        "onboarding": form,
+    }
+    created = api.post("/api/v1/projects", json=body)
+    created.raise_for_status()
+    project_id = created.json()["id"]
+    url = settings.preview_url(form["subdomain"])
+
+    started = time.perf_counter()
+    api.post(f"/api/v1/projects/{project_id}/generate").raise_for_status()
+    serving = ready = None
+    deadline = started + 120
+    while time.perf_counter() < deadline and (serving is None or ready is None):
+        if serving is None:
+            try:
+                if get_preview(url, timeout=2).status_code == 200:
+                    serving = time.perf_counter() - started
+            except httpx.HTTPError:
+                pass
+        if ready is None:
+            status = api.get(f"/api/v1/projects/{project_id}").json()["status"]
+            if status == "preview_ready":
+                ready = time.perf_counter() - started
+            elif status in ("needs_attention", "cancelled"):
+                raise RuntimeError(f"order {n} ended {status}")
+        time.sleep(0.02)
+    if serving is None or ready is None:
+        raise RuntimeError(f"order {n} did not finish in 120 s")
+    steps = api.get(f"/api/v1/projects/{project_id}/pipeline").json()
+    return {
+        "example": EXAMPLES[n % len(EXAMPLES)].stem,
+        "to_preview_200_s": serving,
+        "to_preview_ready_s": ready,
+        "steps": {s["step_key"]: float(s["duration_seconds"] or 0) for s in steps},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=2, help="orders run first, not counted")
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
+    settings = Settings(
+        data_dir=data_dir, api_port=free_port(), hosting_port=free_port(),
+        temporal_port=free_port(), temporal_ui_port=free_port(), postgres_port=free_port(),
+        database_url=None, temporal_address=None,
+    )
+    os.environ["SITEGEN_LOG_LEVEL"] = "WARNING"
+    stack = Stack(settings, ui=False)
+    with console.status("starting a private stack..."):
+        stack.start()
+    runs: list[dict[str, Any]] = []
+    try:
+        with httpx.Client(base_url=stack.api_url, timeout=30) as api:
+            for n in range(args.warmup):
+                one_order(api, settings, n)
+            for n in range(args.orders):
+                runs.append(one_order(api, settings, args.warmup + n))
+                console.print(
+                    f"order {n + 1:2d}/{args.orders}: {runs[-1]['to_preview_200_s']:.3f} s "
+                    f"({runs[-1]['example']})"
+                )
+    finally:
+        stack.stop()
+    report(runs, args)
+
+
+def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    serving = [r["to_preview_200_s"] for r in runs]
+    ready = [r["to_preview_ready_s"] for r in runs]
+    step_keys = list(runs[0]["steps"])
+    step_medians = {k: statistics.median(r["steps"][k] for r in runs) for k in step_keys}
+    result = {
+        "orders": len(runs),
+        "warmup": args.warmup,
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                    "platform": platform.platform()},
+        "to_preview_200_s": {"p50": statistics.median(serving),
+                             "p95": percentile(serving, 0.95), "min": min(serving)},
+        "to_preview_ready_s": {"p50": statistics.median(ready), "p95": percentile(ready, 0.95)},
+        "step_median_s": step_medians,
+        "runs": runs,
+    }
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+
+    table = Table(title=f"order → preview, {len(runs)} orders in a row")
+    table.add_column("measure")
+    table.add_column("p50", justify="right")
+    table.add_column("p95", justify="right")
+    table.add_row("API call → preview answers 200", f"{result['to_preview_200_s']['p50']:.3f} s",
+                  f"{result['to_preview_200_s']['p95']:.3f} s")
+    table.add_row("API call → status preview_ready", f"{result['to_preview_ready_s']['p50']:.3f} s",
+                  f"{result['to_preview_ready_s']['p95']:.3f} s")
+    console.print(table)
+    steps = Table(title="median time per step (pipeline_step.duration_seconds)")
+    steps.add_column("step")
+    steps.add_column("median", justify="right")
+    for key, value in step_medians.items():
+        steps.add_row(key, f"{value:.3f} s")
+    console.print(steps)
+    console.print(f"written to {RESULTS.relative_to(REPO_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
+    os._exit(0)
