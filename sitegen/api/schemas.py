@@ -7,8 +7,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from sitegen.contracts.onboarding import storable
 from sitegen.contracts.status import ProjectStatus, StepStatus
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
@@ -25,6 +26,8 @@ Slug = Annotated[
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    _storable = field_validator("*", mode="before")(storable)
 
 
 class CustomerIn(_Body):

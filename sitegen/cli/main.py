@@ -17,7 +17,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False)
+# soft_wrap: an error stays on one line even when piped (rich would wrap at 80 columns).
+console = Console(highlight=False, soft_wrap=True)
 
 
 def _fail(message: str) -> typer.Exit:

@@ -48,8 +48,27 @@ RESERVED_SUBDOMAINS = frozenset(
 )
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: object) -> object:
+    """Postgres text and JSONB cannot hold NUL or lone surrogates: refuse them up front
+    instead of failing at the database. Nested models check their own fields, so the
+    error names the innermost field."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and _UNSTORABLE.search(item):
+            raise ValueError("text contains a NUL character or an invalid code point")
+        if isinstance(item, list):
+            stack.extend(item)
+    return value
+
+
 class _Form(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    _storable = field_validator("*", mode="before")(storable)
 
 
 class Locale(StrEnum):

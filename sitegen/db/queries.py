@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -43,6 +44,9 @@ async def slug_taken(session: AsyncSession, slug: str) -> bool:
 async def unique_slug(session: AsyncSession, base: str) -> str:
     """`base`, or `base-2`, `base-3`...: the first one free. The unique index is the
     final word; a race here surfaces as a 409."""
+    # Until this transaction ends, requests deriving from the same base wait their turn, so
+    # two projects with one name at the same moment get `base` and `base-2`, not a 409.
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(base))))
     candidate = base
     for n in range(2, 1000):
         if not await slug_taken(session, candidate):

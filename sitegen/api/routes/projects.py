@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -47,10 +48,10 @@ def _validate_onboarding(data: dict[str, object], prefix: str) -> Onboarding:
     try:
         return Onboarding.model_validate(data)
     except ValidationError as exc:
-        # Re-raise with the field paths rooted where the client put the form.
-        raise ValidationError.from_exception_data(
-            exc.title,
-            [{**e, "loc": (prefix, *e["loc"])} for e in exc.errors()],  # type: ignore[typeddict-unknown-key]
+        # Re-raise with the field paths rooted where the client put the form. (Rebuilding a
+        # ValidationError fails on custom `value_error`s, whose context can't be re-created.)
+        raise RequestValidationError(
+            [{**e, "loc": ("body", prefix, *e["loc"])} for e in exc.errors(include_input=False)]
         ) from None
 
 

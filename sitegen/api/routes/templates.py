@@ -18,8 +18,9 @@ async def list_templates(session: SessionDep) -> list[TemplatePublic]:
             id=t.id,
             name=t.name,
             description=t.description,
-            pages=list(t.config.get("pages", [])),
-            sections=list(t.config.get("sections", [])),
+            # The stored manifest lists pages and sections as objects; clients pick by id.
+            pages=[page["id"] for page in t.config.get("pages", [])],
+            sections=[section["id"] for section in t.config.get("sections", [])],
         )
         for t in await queries.active_templates(session)
     ]

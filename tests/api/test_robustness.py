@@ -1,0 +1,198 @@
+"""Hostile and malformed input never gets a 500, and the OpenAPI document is complete."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import order_body, unique_onboarding
+
+PROJECTS = "/api/v1/projects"
+HUGE = "x" * 1_000_000
+
+
+def _with(path: str, value: Any) -> dict[str, Any]:
+    body = order_body()
+    target: Any = body
+    keys = path.split(".")
+    for key in keys[:-1]:
+        target = target[key]
+    target[keys[-1]] = value
+    return body
+
+
+NASTY_CREATE_BODIES: list[Any] = [
+    None,
+    [],
+    "a string",
+    12,
+    {},
+    {"customer": None, "order": None, "name": None},
+    _with("customer", None),
+    _with("customer", "ana@example.com"),
+    _with("customer.name", None),
+    _with("customer.name", HUGE),
+    _with("customer.email", HUGE + "@example.com"),
+    _with("customer.email", ["a@example.com"]),
+    _with("customer.phone", "9" * 1000),
+    _with("order.reference", "ünïcödé"),
+    _with("order.reference", HUGE),
+    _with("order.amount_cents", "lots"),
+    _with("order.amount_cents", 10**40),
+    _with("order.amount_cents", 1.5),
+    _with("order.currency", "€€€"),
+    _with("template_id", 123),
+    _with("template_id", None),
+    _with("template_id", "a\x00b"),
+    _with("name", ["list"]),
+    _with("name", {"nested": {"deeper": None}}),
+    _with("name", HUGE),
+    _with("name", "   "),
+    _with("name", "a\x00b"),
+    _with("slug", 42),
+    _with("onboarding", "form"),
+    _with("onboarding", []),
+    _with("onboarding", {}),
+    _with("onboarding", {"business": None, "services": [None], "style": {"tone": None}}),
+    _with("onboarding", {"business": {"name": {"a": [None, {"b": None}]}}}),
+    _with("start_generation", "yes please"),
+    _with("customer.name", "🎉" * 300),
+]
+
+
+@pytest.mark.parametrize("body", NASTY_CREATE_BODIES, ids=range(len(NASTY_CREATE_BODIES)))
+async def test_nasty_create_bodies_are_422(api: httpx.AsyncClient, body: Any) -> None:
+    response = await api.post(PROJECTS, json=body)
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"] if "errors" in response.json() else [response.json()]
+    assert errors and all(e.get("field") for e in errors), response.text
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "🎉🥐🎉",
+        "مخبز الأصالة",
+        "מאפיית השכונה",
+        "東京ベーカリー",
+        "<script>alert(1)</script>",
+        "'; DROP TABLE project; --",
+    ],
+)
+async def test_odd_but_valid_names_are_accepted(api: httpx.AsyncClient, name: str) -> None:
+    response = await api.post(PROJECTS, json=order_body(name=f"{name} {uuid.uuid4().hex[:6]}"))
+    assert response.status_code == 201, response.text
+    project = response.json()
+    assert project["name"].startswith(name)
+    assert project["slug"].isascii()
+    fetched = await api.get(f"{PROJECTS}/{project['id']}")
+    assert fetched.json()["name"] == project["name"]
+
+
+RAW_BODIES = [
+    b"{not json",
+    b"",
+    b"\xff\xfe\x00garbage",
+    b'{"name": "\\ud800"}',  # a lone surrogate: valid JSON, not storable text
+    b"[" * 100_000 + b"]" * 100_000,  # nesting deeper than any parser recursion
+    b'{"a": 1e400}',
+    b"null",
+]
+
+
+@pytest.mark.parametrize("raw", RAW_BODIES, ids=range(len(RAW_BODIES)))
+async def test_raw_bodies_never_500(api: httpx.AsyncClient, raw: bytes) -> None:
+    headers = {"content-type": "application/json"}
+    response = await api.post(PROJECTS, content=raw, headers=headers)
+    assert 400 <= response.status_code < 500, response.text
+    project = (await api.post(PROJECTS, json=order_body())).json()
+    response = await api.post(
+        f"{PROJECTS}/{project['id']}/onboarding", content=raw, headers=headers
+    )
+    assert 400 <= response.status_code < 500, response.text
+
+
+async def test_lone_surrogate_inside_a_valid_body(api: httpx.AsyncClient) -> None:
+    body = json.dumps(order_body(name="Cafe SURROGATE")).replace("SURROGATE", "\\udc80")
+    response = await api.post(
+        PROJECTS, content=body.encode(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["name"]
+
+
+async def test_nul_in_onboarding_names_the_field(api: httpx.AsyncClient) -> None:
+    project = (await api.post(PROJECTS, json=order_body())).json()
+    form = unique_onboarding("harbour-physio")
+    form["services"][1]["description"] = "Deep\x00tissue"
+    response = await api.post(f"{PROJECTS}/{project['id']}/onboarding", json=form)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["services.1.description"]
+    response = await api.post(PROJECTS, json=order_body(form))
+    assert [e["field"] for e in response.json()["errors"]] == ["onboarding.services.1.description"]
+
+
+NASTY_FORMS: list[Any] = [
+    {"business": None},
+    {"services": [None, None]},
+    {"services": "not a list"},
+    {"style": {"primary_color": ["#fff"]}},
+    {"subdomain": None},
+    {"subdomain": 12345},
+    {"pages": [None]},
+    {"assets": [{"kind": "logo", "url": None, "storage_key": None, "alt": None}]},
+    {"faq": [{"question": HUGE, "answer": HUGE}]},
+    {"locale": {"nested": None}},
+]
+
+
+@pytest.mark.parametrize("change", NASTY_FORMS, ids=range(len(NASTY_FORMS)))
+async def test_nasty_onboarding_forms_are_422(api: httpx.AsyncClient, change: Any) -> None:
+    project = (await api.post(PROJECTS, json=order_body())).json()
+    form = {**unique_onboarding("harbour-physio"), **change}
+    response = await api.post(f"{PROJECTS}/{project['id']}/onboarding", json=form)
+    assert response.status_code == 422, response.text
+    assert HUGE not in response.text
+
+
+async def test_wrong_methods_and_paths(api: httpx.AsyncClient) -> None:
+    assert (await api.get("/api/v1/nowhere")).status_code == 404
+    assert (await api.delete(f"{PROJECTS}/{uuid.uuid4()}")).status_code == 405
+    assert (await api.put("/api/v1/templates")).status_code == 405
+
+
+async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) -> None:
+    response = await api.get("/openapi.json")
+    assert response.status_code == 200
+    spec = response.json()
+    paths = spec["paths"]
+    expected = {
+        ("/api/v1/projects", "post"): ("ProjectCreate", "201", "ProjectPublic"),
+        ("/api/v1/projects/{project_id}", "get"): (None, "200", "ProjectPublic"),
+        ("/api/v1/projects/{project_id}/onboarding", "post"): (
+            "Onboarding",
+            "201",
+            "OnboardingAccepted",
+        ),
+        ("/api/v1/projects/{project_id}/pipeline", "get"): (None, "200", "PipelineStepPublic"),
+        ("/api/v1/projects/{project_id}/generate", "post"): (None, "202", "GenerationStarted"),
+        ("/api/v1/templates", "get"): (None, "200", "TemplatePublic"),
+        ("/healthz", "get"): (None, "200", "Health"),
+    }
+    listed = {(path, method) for path, ops in paths.items() for method in ops}
+    assert listed == set(expected)
+    for (path, method), (request, status, reply) in expected.items():
+        operation = paths[path][method]
+        if request:
+            body_schema = operation["requestBody"]["content"]["application/json"]["schema"]
+            assert body_schema["$ref"].endswith(f"/{request}")
+        assert reply in json.dumps(operation["responses"][status]), (path, method)
+    schemas = spec["components"]["schemas"]
+    onboarding = schemas["Onboarding"]["properties"]
+    assert {"business", "services", "style", "subdomain", "locale"} <= set(onboarding)
+    assert schemas["ProjectCreate"]["properties"]["slug"]
+    assert (await api.get("/docs")).status_code == 200

@@ -1,0 +1,244 @@
+"""`sitegen dev` as a user runs it: a real subprocess on free ports and its own data dir."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from sitegen.stack.process import free_port
+
+SITEGEN = Path(sys.executable).parent / "sitegen"
+PORT_SETTINGS = (
+    "SITEGEN_API_PORT",
+    "SITEGEN_HOSTING_PORT",
+    "SITEGEN_TEMPORAL_PORT",
+    "SITEGEN_TEMPORAL_UI_PORT",
+    "SITEGEN_POSTGRES_PORT",
+)
+
+
+@dataclass
+class Dev:
+    """One `sitegen dev` process, its merged output collected by a reader thread."""
+
+    proc: subprocess.Popen[str]
+    lines: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def stop(self, timeout: float = 30) -> int:
+        self.proc.send_signal(signal.SIGINT)
+        code = self.proc.wait(timeout)
+        self.reader.join(5)
+        return code
+
+
+def dev_env(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SITEGEN_")}
+    env["SITEGEN_DATA_DIR"] = str(data_dir)
+    env.update({name: str(port) for name, port in ports.items()})
+    return env
+
+
+def free_ports() -> dict[str, int]:
+    ports: dict[str, int] = {}
+    while len(set(ports.values())) < len(PORT_SETTINGS):
+        ports = {name: free_port() for name in PORT_SETTINGS}
+    return ports
+
+
+@pytest.fixture
+def run_dev(tmp_path: Path) -> Iterator[Callable[[Path, dict[str, int]], Dev]]:
+    started: list[Dev] = []
+
+    def run(data_dir: Path, ports: dict[str, int]) -> Dev:
+        proc = subprocess.Popen(
+            [str(SITEGEN), "dev"],
+            env=dev_env(data_dir, ports),
+            cwd=tmp_path,  # no stray .env from the repo
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        dev = Dev(proc)
+        started.append(dev)
+        return dev
+
+    yield run
+    for dev in started:  # a failed test must not leave a stack running
+        if dev.proc.poll() is None:
+            dev.proc.kill()
+            dev.proc.wait(10)
+
+
+def poll(check: Callable[[], bool], timeout: float, what: str, dev: Dev) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if dev.proc.poll() is not None:
+            raise AssertionError(f"sitegen dev exited ({dev.proc.returncode}):\n{dev.output}")
+        time.sleep(0.1)
+    raise AssertionError(f"{what} not ready in {timeout}s; output so far:\n{dev.output}")
+
+
+def answers(url: str) -> Callable[[], bool]:
+    def check() -> bool:
+        try:
+            return httpx.get(url, timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return check
+
+
+def stack_processes(data_dir: Path, ports: dict[str, int]) -> list[str]:
+    """Every live process that belongs to a stack on this data dir or these ports."""
+    marks = {str(p) for p in ports.values()}
+    found = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            cmdline = proc.info["cmdline"] or []
+            if proc.pid == os.getpid():
+                continue
+            mentions = any(str(data_dir) in arg for arg in cmdline) or any(
+                arg in marks or arg.rsplit(":", 1)[-1] in marks or arg.rsplit("=", 1)[-1] in marks
+                for arg in cmdline
+            )
+            env_match = proc.environ().get("SITEGEN_DATA_DIR") == str(data_dir)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+        if mentions or env_match:
+            found.append(f"{proc.pid}: {' '.join(cmdline)}")
+    return found
+
+
+def assert_stopped_cleanly(dev: Dev, data_dir: Path, ports: dict[str, int]) -> None:
+    descendants = psutil.Process(dev.proc.pid).children(recursive=True)
+    assert len(descendants) >= 5, descendants  # postgres, temporal, worker, api, preview host
+    code = dev.stop()
+    assert code == 0, dev.output
+    assert "Traceback" not in dev.output
+    _, alive = psutil.wait_procs(descendants, timeout=5)
+    assert not alive, alive
+    assert stack_processes(data_dir, ports) == []
+    for port in ports.values():
+        with socket.socket() as sock:
+            # Released again, or bind raises (SO_REUSEADDR: our own closed connections
+            # may sit in TIME_WAIT, as `sitegen dev` itself allows).
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))
+
+
+def test_dev_starts_serves_stops_and_keeps_data(
+    tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
+) -> None:
+    data_dir = tmp_path / "data"
+    ports = free_ports()
+    api = f"http://127.0.0.1:{ports['SITEGEN_API_PORT']}"
+
+    dev = run_dev(data_dir, ports)
+    poll(answers(f"{api}/healthz"), 60, "the API", dev)
+    poll(lambda: "Press Ctrl-C" in dev.output, 10, "the banner", dev)
+    assert f"{api}/docs" in dev.output
+    assert f"http://localhost:{ports['SITEGEN_TEMPORAL_UI_PORT']}" in dev.output
+    assert str(data_dir) in dev.output
+    poll(answers(f"http://127.0.0.1:{ports['SITEGEN_TEMPORAL_UI_PORT']}/"), 30, "Temporal UI", dev)
+    assert answers(f"{api}/docs")()
+
+    created = httpx.post(
+        f"{api}/api/v1/projects",
+        json={
+            "customer": {"name": "Ana Souza", "email": "ana@example.com"},
+            "order": {"reference": "ord_persist_1"},
+            "name": "Persistent Bakery",
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    project = created.json()
+    assert_stopped_cleanly(dev, data_dir, ports)
+    assert "stopped" in dev.output
+
+    # Same data dir, same ports: the project is still there.
+    again = run_dev(data_dir, ports)
+    poll(answers(f"{api}/healthz"), 60, "the API after restart", again)
+    fetched = httpx.get(f"{api}/api/v1/projects/{project['id']}", timeout=5)
+    assert fetched.status_code == 200
+    assert fetched.json()["slug"] == project["slug"] == "persistent-bakery"
+    assert_stopped_cleanly(again, data_dir, ports)
+
+
+def one_line_error(dev: Dev) -> str:
+    code = dev.proc.wait(60)
+    dev.reader.join(5)
+    assert code != 0, dev.output
+    assert "Traceback" not in dev.output
+    lines = [line for line in dev.output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1, dev.output
+    return errors[0]
+
+
+def test_port_in_use_is_one_clear_line(
+    tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
+) -> None:
+    ports = free_ports()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", ports["SITEGEN_API_PORT"]))
+        squatter.listen()
+        dev = run_dev(tmp_path / "data", ports)
+        error = one_line_error(dev)
+    assert str(ports["SITEGEN_API_PORT"]) in error
+    assert "SITEGEN_API_PORT" in error
+    assert stack_processes(tmp_path / "data", ports) == []
+
+
+def test_temporal_port_in_use_stops_what_started(
+    tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
+) -> None:
+    ports = free_ports()
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", ports["SITEGEN_TEMPORAL_PORT"]))
+        squatter.listen()
+        dev = run_dev(tmp_path / "data", ports)
+        error = one_line_error(dev)
+    assert str(ports["SITEGEN_TEMPORAL_PORT"]) in error
+    assert "SITEGEN_TEMPORAL_PORT" in error
+    # Postgres had already started when Temporal's port was found taken: it is stopped.
+    assert stack_processes(tmp_path / "data", ports) == []
+
+
+def test_unwritable_data_dir_is_one_clear_line(
+    tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    dev = run_dev(blocker / "data", free_ports())
+    error = one_line_error(dev)
+    assert str(blocker / "data") in error
+    assert "SITEGEN_DATA_DIR" in error
