@@ -93,9 +93,14 @@ def main() -> None:
 
     data_dir = Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
     settings = Settings(
-        data_dir=data_dir, api_port=free_port(), hosting_port=free_port(),
-        temporal_port=free_port(), temporal_ui_port=free_port(), postgres_port=free_port(),
-        database_url=None, temporal_address=None,
+        data_dir=data_dir,
+        api_port=free_port(),
+        hosting_port=free_port(),
+        temporal_port=free_port(),
+        temporal_ui_port=free_port(),
+        postgres_port=free_port(),
+        database_url=None,
+        temporal_address=None,
     )
     os.environ["SITEGEN_LOG_LEVEL"] = "WARNING"
     stack = Stack(settings, ui=False)
@@ -125,10 +130,16 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
     result = {
         "orders": len(runs),
         "warmup": args.warmup,
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0],
-                    "platform": platform.platform()},
-        "to_preview_200_s": {"p50": statistics.median(serving),
-                             "p95": percentile(serving, 0.95), "min": min(serving)},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+        },
+        "to_preview_200_s": {
+            "p50": statistics.median(serving),
+            "p95": percentile(serving, 0.95),
+            "min": min(serving),
+        },
         "to_preview_ready_s": {"p50": statistics.median(ready), "p95": percentile(ready, 0.95)},
         "step_median_s": step_medians,
         "runs": runs,
@@ -140,10 +151,16 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
     table.add_column("measure")
     table.add_column("p50", justify="right")
     table.add_column("p95", justify="right")
-    table.add_row("API call → preview answers 200", f"{result['to_preview_200_s']['p50']:.3f} s",
-                  f"{result['to_preview_200_s']['p95']:.3f} s")
-    table.add_row("API call → status preview_ready", f"{result['to_preview_ready_s']['p50']:.3f} s",
-                  f"{result['to_preview_ready_s']['p95']:.3f} s")
+    table.add_row(
+        "API call → preview answers 200",
+        f"{result['to_preview_200_s']['p50']:.3f} s",
+        f"{result['to_preview_200_s']['p95']:.3f} s",
+    )
+    table.add_row(
+        "API call → status preview_ready",
+        f"{result['to_preview_ready_s']['p50']:.3f} s",
+        f"{result['to_preview_ready_s']['p95']:.3f} s",
+    )
     console.print(table)
     steps = Table(title="median time per step (pipeline_step.duration_seconds)")
     steps.add_column("step")
