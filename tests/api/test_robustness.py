@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api.support import PROJECTS
 from tests.conftest import order_body, unique_onboarding
 
-PROJECTS = "/api/v1/projects"
 HUGE = "x" * 1_000_000
 
 
