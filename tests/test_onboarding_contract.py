@@ -300,6 +300,8 @@ def test_logo_property() -> None:
         ("100% Organic", "100-organic"),
         ("مخبز الأصالة", "site"),  # nothing ASCII left: a safe fallback
         ("!!!", "site"),
+        ("A", "a-site"),  # derived slugs are never shorter than explicit ones may be
+        ("Q8", "q8-site"),
         ("", "site"),
         ("a" * 80, "a" * 50),
         ("word " * 20, ("word-" * 10).strip("-")),  # cut at 50, no trailing hyphen

@@ -47,6 +47,8 @@ def field_errors(errors: Iterable[Any], prefix: Sequence[str | int] = ()) -> lis
         loc = [*prefix, *err.get("loc", ())]
         if loc and loc[0] == "body":
             loc = loc[1:]
+        if err.get("type") == "json_invalid":
+            loc = []  # the position in the raw JSON is not a field name
         out.append({"field": ".".join(str(p) for p in loc) or "body", "reason": err.get("msg", "")})
     return out
 

@@ -19,10 +19,11 @@ app = typer.Typer(
 )
 # soft_wrap: an error stays on one line even when piped (rich would wrap at 80 columns).
 console = Console(highlight=False, soft_wrap=True)
+errors = Console(highlight=False, soft_wrap=True, stderr=True)
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
+    errors.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code=1)
 
 
@@ -52,7 +53,7 @@ def run_until_stopped(stack: Stack) -> None:
             stack, on_restart=lambda name: console.print(f"[yellow]{name} crashed; restarted[/]")
         )
     except StackError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+        errors.print(f"[bold red]error:[/] {exc}")
     finally:
         with console.status("stopping..."):
             stack.stop()

@@ -215,4 +215,7 @@ def slugify(text: str, max_length: int = 50) -> str:
 
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     slug = _SLUG_STRIP.sub("-", ascii_text).strip("-")[:max_length].strip("-")
-    return slug or "site"
+    if not slug:
+        return "site"
+    # Explicit slugs need 3+ characters; derived ones keep the same rule.
+    return slug if len(slug) >= 3 else f"{slug}-site"

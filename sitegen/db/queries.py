@@ -29,7 +29,9 @@ async def upsert_customer(
         .values(
             id=uuid.uuid4(), name=name, email=email.lower(), phone=phone, external_ref=external_ref
         )
-        .on_conflict_do_update(index_elements=["email"], set_={"name": name})
+        # A no-op update so RETURNING gives the existing row; the stored name is kept
+        # (a later order must not silently rename a customer).
+        .on_conflict_do_update(index_elements=["email"], set_={"email": email.lower()})
         .returning(col(Customer.id))
     )
     result = await session.execute(stmt)

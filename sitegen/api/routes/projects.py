@@ -13,8 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep
-from sitegen.api.errors import ApiError, Conflict, NotFound, Unavailable
+from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, get_temporal
+from sitegen.api.errors import ApiError, Conflict, NotFound
 from sitegen.api.generation import start_generation
 from sitegen.api.schemas import (
     GenerationStarted,
@@ -75,10 +75,13 @@ async def create_project(
     body: ProjectCreate, request: Request, settings: SettingsDep
 ) -> ProjectPublic:
     """Create customer (found by email), order and project in one transaction."""
-    if body.onboarding is not None:
-        _validate_onboarding(body.onboarding, "onboarding")
+    form = (
+        _validate_onboarding(body.onboarding, "onboarding") if body.onboarding is not None else None
+    )
     if body.start_generation and body.onboarding is None:
         raise _Invalid("start_generation", "needs `onboarding` in the same request")
+    # Refuse before writing anything, so a retry of the same order is not a 409.
+    client = get_temporal(request) if body.start_generation else None
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     async with sessions() as session, session.begin():
         if await queries.get_template(session, body.template_id) is None:
@@ -116,19 +119,15 @@ async def create_project(
         session.add(project)
         await session.flush()
         submission = None
-        if body.onboarding is not None:
-            submission = await queries.save_onboarding(session, project.id, body.onboarding)
+        if form is not None:
+            # Stored as validated (trimmed, normalised): the same as the onboarding route.
+            submission = await queries.save_onboarding(
+                session, project.id, form.model_dump(mode="json", exclude_none=True)
+            )
         public = _public(project, submission)
-    if body.start_generation:
-        await start_generation(_temporal(request), project, settings)
+    if client is not None:
+        await start_generation(client, project, settings)
     return public
-
-
-def _temporal(request: Request) -> Client:
-    client: Client | None = request.app.state.temporal
-    if client is None:
-        raise Unavailable("Temporal is not reachable; try again shortly")
-    return client
 
 
 @router.get("/projects/{project_id}", response_model=ProjectPublic, responses=_ERRORS)
