@@ -159,6 +159,7 @@ def upgrade() -> None:
     sa.Column('retry_count', sa.Integer(), server_default='0', nullable=False),
     sa.Column('error_message', sa.Text(), nullable=True),
     sa.Column('error_details', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.Column('details', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
     sa.Column('logs_ref', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('output_ref', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),

@@ -242,6 +242,7 @@ class ProjectActivities:
                 "retry_count": 0,
                 "error_message": None,
                 "error_details": None,
+                "details": None,
                 "output_ref": None,
                 "updated_at": func.now(),
             },

@@ -149,8 +149,10 @@ class StepTracker:
         }
         if output_ref is not None:
             values["output_ref"] = output_ref
-        if details is not None or error is not None:
-            values["error_details"] = details if error is None else {"error": error}
+        if details is not None:
+            values["details"] = details
+        if error is not None:
+            values["error_details"] = {"error": error}
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(PipelineStep)

@@ -98,6 +98,9 @@ class PipelineStepPublic(BaseModel):
     retry_count: int
     error_message: str | None
     output_ref: str | None
+    details: dict[str, Any] | None = Field(
+        default=None, description="what the step reports, e.g. AI tokens and cost, counts"
+    )
 
 
 class TemplatePublic(BaseModel):

@@ -47,6 +47,8 @@ class PipelineStep(SQLModel, table=True):
     retry_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     error_message: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     error_details: dict[str, Any] | None = Field(default=None, sa_column=jsonb())
+    # What the step reports on success (AI tokens and cost, counts); not in seed 000.
+    details: dict[str, Any] | None = Field(default=None, sa_column=jsonb())
     logs_ref: str | None = Field(default=None, max_length=500)
     output_ref: str | None = Field(default=None, max_length=500)
     created_at: datetime | None = Field(default=None, sa_column=created_at())

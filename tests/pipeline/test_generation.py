@@ -102,6 +102,9 @@ async def test_example_order_becomes_a_live_preview(
     by_key = {s["step_key"]: s for s in steps}
     assert by_key["generate_brief"]["output_ref"] == indexed["brief"].storage_ref
     assert by_key["apply_patch"]["output_ref"]  # the commit sha
+    usage = by_key["generate_content"]["details"]["ai_usage"]
+    assert usage["input_tokens"] > 0 and usage["output_tokens"] > 0 and usage["model"]
+    assert by_key["build_and_test"]["details"]["ok"] is True
 
     kinds = sorted(
         (n.kind, n.recipient == settings.workspace_notify_recipient)
