@@ -153,14 +153,14 @@ class BuildRunner:
                 "--hostname", "sitegen-build", *_system_binds()]  # fmt: skip
         for path in _etc_paths():
             args += ["--ro-bind", path, path]
+        # The tmpfs first: binds that follow land on top of it, so a Python install or a
+        # workdir that itself lives under /tmp stays visible inside the sandbox.
+        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
         python_roots = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.exec_prefix)}
         for root in sorted(python_roots | set(self.extra_ro_paths)):
             if root.exists() and not str(root).startswith("/usr/"):
                 args += ["--ro-bind", str(root), str(root)]
-        # /tmp first, workdir second: the workdir bind must land on top of the tmpfs when
-        # the workdir itself lives under /tmp.
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-                 "--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]  # fmt: skip
+        args += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
         return args
 
     async def _execute(
