@@ -149,6 +149,8 @@ class StepRunner:
         resume_status = self.pipeline.status
         self._failures[step] = self._failures.get(step, 0) + 1
         self._awaiting.add(step)
+        # Waiting starts now: the query says so before the status and alert go out.
+        self.pipeline.waiting_for = f"operator decision on {step}"
         await self._set_status(ProjectStatus.NEEDS_ATTENTION)
         await workflow.execute_activity_method(
             NotifyActivities.notify_attention,
@@ -159,7 +161,6 @@ class StepRunner:
             heartbeat_timeout=policies.QUICK.heartbeat,
             retry_policy=policies.QUICK.retry,
         )
-        self.pipeline.waiting_for = f"operator decision on {step}"
         await workflow.wait_condition(lambda: step in self._decisions or self._cancel is not None)
         self._awaiting.discard(step)
         self.pipeline.waiting_for = None
