@@ -143,6 +143,7 @@ def _push_order(console: Console, stack: Stack, settings: Settings, form: dict[s
         created = response.json()
         console.print(f"order received: project [bold]{created['slug']}[/] ({business['name']})")
         project = follow(api, created["id"], console, timeout=180)
+    console.line()  # a piped Live display ends without a newline
     if settings.temporal_address is None:
         console.print(
             f"Temporal UI: {temporal_ui_url(settings, created['workflow_id'])}", soft_wrap=True
