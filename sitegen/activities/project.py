@@ -71,51 +71,62 @@ class ProjectActivities:
 
     @activity.defn
     async def validate_onboarding(self, ref: ProjectRef) -> ValidationOutcome:
-        async with self.steps.track(ref.project_id, StepKey.VALIDATE_ONBOARDING):
-            project, submission = await self._onboarding(ref.project_id)
-            if submission is None:
-                return ValidationOutcome(
-                    valid=False,
-                    revision=0,
-                    errors=[FieldError(field="onboarding", reason="no onboarding submitted yet")],
+        async with self.steps.track(ref.project_id, StepKey.VALIDATE_ONBOARDING) as run:
+            outcome = await self._validate(ref)
+            if not outcome.valid:
+                run.status = StepStatus.MANUAL
+                run.message = (
+                    f"waiting for the client to correct the onboarding "
+                    f"({len(outcome.errors)} problem(s), first: {outcome.errors[0].field})"
                 )
-            errors, form = self._check(project, submission.raw_data)
-            async with self.sessions() as session, session.begin():
-                if form is not None and not errors:
-                    taken = await session.exec(
-                        select(Project.id)
-                        .where(Project.subdomain == form.subdomain)
-                        .where(Project.id != ref.project_id)
-                    )
-                    if taken.first() is not None:
-                        errors.append(
-                            FieldError(
-                                field="subdomain",
-                                reason=f"'{form.subdomain}' is already used by another site",
-                            )
-                        )
-                    else:
-                        # Claim it now; the unique index settles any race.
-                        await session.exec(
-                            update(Project)
-                            .where(col(Project.id) == ref.project_id)
-                            .values(subdomain=form.subdomain)
-                        )
-                fresh = await queries.get_onboarding(session, ref.project_id)
-                if fresh is not None and fresh.revision == submission.revision:
-                    fresh.is_valid = not errors
-                    fresh.validation_errors = [e.model_dump() for e in errors]
-                    fresh.assets_refs = [
-                        {"kind": a.kind, "alt": a.alt, "source": "url" if a.url else "upload"}
-                        for a in (form.assets if form else [])
-                    ]
-                    session.add(fresh)
+            run.details = {"revision": outcome.revision, "valid": outcome.valid}
+            return outcome
+
+    async def _validate(self, ref: ProjectRef) -> ValidationOutcome:
+        project, submission = await self._onboarding(ref.project_id)
+        if submission is None:
             return ValidationOutcome(
-                valid=not errors,
-                revision=submission.revision,
-                errors=errors,
-                subdomain=form.subdomain if form is not None else None,
+                valid=False,
+                revision=0,
+                errors=[FieldError(field="onboarding", reason="no onboarding submitted yet")],
             )
+        errors, form = self._check(project, submission.raw_data)
+        async with self.sessions() as session, session.begin():
+            if form is not None and not errors:
+                taken = await session.exec(
+                    select(Project.id)
+                    .where(Project.subdomain == form.subdomain)
+                    .where(Project.id != ref.project_id)
+                )
+                if taken.first() is not None:
+                    errors.append(
+                        FieldError(
+                            field="subdomain",
+                            reason=f"'{form.subdomain}' is already used by another site",
+                        )
+                    )
+                else:
+                    # Claim it now; the unique index settles any race.
+                    await session.exec(
+                        update(Project)
+                        .where(col(Project.id) == ref.project_id)
+                        .values(subdomain=form.subdomain)
+                    )
+            fresh = await queries.get_onboarding(session, ref.project_id)
+            if fresh is not None and fresh.revision == submission.revision:
+                fresh.is_valid = not errors
+                fresh.validation_errors = [e.model_dump() for e in errors]
+                fresh.assets_refs = [
+                    {"kind": a.kind, "alt": a.alt, "source": "url" if a.url else "upload"}
+                    for a in (form.assets if form else [])
+                ]
+                session.add(fresh)
+        return ValidationOutcome(
+            valid=not errors,
+            revision=submission.revision,
+            errors=errors,
+            subdomain=form.subdomain if form is not None else None,
+        )
 
     def _check(
         self, project: Project, raw: dict[str, Any]

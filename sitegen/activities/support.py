@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -63,6 +61,9 @@ class StepRun:
     output_ref: str | None = None
     usage: AIUsage | None = None
     details: dict[str, Any] | None = None
+    # MANUAL when the step ran but a person must act before the pipeline can go on.
+    status: StepStatus = StepStatus.SUCCESS
+    message: str | None = None
 
 
 class StepTracker:
@@ -98,9 +99,10 @@ class StepTracker:
         await self._finish(
             project_id,
             step,
-            StepStatus.SUCCESS,
+            run.status,
             output_ref=run.output_ref,
             details=details or None,
+            message=run.message,
         )
 
     async def _running(self, project_id: uuid.UUID, step: StepKey, attempt: int) -> None:
@@ -139,12 +141,13 @@ class StepTracker:
         output_ref: str | None = None,
         error: str | None = None,
         details: dict[str, Any] | None = None,
+        message: str | None = None,
     ) -> None:
         values: dict[str, Any] = {
             "status": status,
             "finished_at": func.now(),
             "duration_seconds": func.extract("epoch", func.now() - col(PipelineStep.started_at)),
-            "error_message": error,
+            "error_message": error or message,
             "updated_at": func.now(),
         }
         if output_ref is not None:
@@ -237,11 +240,3 @@ class ArtifactStore:
             return model.model_validate_json(data)
         except ValidationError as exc:
             raise bad_input("ArtifactInvalid", f"artifact {key} is invalid: {exc}") from None
-
-
-def digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def as_decimal(value: float) -> Decimal:
-    return Decimal(str(round(value, 3)))

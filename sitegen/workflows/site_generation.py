@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
         PipelineState,
         StepKey,
     )
-    from sitegen.contracts.status import ProjectStatus
+    from sitegen.contracts.status import ProjectStatus, StepStatus
     from sitegen.workflows import policies
     from sitegen.workflows.steps import CUSTOMER_ID, PROJECT_SLUG, StepRunner
 
@@ -127,6 +127,7 @@ class SiteGenerationWorkflow(StepRunner):
                 self.pipeline.validation_errors = []
                 return outcome.subdomain
             self.pipeline.validation_errors = [e.model_dump() for e in outcome.errors]
+            self._state(StepKey.VALIDATE_ONBOARDING).status = StepStatus.MANUAL
             self.pipeline.waiting_for = "onboarding"
             await workflow.wait_condition(self._correction_or_cancel(outcome.revision))
             self.pipeline.waiting_for = None

@@ -191,6 +191,10 @@ async def test_invalid_onboarding_waits_for_a_correction(
             )
         ).one()
     assert later.status == "queued"  # nothing past validation ran
+    steps = (await api.get(f"/api/v1/projects/{created['id']}/pipeline")).json()
+    assert steps[0]["step_key"] == "validate_onboarding"
+    assert steps[0]["status"] == "manual"  # a person (the client) has to act
+    assert "pages.1" in steps[0]["error_message"]
 
     form["pages"] = ["home", "faq"]
     fixed = await api.post(f"/api/v1/projects/{created['id']}/onboarding", json=form)
@@ -199,6 +203,8 @@ async def test_invalid_onboarding_waits_for_a_correction(
     project = await wait_status(api, created["id"])
     assert project["status"] == "preview_ready"
     assert project["validation_errors"] == []
+    steps = (await api.get(f"/api/v1/projects/{created['id']}/pipeline")).json()
+    assert steps[0]["status"] == "success" and steps[0]["error_message"] is None
     await cancel(temporal, created["workflow_id"])
     await wait_status(api, created["id"], ("cancelled",))
     await keep_history(temporal, created["workflow_id"], "invalid_onboarding_corrected")

@@ -21,8 +21,3 @@ def _target(url: str) -> tuple[str, dict[str, str]]:
 def get_preview(url: str, timeout: float = 5.0) -> httpx.Response:
     target, headers = _target(url)
     return httpx.get(target, headers=headers, timeout=timeout)
-
-
-async def aget_preview(client: httpx.AsyncClient, url: str) -> httpx.Response:
-    target, headers = _target(url)
-    return await client.get(target, headers=headers)
