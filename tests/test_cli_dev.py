@@ -242,3 +242,21 @@ def test_unwritable_data_dir_is_one_clear_line(
     error = one_line_error(dev)
     assert str(blocker / "data") in error
     assert "SITEGEN_DATA_DIR" in error
+
+
+@pytest.mark.parametrize("stage", ["postgres", "temporal", "worker"])
+def test_ctrl_c_during_start_up_stops_cleanly(
+    tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev], stage: str
+) -> None:
+    """Ctrl-C while the stack is still coming up: what started is stopped, exit 0."""
+    data_dir = tmp_path / "data"
+    ports = free_ports()
+    dev = run_dev(data_dir, ports)
+    poll(lambda: (data_dir / "logs" / f"{stage}.log").exists(), 60, f"{stage} to start", dev)
+    code = dev.stop()
+    assert code == 0, dev.output
+    assert "Traceback" not in dev.output
+    deadline = time.monotonic() + 10
+    while stack_processes(data_dir, ports) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert stack_processes(data_dir, ports) == []

@@ -105,22 +105,20 @@ def preview_serves(url: str, business_name: str) -> tuple[bool, str]:
 
 
 def run_demo(console: Console, onboarding: Path | None, once: bool) -> None:
-    from sitegen.cli.main import print_urls, run_until_stopped, start_stack
+    from sitegen.cli.main import print_urls, running_stack, wait_until_stopped
 
     form = load_onboarding(onboarding or DEFAULT_EXAMPLE)
     settings = Settings()
-    stack = start_stack(settings)
-    try:
+    ok = False
+    # Interrupted before the preview answered: that is not success.
+    with running_stack(settings, interrupted_code=130, quiet_stop=once) as stack:
         print_urls(stack.urls())
         form["subdomain"] = free_subdomain(settings, form["subdomain"])
         ok = _push_order(console, stack, settings, form)
-    except BaseException:
-        stack.stop()
-        raise
-    if once or not ok:
-        stack.stop()
-        raise typer.Exit(code=0 if ok else 1)
-    run_until_stopped(stack)
+        if ok and not once:
+            wait_until_stopped(stack)
+    if not ok:
+        raise typer.Exit(code=1)
 
 
 def _push_order(console: Console, stack: Stack, settings: Settings, form: dict[str, Any]) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -36,36 +39,55 @@ def print_urls(urls: StackUrls) -> None:
     console.print(f"  Previews     {urls.preview_host}")
 
 
-def start_stack(settings: Settings) -> Stack:
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def running_stack(
+    settings: Settings, interrupted_code: int = 0, quiet_stop: bool = False
+) -> Iterator[Stack]:
+    """The stack, started, then always stopped in order: Ctrl-C or SIGTERM at any moment,
+    even halfway through start-up, is a clean stop. `quiet_stop` keeps the caller's last
+    line last (the demo's preview URL)."""
     stack = Stack(settings)
-    with console.status("starting Postgres, Temporal, the worker and the API..."):
-        try:
-            stack.start()
-        except StackError as exc:
-            raise _fail(str(exc)) from None
-    return stack
-
-
-def run_until_stopped(stack: Stack) -> None:
-    console.print("Press Ctrl-C to stop.")
+    started = False
+    previous_term = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        wait_for_shutdown_signal(
-            stack, on_restart=lambda name: console.print(f"[yellow]{name} crashed; restarted[/]")
-        )
+        with console.status("starting Postgres, Temporal, the worker and the API..."):
+            stack.start()
+        started = True
+        yield stack
     except StackError as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(code=interrupted_code) from None
     finally:
-        with console.status("stopping..."):
-            stack.stop()
-        console.print("stopped; data kept in", str(stack.data_dir))
+        # A second Ctrl-C must not cut the orderly stop short.
+        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            with console.status("stopping..."):
+                stack.stop()
+        finally:
+            signal.signal(signal.SIGINT, previous_int)
+            signal.signal(signal.SIGTERM, previous_term)
+        if started and not quiet_stop:
+            console.print("stopped; data kept in", str(stack.data_dir))
+
+
+def wait_until_stopped(stack: Stack) -> None:
+    console.print("Press Ctrl-C to stop.")
+    wait_for_shutdown_signal(
+        stack, on_restart=lambda name: console.print(f"[yellow]{name} crashed; restarted[/]")
+    )
 
 
 @app.command()
 def dev() -> None:
     """Start the local stack (Postgres, Temporal + UI, worker, API, preview host) until Ctrl-C."""
-    stack = start_stack(Settings())
-    print_urls(stack.urls())
-    run_until_stopped(stack)
+    with running_stack(Settings()) as stack:
+        print_urls(stack.urls())
+        wait_until_stopped(stack)
 
 
 @app.command()

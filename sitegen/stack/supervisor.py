@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,7 +198,7 @@ class Stack:
             self.postgres.stop()
 
 
-def wait_for_shutdown_signal(stack: Stack, on_restart: object = None) -> None:
+def wait_for_shutdown_signal(stack: Stack, on_restart: Callable[[str], None] | None = None) -> None:
     """Block until SIGINT/SIGTERM, restarting crashed services meanwhile."""
     stop = threading.Event()
 
@@ -208,7 +209,7 @@ def wait_for_shutdown_signal(stack: Stack, on_restart: object = None) -> None:
     try:
         while not stop.wait(0.5):
             for name in stack.restart_crashed():
-                if callable(on_restart):
+                if on_restart is not None:
                     on_restart(name)
     finally:
         for sig, handler in previous.items():
