@@ -117,7 +117,9 @@ async def test_memory_limit(runner_kind: str, tmp_path: Path) -> None:
 
 async def test_bwrap_isolation(tmp_path: Path) -> None:
     if not await _bwrap_ok():
-        pytest.skip("bwrap is not usable on this machine")
+        pytest.skip(
+            "bubblewrap is missing or unusable here (apt-get install bubblewrap); isolation needs it"
+        )
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
