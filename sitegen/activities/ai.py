@@ -14,7 +14,13 @@ from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from sitegen.activities.patch_scope import patch_violations
-from sitegen.activities.support import ArtifactStore, Sessions, StepTracker, bad_input
+from sitegen.activities.support import (
+    ArtifactStore,
+    Sessions,
+    StepTracker,
+    bad_input,
+    template_for,
+)
 from sitegen.contracts.activities import AIStepInput, ArtifactRef, ProjectRef, SpecRef
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.contracts.pipeline import StepKey
@@ -32,7 +38,7 @@ from sitegen.db.tables import SiteSpecRecord
 from sitegen.integrations.ai.base import SiteAI
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.storage.base import Storage
-from sitegen.templates_registry import TemplateManifest, load_template
+from sitegen.templates_registry import TemplateManifest
 
 
 def total_usage(usages: list[AIUsage]) -> AIUsage:
@@ -55,8 +61,8 @@ class AIActivities:
         self.artifacts = ArtifactStore(sessions, storage)
         self.steps = StepTracker(sessions)
 
-    def _template(self, project: ProjectRef) -> TemplateManifest:
-        return load_template(self.templates_dir, project.template_id)
+    async def _template(self, project: ProjectRef) -> TemplateManifest:
+        return await template_for(self.templates_dir, project.template_id)
 
     @activity.defn
     async def create_site_spec(self, project: ProjectRef) -> SpecRef:
@@ -66,7 +72,7 @@ class AIActivities:
             if submission is None or not submission.is_valid:
                 raise bad_input("InvalidInput", "the onboarding is missing or not validated")
             form = Onboarding.model_validate(submission.raw_data)
-            result = await self.ai.site_spec(form, self._template(project))
+            result = await self.ai.site_spec(form, await self._template(project))
             spec = result.artifact
             stmt = insert(SiteSpecRecord).values(
                 project_id=project.project_id,
@@ -108,7 +114,7 @@ class AIActivities:
     async def generate_sitemap(self, step: AIStepInput) -> ArtifactRef:
         async with self.steps.track(step.project.project_id, StepKey.GENERATE_SITEMAP) as run:
             spec = await self.artifacts.load(step.spec_key, SiteSpec)
-            result = await self.ai.sitemap(spec, self._template(step.project))
+            result = await self.ai.sitemap(spec, await self._template(step.project))
             ref = await self.artifacts.save_model(
                 step.project.project_id,
                 ArtifactType.SITEMAP,
@@ -138,7 +144,7 @@ class AIActivities:
         async with self.steps.track(step.project.project_id, StepKey.GENERATE_LAYOUT_PLAN) as run:
             spec = await self.artifacts.load(step.spec_key, SiteSpec)
             sitemap = await self.artifacts.load(_need(step.sitemap_key, "sitemap"), Sitemap)
-            result = await self.ai.layout_plan(spec, sitemap, self._template(step.project))
+            result = await self.ai.layout_plan(spec, sitemap, await self._template(step.project))
             ref = await self.artifacts.save_model(
                 step.project.project_id,
                 ArtifactType.LAYOUT_PLAN,
@@ -174,7 +180,7 @@ class AIActivities:
     async def _patch_inputs(
         self, step: AIStepInput
     ) -> tuple[SiteSpec, SiteContent, LayoutPlan, dict[str, str], TemplateManifest]:
-        template = self._template(step.project)
+        template = await self._template(step.project)
         spec = await self.artifacts.load(step.spec_key, SiteSpec)
         content = await self.artifacts.load(_need(step.content_key, "content"), SiteContent)
         layout = await self.artifacts.load(_need(step.layout_key, "layout plan"), LayoutPlan)

@@ -14,7 +14,7 @@ from pathlib import Path
 from temporalio import activity
 
 from sitegen.activities.site_checks import check_site
-from sitegen.activities.support import ArtifactStore, Sessions, StepTracker
+from sitegen.activities.support import ArtifactStore, Sessions, StepTracker, template_for
 from sitegen.contracts.activities import BuildInput, BuildOutcome
 from sitegen.contracts.pipeline import StepKey
 from sitegen.contracts.site import SiteSpec
@@ -22,7 +22,6 @@ from sitegen.contracts.status import ArtifactType
 from sitegen.integrations.build.runner import BuildRunner
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.storage.base import Storage
-from sitegen.templates_registry import load_template
 
 
 def pack(directory: Path) -> bytes:
@@ -57,7 +56,7 @@ class BuildActivities:
         """A failed build is a result (the workflow's fix loop takes it), not an exception."""
         project = build.project
         async with self.steps.track(project.project_id, StepKey.BUILD_AND_TEST) as run:
-            template = load_template(self.templates_dir, project.template_id)
+            template = await template_for(self.templates_dir, project.template_id)
             workdir = self.work_root / project.slug / f"{build.sha[:12]}-{build.attempt}"
             await asyncio.to_thread(shutil.rmtree, workdir, True)  # a retry starts clean
             await self.git.export(build.repo.repo_name, build.sha, workdir)

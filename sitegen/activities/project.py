@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select, update
 from temporalio import activity
 
-from sitegen.activities.support import Sessions, StepTracker, bad_input
+from sitegen.activities.support import Sessions, StepTracker, bad_input, template_for
 from sitegen.contracts.activities import (
     AssetFailure,
     AssetsOutcome,
@@ -31,7 +31,7 @@ from sitegen.db import queries
 from sitegen.db.tables import PipelineStep, Project
 from sitegen.integrations.assets.fetcher import AssetFetcher, AssetRejected, AssetUnavailable
 from sitegen.integrations.storage.base import Storage
-from sitegen.templates_registry import TemplateNotFoundError, load_template
+from sitegen.templates_registry import TemplateNotFoundError
 
 log = structlog.get_logger()
 
@@ -90,7 +90,7 @@ class ProjectActivities:
                 revision=0,
                 errors=[FieldError(field="onboarding", reason="no onboarding submitted yet")],
             )
-        errors, form = self._check(project, submission.raw_data)
+        errors, form = await self._check(project, submission.raw_data)
         async with self.sessions() as session, session.begin():
             if form is not None and not errors:
                 taken = await session.exec(
@@ -128,7 +128,7 @@ class ProjectActivities:
             subdomain=form.subdomain if form is not None else None,
         )
 
-    def _check(
+    async def _check(
         self, project: Project, raw: dict[str, Any]
     ) -> tuple[list[FieldError], Onboarding | None]:
         try:
@@ -141,7 +141,7 @@ class ProjectActivities:
                 for e in exc.errors()
             ], None
         try:
-            template = load_template(self.templates_dir, project.template_id)
+            template = await template_for(self.templates_dir, project.template_id)
         except TemplateNotFoundError:
             raise bad_input(
                 "InvalidInput", f"template '{project.template_id}' is not installed"

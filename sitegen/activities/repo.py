@@ -9,7 +9,7 @@ from sqlmodel import col, update
 from temporalio import activity
 
 from sitegen.activities.patch_scope import patch_violations
-from sitegen.activities.support import Sessions, StepTracker, bad_input
+from sitegen.activities.support import Sessions, StepTracker, bad_input, template_for
 from sitegen.contracts.activities import (
     ApplyPatchInput,
     CommitOutcome,
@@ -21,7 +21,6 @@ from sitegen.contracts.pipeline import StepKey
 from sitegen.db.tables import Project
 from sitegen.integrations.git.base import GitHost, PatchApplyError
 from sitegen.integrations.storage.base import Storage
-from sitegen.templates_registry import load_template
 
 PREVIEW_BRANCH = "preview"
 
@@ -41,7 +40,7 @@ class RepoActivities:
         """The project's repo from its template, plus the preview branch. A retry finds the
         repo it already made (the repo name is the project's slug)."""
         async with self.steps.track(project.project_id, StepKey.PROVISION_REPOSITORY) as run:
-            template = load_template(self.templates_dir, project.template_id)
+            template = await template_for(self.templates_dir, project.template_id)
             repo = await self.git.ensure_repo(project.slug, self.templates_dir / template.id)
             branch = await self.git.ensure_branch(project.slug, PREVIEW_BRANCH, repo.default_branch)
             async with self.sessions() as session, session.begin():
@@ -61,7 +60,7 @@ class RepoActivities:
         """Drop the client's downloaded assets into the template's assets folder."""
         project = setup.project
         async with self.steps.track(project.project_id, StepKey.SETUP_PROJECT_STRUCTURE) as run:
-            template = load_template(self.templates_dir, project.template_id)
+            template = await template_for(self.templates_dir, project.template_id)
             files = {
                 f"{template.assets_dir}/{PurePosixPath(key).name}": await self.storage.get(key)
                 for key in setup.asset_keys
@@ -85,7 +84,7 @@ class RepoActivities:
         """Commit one AI patch to the preview branch: one commit per patch, even on retry."""
         project = step.project
         async with self.steps.track(project.project_id, StepKey.APPLY_PATCH) as run:
-            template = load_template(self.templates_dir, project.template_id)
+            template = await template_for(self.templates_dir, project.template_id)
             diff = (await self.storage.get(step.patch.storage_key)).decode()
             problems = patch_violations(diff, template)
             if problems:

@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -25,6 +26,7 @@ from sitegen.contracts.site import AIUsage
 from sitegen.contracts.status import ArtifactType, StepStatus
 from sitegen.db.tables import Artifact, PipelineStep
 from sitegen.integrations.storage.base import ObjectNotFound, Storage
+from sitegen.templates_registry import TemplateManifest, load_template
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,6 +36,11 @@ Sessions = async_sessionmaker[AsyncSession]
 def bad_input(kind: str, message: str) -> ApplicationError:
     """Retrying cannot fix this: fail the attempt for good, with a type operators can filter."""
     return ApplicationError(message, type=kind, non_retryable=True)
+
+
+async def template_for(templates_dir: Path, template_id: str) -> TemplateManifest:
+    """The template's manifest, read and validated off the event loop."""
+    return await asyncio.to_thread(load_template, templates_dir, template_id)
 
 
 @contextlib.asynccontextmanager

@@ -18,7 +18,10 @@ async def _bwrap_ok() -> bool:
 @pytest.fixture(params=["bwrap", "rlimits"])
 async def runner_kind(request: pytest.FixtureRequest) -> str:
     if request.param == "bwrap" and not await _bwrap_ok():
-        pytest.skip("bwrap is not usable on this machine; the rlimits fallback is what runs")
+        pytest.skip(
+            "bubblewrap is missing or unusable here (apt-get install bubblewrap);"
+            " only the rlimits fallback runs"
+        )
     return str(request.param)
 
 
