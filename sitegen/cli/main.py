@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,7 +40,14 @@ def print_urls(urls: StackUrls) -> None:
     console.print(f"  Previews     {urls.preview_host}")
 
 
+# Set by the first Ctrl-C or SIGTERM. The KeyboardInterrupt raised with it can be swallowed
+# when it lands in an interpreter hook (logging's at-fork handler while a child is spawned),
+# so start-up checks the latch too and a stop request is never lost.
+_stop_requested = threading.Event()
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
+    _stop_requested.set()
     raise KeyboardInterrupt
 
 
@@ -52,10 +60,14 @@ def running_stack(
     line last (the demo's preview URL)."""
     stack = Stack(settings)
     started = False
-    previous_term = signal.signal(signal.SIGTERM, _interrupt)
+    _stop_requested.clear()
+    original_term = signal.signal(signal.SIGTERM, _interrupt)
+    original_int = signal.signal(signal.SIGINT, _interrupt)
     try:
         with console.status("starting Postgres, Temporal, the worker and the API..."):
             stack.start()
+        if _stop_requested.is_set():
+            raise KeyboardInterrupt
         started = True
         yield stack
     except StackError as exc:
@@ -64,13 +76,13 @@ def running_stack(
         raise typer.Exit(code=interrupted_code) from None
     finally:
         # A second Ctrl-C must not cut the orderly stop short.
-        previous_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             with console.status("stopping..."):
                 stack.stop()
         finally:
-            signal.signal(signal.SIGINT, previous_int)
-            signal.signal(signal.SIGTERM, previous_term)
+            signal.signal(signal.SIGINT, original_int)
+            signal.signal(signal.SIGTERM, original_term)
         if started and not quiet_stop:
             console.print("stopped; data kept in", str(stack.data_dir))
 
@@ -78,7 +90,9 @@ def running_stack(
 def wait_until_stopped(stack: Stack) -> None:
     console.print("Press Ctrl-C to stop.")
     wait_for_shutdown_signal(
-        stack, on_restart=lambda name: console.print(f"[yellow]{name} crashed; restarted[/]")
+        stack,
+        on_restart=lambda name: console.print(f"[yellow]{name} crashed; restarted[/]"),
+        stop=_stop_requested,
     )
 
 

@@ -9,11 +9,12 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 _PR_SET_PDEATHSIG = 1
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 class StackError(Exception):
@@ -26,8 +27,23 @@ def _die_with_parent(sig: int) -> Callable[[], None]:
     def _set() -> None:
         with contextlib.suppress(Exception):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+        # The parent held Ctrl-C and SIGTERM while forking (see `_stop_signals_held`).
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
     return _set
+
+
+@contextlib.contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while a child is forked. Python runs at-fork hooks around a
+    fork with a preexec_fn, and a KeyboardInterrupt raised inside one is swallowed
+    ("Exception ignored"), which would lose the stop request. Held, the signal arrives a
+    moment later in ordinary code."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
@@ -108,19 +124,20 @@ class ChildProcess:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         try:
-            self.proc = subprocess.Popen(
-                self.argv,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=self.env,
-                cwd=self.cwd,
-                **run_as(self.user),
-                # Own process group: a terminal's Ctrl-C reaches only the supervisor,
-                # which then stops the children in order.
-                process_group=0,
-                preexec_fn=_die_with_parent(signal.SIGKILL if self.user else self.stop_signal),
-            )
+            with _stop_signals_held():
+                self.proc = subprocess.Popen(
+                    self.argv,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    env=self.env,
+                    cwd=self.cwd,
+                    **run_as(self.user),
+                    # Own process group: a terminal's Ctrl-C reaches only the supervisor,
+                    # which then stops the children in order.
+                    process_group=0,
+                    preexec_fn=_die_with_parent(signal.SIGKILL if self.user else self.stop_signal),
+                )
         except OSError as exc:
             raise StackError(f"{self.name} could not start: {exc.strerror}") from None
         finally:

@@ -198,9 +198,13 @@ class Stack:
             self.postgres.stop()
 
 
-def wait_for_shutdown_signal(stack: Stack, on_restart: Callable[[str], None] | None = None) -> None:
-    """Block until SIGINT/SIGTERM, restarting crashed services meanwhile."""
-    stop = threading.Event()
+def wait_for_shutdown_signal(
+    stack: Stack,
+    on_restart: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Block until SIGINT/SIGTERM (or `stop` is set), restarting crashed services meanwhile."""
+    stop = stop or threading.Event()
 
     def _handler(signum: int, _frame: object) -> None:
         stop.set()
