@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from sitegen.integrations.hosting.base import SiteAddresses
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,9 +34,11 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
-    # Local static host for previews: http://{slug}.localhost:{hosting_port}/
+    # Local static host: previews at http://{slug}.{public_base_domain}:{hosting_port}/,
+    # versions at {slug}--v{n}.{public_base_domain}, production at {slug}.{production_base_domain}.
     hosting_port: int = 8080
     public_base_domain: str = "localhost"
+    production_base_domain: str = "live.localhost"
 
     templates_dir: Path = REPO_ROOT / "templates"
 
@@ -51,6 +56,14 @@ class Settings(BaseSettings):
     build_timeout_seconds: int = Field(default=120, ge=5)
     build_memory_mb: int = Field(default=1024, ge=64)
     max_fix_attempts: int = Field(default=3, ge=0, le=10)
+
+    # A preview waiting for the client this long gets them a reminder; this long, and the
+    # agency is told the project has stalled.
+    review_reminder_days: float = Field(default=3, gt=0)
+    review_escalation_days: float = Field(default=14, gt=0)
+    # Continue a project's run as new past this many history events (0: when Temporal
+    # suggests it). Only tests set it, to cross the boundary quickly.
+    workflow_history_limit: int = Field(default=0, ge=0)
 
     # Who hears about a finished preview inside the agency.
     workspace_notify_recipient: str = "studio@agency.example"
@@ -78,8 +91,19 @@ class Settings(BaseSettings):
     def work_root(self) -> Path:
         return self.data_path / "work"
 
+    @property
+    def addresses(self) -> SiteAddresses:
+        # Imported here: reading settings should not load the hosting package (starlette).
+        from sitegen.integrations.hosting.base import SiteAddresses
+
+        return SiteAddresses(
+            preview_domain=self.public_base_domain,
+            production_domain=self.production_base_domain,
+            port=self.hosting_port,
+        )
+
     def preview_url(self, slug: str) -> str:
-        return f"http://{slug}.{self.public_base_domain}:{self.hosting_port}/"
+        return self.addresses.preview(slug)
 
 
 @lru_cache

@@ -24,6 +24,8 @@ from sitegen.activities.deploy import DeployActivities
 from sitegen.activities.notify import NotifyActivities
 from sitegen.activities.project import ProjectActivities
 from sitegen.activities.repo import RepoActivities
+from sitegen.activities.review import ReviewActivities
+from sitegen.activities.revisions import RevisionActivities
 from sitegen.activities.support import Sessions
 from sitegen.db.engine import make_engine, make_sessionmaker
 from sitegen.integrations.ai.base import SiteAI
@@ -76,7 +78,7 @@ def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
         sessions=make_sessionmaker(engine),
         storage=FilesystemStorage(settings.storage_root),
         git=LocalGit(settings.repos_root, settings.work_root / "git"),
-        hosting=LocalHosting(settings.sites_root, settings.preview_url),
+        hosting=LocalHosting(settings.sites_root, settings.addresses),
         ai=OfflineAI(),
         fetcher=AssetFetcher(
             settings.asset_max_bytes,
@@ -101,6 +103,10 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
     )
     deploy = DeployActivities(clients.sessions, clients.storage, clients.hosting, work)
     notify = NotifyActivities(clients.sessions, settings.workspace_notify_recipient)
+    revisions = RevisionActivities(
+        clients.sessions, clients.storage, clients.ai, clients.git, templates
+    )
+    review = ReviewActivities(clients.sessions)
     return Worker(
         client,
         task_queue=task_queue,
@@ -121,12 +127,23 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
             repo.provision_repository,
             repo.setup_project_structure,
             repo.apply_patch,
+            repo.restore_version,
+            repo.merge_to_main,
             build.build_and_test,
             deploy.deploy_preview,
             deploy.provision_subdomain,
+            deploy.deploy_production,
+            deploy.take_down_preview,
             notify.notify_client,
             notify.notify_workspace,
             notify.notify_attention,
+            notify.notify,
+            revisions.generate_revision_patch,
+            revisions.revise_plan,
+            review.record_revision,
+            review.mark_revisions,
+            review.record_decision,
+            review.record_approval,
         ],
         max_concurrent_activities=20,
         graceful_shutdown_timeout=timedelta(seconds=10),

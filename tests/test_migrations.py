@@ -30,6 +30,7 @@ TABLES = {
     "integration_config",
     "template_registry",
     "notification",
+    "site_version",
 }
 ENUMS = {
     "step_status": ["queued", "running", "success", "failed", "skipped", "manual"],
@@ -54,6 +55,7 @@ UNIQUE = {
     ("integration_config", ("integration_type", "config_key")),
     ("customer_order", ("external_ref",)),
     ("onboarding_submission", ("project_id",)),
+    ("site_version", ("project_id", "number")),
 }
 
 

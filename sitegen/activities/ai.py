@@ -10,7 +10,6 @@ import asyncio
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy.dialects.postgresql import insert
 from temporalio import activity
 
 from sitegen.activities.patch_scope import patch_violations
@@ -19,10 +18,16 @@ from sitegen.activities.support import (
     Sessions,
     StepTracker,
     bad_input,
+    read_onboarding,
     template_for,
 )
-from sitegen.contracts.activities import AIStepInput, ArtifactRef, ProjectRef, SpecRef
-from sitegen.contracts.onboarding import Onboarding
+from sitegen.contracts.activities import (
+    AIStepInput,
+    ArtifactRef,
+    OnboardingStepInput,
+    ProjectRef,
+    SpecRef,
+)
 from sitegen.contracts.pipeline import StepKey
 from sitegen.contracts.site import (
     AIUsage,
@@ -33,8 +38,6 @@ from sitegen.contracts.site import (
     SiteSpec,
 )
 from sitegen.contracts.status import ArtifactType
-from sitegen.db import queries
-from sitegen.db.tables import SiteSpecRecord
 from sitegen.integrations.ai.base import SiteAI
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.storage.base import Storage
@@ -65,33 +68,16 @@ class AIActivities:
         return await template_for(self.templates_dir, project.template_id)
 
     @activity.defn
-    async def create_site_spec(self, project: ProjectRef) -> SpecRef:
+    async def create_site_spec(self, step: OnboardingStepInput) -> SpecRef:
+        project = step.project
         async with self.steps.track(project.project_id, StepKey.CREATE_SITE_SPEC) as run:
-            async with self.sessions() as session:
-                submission = await queries.get_onboarding(session, project.project_id)
-            if submission is None or not submission.is_valid:
+            form = await read_onboarding(self.sessions, self.artifacts.storage, step)
+            if form is None:
                 raise bad_input("InvalidInput", "the onboarding is missing or not validated")
-            form = Onboarding.model_validate(submission.raw_data)
             result = await self.ai.site_spec(form, await self._template(project))
-            spec = result.artifact
-            stmt = insert(SiteSpecRecord).values(
-                project_id=project.project_id,
-                version=1,
-                spec_data=spec.model_dump(mode="json"),
-            )
-            async with self.sessions() as session, session.begin():
-                await session.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=["project_id", "version"],
-                        set_={"spec_data": stmt.excluded.spec_data},
-                    )
-                )
-            key = ArtifactStore.key(project.project_id, "site_spec_v1.json")
-            await self.artifacts.storage.put(
-                key, spec.model_dump_json(indent=2).encode(), "application/json"
-            )
-            run.output_ref, run.usage = key, result.usage
-            return SpecRef(storage_key=key, version=1)
+            ref = await self.artifacts.save_spec(project.project_id, 1, result.artifact)
+            run.output_ref, run.usage = ref.storage_key, result.usage
+            return ref
 
     @activity.defn
     async def generate_brief(self, step: AIStepInput) -> ArtifactRef:
@@ -105,7 +91,8 @@ class AIActivities:
                 "brief",
                 "md",
                 result.artifact.markdown.encode(),
-                inline=result.artifact.model_dump(mode="json", exclude={"markdown"}),
+                # Kept inline too (a few kB), so the API can show the plan without storage.
+                inline=result.artifact.model_dump(mode="json"),
             )
             run.output_ref, run.usage = ref.storage_key, result.usage
             return ref
@@ -123,7 +110,8 @@ class AIActivities:
                 result.artifact,
             )
             run.output_ref, run.usage = ref.storage_key, result.usage
-            return ref
+            # The workflow checks a revision's pages against these.
+            return ref.model_copy(update={"items": [p.id for p in result.artifact.pages]})
 
     @activity.defn
     async def generate_content(self, step: AIStepInput) -> ArtifactRef:

@@ -16,9 +16,8 @@ from temporalio import activity
 from sitegen.activities.site_checks import check_site
 from sitegen.activities.support import ArtifactStore, Sessions, StepTracker, template_for
 from sitegen.contracts.activities import BuildInput, BuildOutcome
-from sitegen.contracts.pipeline import StepKey
 from sitegen.contracts.site import SiteSpec
-from sitegen.contracts.status import ArtifactType
+from sitegen.contracts.status import ArtifactType, StepStatus
 from sitegen.integrations.build.runner import BuildRunner
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.storage.base import Storage
@@ -55,9 +54,10 @@ class BuildActivities:
     async def build_and_test(self, build: BuildInput) -> BuildOutcome:
         """A failed build is a result (the workflow's fix loop takes it), not an exception."""
         project = build.project
-        async with self.steps.track(project.project_id, StepKey.BUILD_AND_TEST) as run:
+        report_version = build.report_version or build.attempt
+        async with self.steps.track(project.project_id, build.step) as run:
             template = await template_for(self.templates_dir, project.template_id)
-            workdir = self.work_root / project.slug / f"{build.sha[:12]}-{build.attempt}"
+            workdir = self.work_root / project.slug / f"{build.sha[:12]}-{report_version}"
             await asyncio.to_thread(shutil.rmtree, workdir, True)  # a retry starts clean
             await self.git.export(build.repo.repo_name, build.sha, workdir)
             argv = list(template.build_command)
@@ -90,7 +90,7 @@ class BuildActivities:
             ref = await self.artifacts.save(
                 project.project_id,
                 ArtifactType.BUILD_REPORT,
-                build.attempt,
+                report_version,
                 "build_report",
                 "json",
                 json.dumps(report, indent=2).encode(),
@@ -103,7 +103,12 @@ class BuildActivities:
                 await self.storage.put(dist_key, data, "application/gzip")
             await asyncio.to_thread(shutil.rmtree, workdir, True)
             run.output_ref = ref.storage_key
-            run.details = {k: report[k] for k in ("ok", "sandbox", "pages", "exit_code")}
+            run.details = {k: report[k] for k in ("ok", "attempt", "sandbox", "pages", "exit_code")}
+            if not ok:
+                # The fix loop takes it from here, but the row says what went wrong.
+                run.status = StepStatus.FAILED
+                findings = (checks.problems if checks else []) or [_last_line(result.log)]
+                run.message = f"attempt {build.attempt} failed: " + "; ".join(findings[:3])
             return BuildOutcome(
                 ok=ok,
                 report=ref,
@@ -117,6 +122,11 @@ class BuildActivities:
         if not await self.storage.exists(key):
             return None
         return await self.artifacts.load(key, SiteSpec)
+
+
+def _last_line(log: str) -> str:
+    lines = [line for line in log.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "the build failed"
 
 
 def _heartbeat() -> None:

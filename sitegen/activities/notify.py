@@ -14,6 +14,7 @@ from temporalio import activity
 from sitegen.activities.support import Sessions, StepTracker, bad_input
 from sitegen.contracts.activities import AttentionNeeded, NotifyInput, NotifyOutcome, ProjectRef
 from sitegen.contracts.pipeline import StepKey
+from sitegen.contracts.review_activities import Notice
 from sitegen.db.tables import Customer, Notification, Project
 
 log = structlog.get_logger()
@@ -101,6 +102,24 @@ class NotifyActivities:
             )
             run.output_ref = str(outcome.notification_id)
             return outcome
+
+    @activity.defn
+    async def notify(self, notice: Notice) -> NotifyOutcome:
+        """A moment in the project's life (revision applied, reminder, delivered...)."""
+        project, customer = await self._customer(notice.project.project_id)
+        client = notice.audience == "client"
+        payload: dict[str, Any] = {
+            "project": project.name,
+            **({"customer_name": customer.name} if client else {"slug": project.slug}),
+            **notice.data,
+        }
+        return await self._enqueue(
+            notice.project,
+            notice.key,
+            customer.email if client else self.workspace_recipient,
+            notice.kind,
+            payload,
+        )
 
     @activity.defn
     async def notify_attention(self, alert: AttentionNeeded) -> NotifyOutcome:

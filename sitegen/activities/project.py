@@ -8,23 +8,30 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from pydantic import ValidationError
 from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import col, select, update
+from sqlmodel import col, update
 from temporalio import activity
 
-from sitegen.activities.support import Sessions, StepTracker, bad_input, template_for
+from sitegen.activities.support import (
+    Sessions,
+    StepTracker,
+    bad_input,
+    read_onboarding,
+    template_for,
+)
 from sitegen.contracts.activities import (
     AssetFailure,
     AssetsOutcome,
     FieldError,
+    OnboardingStepInput,
     ProjectRef,
     StatusChange,
     StepMark,
     ValidationOutcome,
 )
-from sitegen.contracts.onboarding import Asset, Onboarding
+from sitegen.contracts.onboarding import Asset
+from sitegen.contracts.onboarding_check import onboarding_problems, subdomain_taken
 from sitegen.contracts.pipeline import PIPELINE_STEPS, StepKey, step_order
 from sitegen.contracts.status import ProjectStatus, StepStatus
 from sitegen.db import queries
@@ -44,6 +51,10 @@ _EXTENSIONS = {
     "image/webp": "webp",
     "image/gif": "gif",
 }
+
+
+def onboarding_key(project_id: uuid.UUID, revision: int) -> str:
+    return f"projects/{project_id}/onboarding/revision-{revision}.json"
 
 
 def asset_key(project_id: uuid.UUID, asset: Asset, index: int, content_type: str) -> str:
@@ -90,21 +101,22 @@ class ProjectActivities:
                 revision=0,
                 errors=[FieldError(field="onboarding", reason="no onboarding submitted yet")],
             )
-        errors, form = await self._check(project, submission.raw_data)
+        try:
+            template = await template_for(self.templates_dir, project.template_id)
+        except TemplateNotFoundError:
+            template = None
+        errors, form = onboarding_problems(submission.raw_data, template, project.template_id)
+        key = None
+        if form is not None:
+            # The validated form, frozen: later steps read this, not the (mutable) row.
+            key = onboarding_key(ref.project_id, submission.revision)
+            await self.storage.put(
+                key, form.model_dump_json(exclude_none=True).encode(), "application/json"
+            )
         async with self.sessions() as session, session.begin():
-            if form is not None and not errors:
-                taken = await session.exec(
-                    select(Project.id)
-                    .where(Project.subdomain == form.subdomain)
-                    .where(Project.id != ref.project_id)
-                )
-                if taken.first() is not None:
-                    errors.append(
-                        FieldError(
-                            field="subdomain",
-                            reason=f"'{form.subdomain}' is already used by another site",
-                        )
-                    )
+            if form is not None:
+                if await queries.subdomain_taken(session, form.subdomain, ref.project_id):
+                    errors.append(subdomain_taken(form.subdomain))
                 else:
                     # Claim it now; the unique index settles any race.
                     await session.exec(
@@ -112,6 +124,11 @@ class ProjectActivities:
                         .where(col(Project.id) == ref.project_id)
                         .values(subdomain=form.subdomain)
                     )
+            await session.exec(
+                update(Project)
+                .where(col(Project.id) == ref.project_id)
+                .values(waiting_for="onboarding correction" if errors else None)
+            )
             fresh = await queries.get_onboarding(session, ref.project_id)
             if fresh is not None and fresh.revision == submission.revision:
                 fresh.is_valid = not errors
@@ -126,43 +143,14 @@ class ProjectActivities:
             revision=submission.revision,
             errors=errors,
             subdomain=form.subdomain if form is not None else None,
+            onboarding_key=key if not errors else None,
         )
 
-    async def _check(
-        self, project: Project, raw: dict[str, Any]
-    ) -> tuple[list[FieldError], Onboarding | None]:
-        try:
-            form = Onboarding.model_validate(raw)
-        except ValidationError as exc:
-            return [
-                FieldError(
-                    field=".".join(str(p) for p in e["loc"]) or "onboarding", reason=e["msg"]
-                )
-                for e in exc.errors()
-            ], None
-        try:
-            template = await template_for(self.templates_dir, project.template_id)
-        except TemplateNotFoundError:
-            raise bad_input(
-                "InvalidInput", f"template '{project.template_id}' is not installed"
-            ) from None
-        offered = {p.id for p in template.pages}
-        errors = [
-            FieldError(
-                field=f"pages.{i}",
-                reason=f"'{page}' is not a page of template "
-                f"'{template.id}' (offered: {', '.join(sorted(offered))})",
-            )
-            for i, page in enumerate(form.pages)
-            if page not in offered
-        ]
-        return errors, form
-
     @activity.defn
-    async def download_assets(self, ref: ProjectRef) -> AssetsOutcome:
+    async def download_assets(self, step: OnboardingStepInput) -> AssetsOutcome:
+        ref = step.project
         async with self.steps.track(ref.project_id, StepKey.DOWNLOAD_ASSETS) as run:
-            _, submission = await self._onboarding(ref.project_id)
-            form = Onboarding.model_validate(submission.raw_data) if submission else None
+            form = await read_onboarding(self.sessions, self.storage, step)
             outcome = AssetsOutcome()
             last_try = activity.info().attempt >= ASSET_ATTEMPTS
             for index, asset in enumerate(form.assets if form else []):
@@ -203,8 +191,12 @@ class ProjectActivities:
 
     @activity.defn
     async def set_status(self, change: StatusChange) -> None:
-        values: dict[str, Any] = {"status": change.status.value, "updated_at": func.now()}
-        for field in ("preview_url", "repo_url", "subdomain"):
+        values: dict[str, Any] = {
+            "status": change.status.value,
+            "waiting_for": change.waiting_for,
+            "updated_at": func.now(),
+        }
+        for field in ("preview_url", "repo_url", "subdomain", "production_url"):
             if getattr(change, field) is not None:
                 values[field] = getattr(change, field)
         if change.status == ProjectStatus.DELIVERED:
@@ -263,10 +255,10 @@ class ProjectActivities:
             await session.execute(
                 delete(PipelineStep)
                 .where(col(PipelineStep.project_id) == change.project_id)
-                .where(col(PipelineStep.step_key) == StepKey.GENERATE_FIX_PATCH.value)
+                .where(col(PipelineStep.step_key).not_in([s.value for s in PIPELINE_STEPS]))
             )
             await session.exec(
                 update(Project)
                 .where(col(Project.id) == change.project_id)
-                .values(status=change.status.value, updated_at=func.now())
+                .values(status=change.status.value, waiting_for=None, updated_at=func.now())
             )

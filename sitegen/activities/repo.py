@@ -18,11 +18,13 @@ from sitegen.contracts.activities import (
     SetupInput,
 )
 from sitegen.contracts.pipeline import StepKey
+from sitegen.contracts.review_activities import MergeInput, RestoreInput
 from sitegen.db.tables import Project
-from sitegen.integrations.git.base import GitHost, PatchApplyError
+from sitegen.integrations.git.base import GitHost, MergeConflict, PatchApplyError
 from sitegen.integrations.storage.base import Storage
 
 PREVIEW_BRANCH = "preview"
+MAIN_BRANCH = "main"
 
 
 class RepoActivities:
@@ -89,18 +91,20 @@ class RepoActivities:
             problems = patch_violations(diff, template)
             if problems:
                 raise bad_input("PatchRejected", "; ".join(problems[:5]))
-            what = (
-                "Apply generated site content"
-                if step.round == 0
-                else (f"Fix the build (automatic fix {step.round})")
-            )
+            if step.round > 0:
+                what = f"Fix the build (automatic fix {step.round})"
+            elif step.change:
+                what = f"Apply revision {step.change}"
+            else:
+                what = "Apply generated site content"
+            change = [step.change] if step.change else []
             try:
                 commit = await self.git.commit_patch(
                     step.repo.repo_name,
                     step.repo.branch,
                     diff,
                     f"{what}\n\nPatch: {step.patch.storage_key}",
-                    project.key(StepKey.APPLY_PATCH, f"round-{step.round}"),
+                    project.key(StepKey.APPLY_PATCH, *change, f"round-{step.round}"),
                     allow_empty=True,
                 )
             except PatchApplyError as exc:
@@ -112,3 +116,38 @@ class RepoActivities:
                 created=commit.created,
                 files_changed=diff.count("\n+++ ") + diff.startswith("+++ "),
             )
+
+    @activity.defn
+    async def restore_version(self, step: RestoreInput) -> CommitOutcome:
+        """An earlier commit's files back on the preview branch, as a new commit."""
+        project = step.project
+        async with self.steps.track(project.project_id, StepKey.RESTORE_VERSION) as run:
+            commit = await self.git.restore(
+                step.repo.repo_name,
+                step.repo.branch,
+                step.source_sha,
+                f"{step.reason}\n\nRestores the files of {step.source_sha}.",
+                project.key(StepKey.RESTORE_VERSION, step.change_id, step.purpose),
+            )
+            run.output_ref = commit.sha
+            run.details = {"created": commit.created, "from": step.source_sha}
+            return CommitOutcome(sha=commit.sha, created=commit.created)
+
+    @activity.defn
+    async def merge_to_main(self, step: MergeInput) -> CommitOutcome:
+        """The approved preview into the main branch: what production is built from."""
+        project = step.project
+        async with self.steps.track(project.project_id, StepKey.MERGE_TO_MAIN) as run:
+            try:
+                commit = await self.git.merge(
+                    step.repo.repo_name,
+                    step.repo.branch,
+                    MAIN_BRANCH,
+                    "Deliver the approved site",
+                    project.key(StepKey.MERGE_TO_MAIN),
+                )
+            except MergeConflict as exc:
+                raise bad_input("MergeConflict", str(exc)) from None
+            run.output_ref = commit.sha
+            run.details = {"created": commit.created}
+            return CommitOutcome(sha=commit.sha, created=commit.created)

@@ -20,11 +20,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from sitegen.contracts.activities import ArtifactRef
+from sitegen.contracts.activities import ArtifactRef, OnboardingStepInput, SpecRef
+from sitegen.contracts.onboarding import Onboarding
 from sitegen.contracts.pipeline import StepKey, step_order
-from sitegen.contracts.site import AIUsage
+from sitegen.contracts.site import AIUsage, SiteSpec
 from sitegen.contracts.status import ArtifactType, StepStatus
-from sitegen.db.tables import Artifact, PipelineStep
+from sitegen.db import queries
+from sitegen.db.tables import Artifact, PipelineStep, SiteSpecRecord
 from sitegen.integrations.storage.base import ObjectNotFound, Storage
 from sitegen.templates_registry import TemplateManifest, load_template
 
@@ -41,6 +43,20 @@ def bad_input(kind: str, message: str) -> ApplicationError:
 async def template_for(templates_dir: Path, template_id: str) -> TemplateManifest:
     """The template's manifest, read and validated off the event loop."""
     return await asyncio.to_thread(load_template, templates_dir, template_id)
+
+
+async def read_onboarding(
+    sessions: Sessions, storage: Storage, step: OnboardingStepInput
+) -> Onboarding | None:
+    """The onboarding a generation was validated with: its frozen snapshot. Runs that
+    predate snapshots read the submission row."""
+    if step.onboarding_key is not None:
+        return Onboarding.model_validate_json(await storage.get(step.onboarding_key))
+    async with sessions() as session:
+        submission = await queries.get_onboarding(session, step.project.project_id)
+    if submission is None or not submission.is_valid:
+        return None
+    return Onboarding.model_validate(submission.raw_data)
 
 
 @contextlib.asynccontextmanager
@@ -89,6 +105,9 @@ class StepTracker:
             async with heartbeating():
                 yield run
         except asyncio.CancelledError:
+            # The project was cancelled while this step ran: the row says so, not "running".
+            with contextlib.suppress(Exception):
+                await self._finish(project_id, step, StepStatus.SKIPPED, message="cancelled")
             raise
         except Exception as exc:
             message = exc.message if isinstance(exc, ApplicationError) else str(exc)
@@ -237,6 +256,22 @@ class ArtifactStore:
         # Small JSON documents are also kept inline for quick reads in SQL.
         inline = json.loads(data) if len(data) < 16_384 else None
         return await self.save(project_id, kind, version, name, "json", data, inline)
+
+    async def save_spec(self, project_id: uuid.UUID, version: int, spec: SiteSpec) -> SpecRef:
+        """A site spec version: its row in `site_spec` and its file in storage."""
+        stmt = insert(SiteSpecRecord).values(
+            project_id=project_id, version=version, spec_data=spec.model_dump(mode="json")
+        )
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["project_id", "version"],
+                    set_={"spec_data": stmt.excluded.spec_data},
+                )
+            )
+        key = self.key(project_id, f"site_spec_v{version}.json")
+        await self.storage.put(key, spec.model_dump_json(indent=2).encode(), "application/json")
+        return SpecRef(storage_key=key, version=version)
 
     async def load(self, key: str, model: type[M]) -> M:
         try:

@@ -10,7 +10,9 @@ import structlog
 from fastapi import FastAPI
 
 from sitegen.api import errors
-from sitegen.api.routes import health, projects, templates
+from sitegen.api.openapi import document_raw_bodies
+from sitegen.api.routes import health, operators, plan, projects, review, templates
+from sitegen.contracts.onboarding import Onboarding
 from sitegen.db.engine import make_engine, make_sessionmaker
 from sitegen.logging import configure_logging
 from sitegen.settings import Settings, get_settings
@@ -48,5 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(projects.router, prefix="/api/v1")
+    app.include_router(review.router, prefix="/api/v1")
+    app.include_router(plan.router, prefix="/api/v1")
+    app.include_router(operators.router, prefix="/api/v1")
     app.include_router(templates.router, prefix="/api/v1")
+    document_raw_bodies(app, {("/api/v1/projects/{project_id}/onboarding", "post"): Onboarding})
     return app

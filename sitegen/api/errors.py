@@ -60,6 +60,9 @@ def validation_response(errors: list[dict[str, str]]) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        if exc.status == 422:
+            # Every 422 has one shape, whichever check found the problem.
+            return validation_response([{"field": exc.field or "body", "reason": exc.message}])
         body: dict[str, Any] = {"detail": exc.message}
         if exc.field:
             body["field"] = exc.field
@@ -78,6 +81,10 @@ def install(app: FastAPI) -> None:
         # A race the route did not see coming: still a conflict, never a 500.
         constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
         log.warning("api.integrity_conflict", constraint=constraint)
+        if constraint == "uq_project_subdomain":
+            return validation_response(
+                [{"field": "subdomain", "reason": "already used by another site; choose another"}]
+            )
         return JSONResponse(status_code=409, content={"detail": "conflicts with existing data"})
 
     @app.exception_handler(Exception)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from sitegen.contracts.onboarding import storable
-from sitegen.contracts.status import ProjectStatus, StepStatus
+from sitegen.contracts.status import ProjectStatus, RevisionSource, RevisionStatus, StepStatus
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Ref = Annotated[
@@ -58,6 +58,10 @@ class ProjectCreate(_Body):
     start_generation: bool = Field(
         default=False, description="Start generating right away (needs `onboarding`)."
     )
+    plan_approval: bool = Field(
+        default=False,
+        description="Pause after the brief and sitemap until the client signs them off.",
+    )
 
 
 class ProjectPublic(BaseModel):
@@ -73,6 +77,11 @@ class ProjectPublic(BaseModel):
     subdomain: str | None
     production_url: str | None
     workflow_id: str | None
+    waiting_for: str | None = Field(
+        default=None, description="Who must act next, e.g. 'review' or 'onboarding correction'."
+    )
+    delivered_at: datetime | None = None
+    plan_approval: bool = False
     onboarding_submitted: bool = False
     validation_errors: list[dict[str, Any]] = Field(default_factory=list)
     created_at: datetime | None
@@ -123,3 +132,119 @@ class Health(BaseModel):
     status: str
     database: str
     temporal: str
+
+
+# --- after the first preview: revisions, versions, plan, approval, operators ----------------
+
+Person = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+PageId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
+
+
+class RevisionCreate(_Body):
+    message: Message = Field(
+        description="The change, in the client's words (English or Portuguese)."
+    )
+    source: RevisionSource = RevisionSource.CLIENT
+    affected_pages: list[PageId] = Field(
+        default_factory=list, max_length=10, description="Pages the change is about (optional)."
+    )
+    requested_by: Person | None = None
+
+
+class RevisionQueued(BaseModel):
+    revision_id: uuid.UUID
+    status: RevisionStatus
+    position: int = Field(description="1 = next (or already being worked on).")
+
+
+class RevisionPublic(BaseModel):
+    id: uuid.UUID
+    source: RevisionSource
+    message: str
+    affected_pages: list[str] | None
+    requested_by: str | None
+    status: RevisionStatus
+    summary: str | None
+    rejection_reason: str | None
+    applied_commit: str | None
+    applied_at: datetime | None
+    diff_ref: str | None
+    created_at: datetime | None
+
+
+class VersionPublic(BaseModel):
+    number: int = Field(description="1 is the first preview.")
+    kind: str
+    commit: str
+    revision_id: uuid.UUID | None
+    rolled_back_to: int | None
+    requested_by: str | None
+    created_at: datetime | None
+    url: str = Field(description="Immutable: always shows this version.")
+    current: bool
+
+
+class RollbackCreate(_Body):
+    version: int = Field(ge=1, le=1_000_000)
+    requested_by: Person | None = None
+
+
+class RollbackQueued(BaseModel):
+    change_id: uuid.UUID
+    version: int
+    position: int
+
+
+class ApprovalCreate(_Body):
+    approved_by: Person
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class ApprovalPublic(BaseModel):
+    project_id: uuid.UUID
+    already_approved: bool
+    changes_before_delivery: int = Field(description="Queued changes applied before delivery.")
+
+
+class CancelCreate(_Body):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = "cancelled"
+
+
+class CancelPublic(BaseModel):
+    project_id: uuid.UUID
+    already_cancelled: bool
+
+
+class PlanPublic(BaseModel):
+    project_id: uuid.UUID
+    status: str = Field(description="not_requested, pending, awaiting_approval or approved")
+    version: int | None
+    brief_markdown: str | None
+    pages: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class PlanApprovalCreate(_Body):
+    approved_by: Person
+
+
+class PlanRevisionCreate(_Body):
+    message: Message
+    requested_by: Person | None = None
+
+
+class PlanDecision(BaseModel):
+    approved: bool
+    plan_version: int
+    reason: str | None = None
+    summary: str | None = None
+
+
+class DecisionCreate(_Body):
+    decided_by: Person | None = None
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class DecisionPublic(BaseModel):
+    step: str
+    action: str

@@ -54,7 +54,7 @@ def free_subdomain(settings: Settings, wanted: str) -> str:
         taken = get_preview(settings.preview_url(wanted), timeout=2).status_code != 404
     except httpx.HTTPError:
         taken = False
-    return f"{wanted[:55]}-{secrets.token_hex(3)}" if taken else wanted
+    return f"{wanted[:48]}-{secrets.token_hex(3)}" if taken else wanted
 
 
 def progress_table(steps: list[dict[str, Any]], status: str) -> Table:

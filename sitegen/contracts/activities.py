@@ -18,10 +18,14 @@ class ProjectRef(BaseModel):
     workflow_id: str
     slug: str
     template_id: str
+    # One generation of the site: the first run id of its chain of runs. It stays the same
+    # across retries and continue-as-new, and differs when the project is generated again.
+    generation: str = ""
 
     def key(self, step: StepKey | str, *parts: object) -> str:
-        """Idempotency key: workflow id + step (+ round), never the run id."""
-        return "/".join([self.workflow_id, str(step), *(str(p) for p in parts)])
+        """Idempotency key: workflow id + generation + step (+ round), never the run id."""
+        head = [self.workflow_id, self.generation] if self.generation else [self.workflow_id]
+        return "/".join([*head, str(step), *(str(p) for p in parts)])
 
 
 class FieldError(BaseModel):
@@ -34,6 +38,16 @@ class ValidationOutcome(BaseModel):
     revision: int
     errors: list[FieldError] = Field(default_factory=list)
     subdomain: str | None = None
+    # The validated form, frozen in storage: later steps read this, never the live row,
+    # so a resubmission cannot change a generation that is already running.
+    onboarding_key: str | None = None
+
+
+class OnboardingStepInput(BaseModel):
+    """A step that reads the onboarding: the validated snapshot when there is one."""
+
+    project: ProjectRef
+    onboarding_key: str | None = None
 
 
 class AssetFailure(BaseModel):
@@ -51,6 +65,8 @@ class ArtifactRef(BaseModel):
     version: int
     storage_key: str
     size: int
+    # What the artifact lists, when the workflow needs it: a sitemap's page ids.
+    items: list[str] = Field(default_factory=list)
 
 
 class SpecRef(BaseModel):
@@ -89,6 +105,8 @@ class ApplyPatchInput(BaseModel):
     repo: RepoOutcome
     patch: ArtifactRef
     round: int = Field(description="0 for the first patch, n for the n-th fix")
+    # Which change the patch belongs to ("" for the first generation, else its id).
+    change: str = ""
 
 
 class CommitOutcome(BaseModel):
@@ -103,6 +121,10 @@ class BuildInput(BaseModel):
     sha: str
     attempt: int = Field(ge=1)
     site_url: str | None = Field(default=None, description="absolute URL the site is served at")
+    # The build report's artifact version (unique per project); `attempt` when unset.
+    report_version: int | None = Field(default=None, ge=1)
+    # The production build reports under its own step.
+    step: StepKey = StepKey.BUILD_AND_TEST
 
 
 class BuildOutcome(BaseModel):
@@ -113,16 +135,33 @@ class BuildOutcome(BaseModel):
     pages: int = 0
 
 
+class NewVersion(BaseModel):
+    """What a preview deploy records as a version of the site (with its immutable URL)."""
+
+    number: int = Field(ge=1)
+    kind: str
+    subdomain: str
+    revision_id: uuid.UUID | None = None
+    rolled_back_to: int | None = None
+    requested_by: str | None = None
+    spec_version: int = 1
+    artifact_keys: dict[str, str] = Field(default_factory=dict)
+    diff_ref: str | None = None
+    summary: str | None = None
+
+
 class DeployInput(BaseModel):
     project: ProjectRef
     dist_key: str
     sha: str
+    version: NewVersion | None = None
 
 
 class DeployOutcome(BaseModel):
     deploy_id: str
     url: str
     created: bool
+    version_url: str | None = None
 
 
 class SubdomainInput(BaseModel):
@@ -134,6 +173,8 @@ class SubdomainOutcome(BaseModel):
     hostname: str
     url: str
     created: bool
+    # The address the site will have in production, known once the subdomain is.
+    production_url: str | None = None
 
 
 class NotifyInput(BaseModel):
@@ -160,6 +201,10 @@ class StatusChange(BaseModel):
     preview_url: str | None = None
     repo_url: str | None = None
     subdomain: str | None = None
+    production_url: str | None = None
+    # Who must act next, in a word or two ("onboarding correction", "review"); always
+    # written, so a status change with None clears it.
+    waiting_for: str | None = None
 
 
 class StepMark(BaseModel):

@@ -26,12 +26,16 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 MediumText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 HexColour = Annotated[str, StringConstraints(pattern=r"^#(?:[0-9a-fA-F]{3}){1,2}$")]
-# A DNS label (RFC 1123), lower case, that we also use as the project slug's basis.
+# A DNS label (RFC 1123), lower case, that we also use as the project slug's basis. At most
+# 55 characters, so that each version's address `{subdomain}--v{n}` is a label too.
 # Lowered before the pattern runs: pydantic checks `pattern` before applying `to_lower`.
+SUBDOMAIN_MAX = 55
 Subdomain = Annotated[
     str,
     StringConstraints(
-        min_length=3, max_length=63, pattern=r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$"
+        min_length=3,
+        max_length=SUBDOMAIN_MAX,
+        pattern=r"^[a-z0-9](?:[a-z0-9-]{1,53}[a-z0-9])$",
     ),
     BeforeValidator(lambda v: v.strip().lower() if isinstance(v, str) else v),
 ]
@@ -188,8 +192,8 @@ class Onboarding(_Form):
     def _not_reserved(cls, value: str) -> str:
         if value in RESERVED_SUBDOMAINS:
             raise ValueError(f"'{value}' is reserved; choose another subdomain")
-        if "--" in value[2:4]:  # 'xn--' punycode and similar are not for clients
-            raise ValueError("subdomain may not have '--' in positions 3 and 4")
+        if "--" in value:  # 'xn--' punycode, and `--v3` names a version of a site
+            raise ValueError("subdomain may not contain '--'")
         return value
 
     @field_validator("pages")

@@ -21,6 +21,8 @@ class OperatorDecision(BaseModel):
     step: StepKey
     action: FailureAction
     note: str | None = Field(default=None, max_length=500)
+    # Who decided (a name or user id); recorded on the step with the time.
+    decided_by: str | None = Field(default=None, max_length=255)
 
 
 class DecisionAccepted(BaseModel):

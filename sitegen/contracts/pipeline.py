@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -37,16 +38,49 @@ class StepKey(StrEnum):
     NOTIFY_WORKSPACE = "notify_workspace"
     # Only when a build fails: runs between build_and_test attempts.
     GENERATE_FIX_PATCH = "generate_fix_patch"
+    # After the first preview: revisions, rollbacks and delivery.
+    GENERATE_REVISION_PATCH = "generate_revision_patch"
+    REVISE_PLAN = "revise_plan"
+    RESTORE_VERSION = "restore_version"
+    MERGE_TO_MAIN = "merge_to_main"
+    BUILD_PRODUCTION = "build_production"
+    DEPLOY_PRODUCTION = "deploy_production"
+
+
+# Steps that are not part of the first generation, in the order they show after it.
+_LATER_STEPS = (
+    StepKey.GENERATE_FIX_PATCH,
+    StepKey.REVISE_PLAN,
+    StepKey.GENERATE_REVISION_PATCH,
+    StepKey.RESTORE_VERSION,
+    StepKey.MERGE_TO_MAIN,
+    StepKey.BUILD_PRODUCTION,
+    StepKey.DEPLOY_PRODUCTION,
+)
 
 
 # Seed 002 §3.3's order; it is also the pipeline_step.step_order of each row.
-PIPELINE_STEPS: tuple[StepKey, ...] = tuple(s for s in StepKey if s != StepKey.GENERATE_FIX_PATCH)
+PIPELINE_STEPS: tuple[StepKey, ...] = tuple(s for s in StepKey if s not in _LATER_STEPS)
+# Where the later steps sort in the pipeline view (pipeline_step.step_order).
+_LATER_ORDER = {
+    StepKey.GENERATE_FIX_PATCH: StepKey.BUILD_AND_TEST,
+    StepKey.REVISE_PLAN: StepKey.GENERATE_SITEMAP,
+}
 
 
 def step_order(step: StepKey) -> int:
-    if step == StepKey.GENERATE_FIX_PATCH:
-        return PIPELINE_STEPS.index(StepKey.BUILD_AND_TEST) + 1
+    if step in _LATER_ORDER:
+        return PIPELINE_STEPS.index(_LATER_ORDER[step]) + 1
+    if step in _LATER_STEPS:
+        return len(PIPELINE_STEPS) + _LATER_STEPS.index(step)
     return PIPELINE_STEPS.index(step) + 1
+
+
+class ReviewTimers(BaseModel):
+    """How long a preview may wait for the client before someone is nudged."""
+
+    remind_client_after: timedelta = timedelta(days=3)
+    alert_workspace_after: timedelta = timedelta(days=14)
 
 
 class GenerateSiteInput(BaseModel):
@@ -55,6 +89,13 @@ class GenerateSiteInput(BaseModel):
     customer_id: uuid.UUID
     template_id: str
     max_fix_attempts: int = Field(default=3, ge=0, le=10)
+    # The client signs off the brief and sitemap before any page is written.
+    plan_approval: bool = False
+    review: ReviewTimers = Field(default_factory=ReviewTimers)
+    # Continue as new once history passes this many events (0: when Temporal suggests).
+    history_limit: int = Field(default=0, ge=0)
+    # Set only by continue-as-new: everything the project has lived through so far.
+    carried: CarriedLife | None = None
 
 
 class StepState(BaseModel):
@@ -77,6 +118,19 @@ class PipelineState(BaseModel):
     validation_errors: list[dict[str, str]] = Field(default_factory=list)
     fix_attempts: int = 0
     waiting_for: str | None = None
+    current_version: int | None = None
+    queued_changes: int = 0
+    # The change being worked on, e.g. "revision 3 of 5".
+    working_on: str | None = None
+    approved: bool = False
+    production_url: str | None = None
+
+
+class CarriedLife(BaseModel):
+    """A project's state across continue-as-new. Kept as opaque JSON here so the pipeline
+    contract does not depend on the review contracts; the workflow validates it."""
+
+    data: dict[str, Any]
 
 
 class OnboardingCorrected(BaseModel):

@@ -10,12 +10,16 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sitegen.contracts.status import ArtifactType
 from sitegen.db.tables import (
+    Artifact,
     Customer,
     CustomerOrder,
     OnboardingSubmission,
     PipelineStep,
     Project,
+    RevisionRequest,
+    SiteVersion,
     TemplateRegistry,
 )
 
@@ -56,6 +60,16 @@ async def unique_slug(session: AsyncSession, base: str) -> str:
         suffix = f"-{n}"
         candidate = base[: 50 - len(suffix)] + suffix
     raise RuntimeError("no free slug")
+
+
+async def subdomain_taken(
+    session: AsyncSession, subdomain: str, project_id: uuid.UUID | None = None
+) -> bool:
+    """Another project has claimed this subdomain."""
+    query = select(Project.id).where(Project.subdomain == subdomain)
+    if project_id is not None:
+        query = query.where(Project.id != project_id)
+    return (await session.exec(query)).first() is not None
 
 
 async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
@@ -124,3 +138,51 @@ async def order_by_ref(session: AsyncSession, reference: str) -> CustomerOrder |
         select(CustomerOrder).where(CustomerOrder.external_ref == reference)
     )
     return result.first()
+
+
+async def revisions(session: AsyncSession, project_id: uuid.UUID) -> list[RevisionRequest]:
+    result = await session.exec(
+        select(RevisionRequest)
+        .where(RevisionRequest.project_id == project_id)
+        .order_by(col(RevisionRequest.created_at), col(RevisionRequest.id))
+    )
+    return list(result.all())
+
+
+async def get_revision(
+    session: AsyncSession, project_id: uuid.UUID, revision_id: uuid.UUID
+) -> RevisionRequest | None:
+    revision = await session.get(RevisionRequest, revision_id)
+    return revision if revision is not None and revision.project_id == project_id else None
+
+
+async def site_versions(session: AsyncSession, project_id: uuid.UUID) -> list[SiteVersion]:
+    result = await session.exec(
+        select(SiteVersion)
+        .where(SiteVersion.project_id == project_id)
+        .order_by(col(SiteVersion.number))
+    )
+    return list(result.all())
+
+
+async def latest_artifact(
+    session: AsyncSession, project_id: uuid.UUID, kind: ArtifactType
+) -> Artifact | None:
+    result = await session.exec(
+        select(Artifact)
+        .where(Artifact.project_id == project_id)
+        .where(Artifact.type == kind)
+        .order_by(col(Artifact.version).desc())
+    )
+    return result.first()
+
+
+async def list_projects(
+    session: AsyncSession, *, slug: str | None, status: str | None, limit: int
+) -> list[Project]:
+    query = select(Project).order_by(col(Project.created_at).desc()).limit(limit)
+    if slug is not None:
+        query = query.where(Project.slug == slug)
+    if status is not None:
+        query = query.where(Project.status == status)
+    return list((await session.exec(query)).all())

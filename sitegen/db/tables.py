@@ -8,6 +8,7 @@ from sitegen.db.tables_pipeline import (
     PipelineStep,
     RevisionRequest,
     SiteSpecRecord,
+    SiteVersion,
 )
 
 __all__ = [
@@ -21,5 +22,6 @@ __all__ = [
     "Project",
     "RevisionRequest",
     "SiteSpecRecord",
+    "SiteVersion",
     "TemplateRegistry",
 ]

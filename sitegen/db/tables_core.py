@@ -84,6 +84,9 @@ class Project(SQLModel, table=True):
     subdomain: str | None = Field(default=None, max_length=100, unique=True)
     production_url: str | None = Field(default=None, max_length=500)
     workflow_id: str | None = Field(default=None, max_length=200)
+    # Who must act before the project moves on ("onboarding correction", "plan approval",
+    # "review", "operator decision on build_and_test"); NULL while sitegen is working.
+    waiting_for: str | None = Field(default=None, max_length=100)
     meta: dict[str, Any] = Field(
         default_factory=dict, sa_column=jsonb(default="{}", nullable=False, name="metadata")
     )

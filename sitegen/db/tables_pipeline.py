@@ -49,6 +49,8 @@ class PipelineStep(SQLModel, table=True):
     error_details: dict[str, Any] | None = Field(default=None, sa_column=jsonb())
     # What the step reports on success (AI tokens and cost, counts); not in seed 000.
     details: dict[str, Any] | None = Field(default=None, sa_column=jsonb())
+    # The operator's last decision after the step failed: action, who, when, note.
+    decision: dict[str, Any] | None = Field(default=None, sa_column=jsonb())
     logs_ref: str | None = Field(default=None, max_length=500)
     output_ref: str | None = Field(default=None, max_length=500)
     created_at: datetime | None = Field(default=None, sa_column=created_at())
@@ -83,7 +85,9 @@ class RevisionRequest(SQLModel, table=True):
     id: uuid.UUID = _uuid_pk()
     project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
     source: RevisionSource = Field(sa_column=pg_enum(RevisionSource, "revision_source"))
-    requested_by: uuid.UUID | None = None
+    # Who asked: a name, an e-mail or a user id (seed 000 has a user UUID; we have no
+    # users table yet, and an agency names people).
+    requested_by: str | None = Field(default=None, max_length=255)
     message: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     affected_pages: list[str] | None = Field(default=None, sa_column=jsonb())
     status: RevisionStatus = Field(
@@ -94,11 +98,38 @@ class RevisionRequest(SQLModel, table=True):
     applied_at: datetime | None = Field(default=None, sa_column=timestamp())
     applied_commit: str | None = Field(default=None, max_length=100)
     rejection_reason: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    # What the AI changed, in a line the client can read.
+    summary: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     created_at: datetime | None = Field(default=None, sa_column=created_at())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at())
 
 
 Index_revision_status = sa.Index("ix_revision_request_status", RevisionRequest.__table__.c.status)  # type: ignore[attr-defined]
+
+
+class SiteVersion(SQLModel, table=True):
+    """Every deploy of the preview, with the immutable URL that keeps serving it (seed 004's
+    version_history, for sites). Rows are only ever added."""
+
+    __tablename__ = "site_version"
+    __table_args__ = (sa.UniqueConstraint("project_id", "number"),)
+
+    id: uuid.UUID = _uuid_pk()
+    project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
+    number: int
+    kind: str = Field(max_length=20)
+    commit_sha: str = Field(max_length=100)
+    deploy_id: str = Field(max_length=100)
+    url: str = Field(max_length=500)
+    revision_id: uuid.UUID | None = Field(
+        default=None, foreign_key="revision_request.id", ondelete="SET NULL"
+    )
+    rolled_back_to: int | None = None
+    requested_by: str | None = Field(default=None, max_length=255)
+    spec_version: int = 1
+    # Storage keys of the artifacts behind this version (spec, sitemap, content, layout).
+    artifacts: dict[str, Any] = Field(sa_column=jsonb(default="{}", nullable=False))
+    created_at: datetime | None = Field(default=None, sa_column=created_at())
 
 
 class Notification(SQLModel, table=True):

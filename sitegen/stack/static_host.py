@@ -9,4 +9,5 @@ from sitegen.settings import get_settings
 
 
 def create_app() -> ASGIApp:
-    return make_static_host_app(get_settings().sites_root)
+    settings = get_settings()
+    return make_static_host_app(settings.sites_root, settings.addresses)

@@ -14,6 +14,7 @@ SEARCH_ATTRIBUTES = {
     "ProjectStatus": "Keyword",
     "ProjectSlug": "Keyword",
     "CustomerId": "Keyword",
+    "Template": "Keyword",
 }
 
 

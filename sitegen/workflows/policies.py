@@ -8,7 +8,13 @@ from datetime import timedelta
 from temporalio.common import RetryPolicy
 
 # Error types our activities raise for bad input: retrying cannot help.
-NON_RETRYABLE = ["InvalidInput", "ProjectNotFound", "PatchRejected", "ArtifactInvalid"]
+NON_RETRYABLE = [
+    "InvalidInput",
+    "ProjectNotFound",
+    "PatchRejected",
+    "ArtifactInvalid",
+    "MergeConflict",
+]
 
 
 @dataclass(frozen=True)

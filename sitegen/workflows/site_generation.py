@@ -1,57 +1,75 @@
-"""SiteGenerationWorkflow: one durable run per project, from onboarding to a live preview.
+"""SiteGenerationWorkflow: one durable run per project, from onboarding to delivery.
 
 Deterministic orchestration only: every side effect is an activity, every decision is here.
-Independent steps run side by side (the repo is provisioned while the AI writes), which is
-what keeps an order's time to preview short.
+The life of a project: onboarding → generation (optionally paused for plan sign-off) → a
+live preview the client revises, one change at a time → approval → production → delivered.
+Cancellation stops it cleanly at any point. A long review continues as new, carrying its
+state, so a project can live for months.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from sitegen.activities.ai import AIActivities
-    from sitegen.activities.build import BuildActivities
     from sitegen.activities.deploy import DeployActivities
-    from sitegen.activities.notify import NotifyActivities
-    from sitegen.activities.project import ProjectActivities
-    from sitegen.activities.repo import RepoActivities
-    from sitegen.contracts.activities import (
-        AIStepInput,
-        ApplyPatchInput,
-        ArtifactRef,
-        AssetsOutcome,
-        BuildInput,
-        BuildOutcome,
-        DeployInput,
-        NotifyInput,
-        ProjectRef,
-        RepoOutcome,
-        SetupInput,
-        SubdomainInput,
-    )
+    from sitegen.activities.review import ReviewActivities
+    from sitegen.contracts.activities import ProjectRef
+    from sitegen.contracts.life import LifeState
     from sitegen.contracts.operator import CancelRequest, DecisionAccepted, OperatorDecision
     from sitegen.contracts.pipeline import (
         WORKFLOW_NAME,
         GenerateSiteInput,
         OnboardingCorrected,
         PipelineState,
-        StepKey,
     )
-    from sitegen.contracts.status import ProjectStatus, StepStatus
+    from sitegen.contracts.review import (
+        ApprovalAccepted,
+        ApprovalRequested,
+        ChangeKind,
+        ChangeQueued,
+        ChangeRefused,
+        PendingChange,
+        PlanApproval,
+        PlanDecisionAccepted,
+        PlanRevisionRequested,
+        RevisionRequested,
+        RollbackRequested,
+        UnknownPage,
+        UnknownVersion,
+    )
+    from sitegen.contracts.review_activities import RevisionRecord, TakeDownInput
+    from sitegen.contracts.status import ProjectStatus, RevisionStatus
     from sitegen.workflows import policies
-    from sitegen.workflows.steps import CUSTOMER_ID, PROJECT_SLUG, StepRunner
+    from sitegen.workflows.delivery import Delivery
+    from sitegen.workflows.steps import CUSTOMER_ID, PROJECT_SLUG
+
+# Runs started before this patch (their histories are in tests/histories/) wait for cancel
+# after the preview; newer runs live the whole project life described above.
+PROJECT_LIFE = "project-life-v1"
+# Continue as new well before Temporal's limit of 2,000 updates per run.
+UPDATES_PER_RUN = 500
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class SiteGenerationWorkflow(StepRunner):
-    def __init__(self) -> None:
+class SiteGenerationWorkflow(Delivery):
+    @workflow.init
+    def __init__(self, order: GenerateSiteInput) -> None:
         super().__init__()
-        self._onboarding_revision = 0
-        self._built_sha = ""
+        self.order = order
+        self.plan_approval = order.plan_approval
+        self.timers = order.review
+        self._updates = 0
+        # Revisions join the queue in the order their updates arrived, even though each
+        # waits for its row to be stored first.
+        self._queue_lock = asyncio.Lock()
+        if order.carried is not None:
+            # Restored before any message is handled, so validators see the real state.
+            self.life = LifeState.from_carried(order.carried)
+            self.pipeline = self.life.pipeline
+            self.counters = self.life.counters
 
     # --- messages ----------------------------------------------------------------------
 
@@ -65,7 +83,7 @@ class SiteGenerationWorkflow(StepRunner):
 
     @workflow.signal
     def cancel(self, request: CancelRequest) -> None:
-        self._cancel = request
+        self._cancel = self._cancel or request
 
     @workflow.update
     def resolve_failure(self, decision: OperatorDecision) -> DecisionAccepted:
@@ -76,214 +94,217 @@ class SiteGenerationWorkflow(StepRunner):
     def _validate_decision(self, decision: OperatorDecision) -> None:
         self.check_decision(decision)
 
-    # --- the pipeline ------------------------------------------------------------------
+    @workflow.update
+    async def request_revision(self, request: RevisionRequested) -> ChangeQueued:
+        self._updates += 1
+        async with self._queue_lock:
+            # Stored before the update returns: once the client has an id, the row exists.
+            await self._local(
+                ReviewActivities.record_revision,
+                RevisionRecord(project_id=self.pipeline.project_id, revision=request),
+            )
+            position = self.queue_change(
+                PendingChange(
+                    kind=ChangeKind.REVISION,
+                    change_id=request.revision_id,
+                    revision=request,
+                    requested_by=request.requested_by,
+                )
+            )
+        return ChangeQueued(change_id=request.revision_id, position=position)
+
+    @request_revision.validator
+    def _validate_revision(self, request: RevisionRequested) -> None:
+        life = self.check_open_for_changes()
+        unknown = [p for p in request.affected_pages if p not in life.site.pages]
+        if unknown:
+            raise UnknownPage(
+                f"page '{unknown[0]}' is not on this site (pages: {', '.join(life.site.pages)})"
+            )
+        if any(c.change_id == request.revision_id for c in life.queue):
+            raise ChangeRefused("this revision is already queued")
+
+    @workflow.update
+    async def rollback(self, request: RollbackRequested) -> ChangeQueued:
+        self._updates += 1
+        async with self._queue_lock:
+            position = self.queue_change(
+                PendingChange(
+                    kind=ChangeKind.ROLLBACK,
+                    change_id=request.change_id,
+                    rollback_to=request.version,
+                    requested_by=request.requested_by,
+                )
+            )
+        return ChangeQueued(change_id=request.change_id, position=position)
+
+    @rollback.validator
+    def _validate_rollback(self, request: RollbackRequested) -> None:
+        life = self.check_open_for_changes()
+        if life.version(request.version) is None:
+            raise UnknownVersion(
+                f"there is no version {request.version} (versions 1 to {len(life.versions)})"
+            )
+        if life.live is not None and life.live.number == request.version and not life.queue:
+            raise ChangeRefused(f"version {request.version} is already the live preview")
+
+    @workflow.update
+    def approve(self, request: ApprovalRequested) -> ApprovalAccepted:
+        self._updates += 1
+        return self.approve_now(request)
+
+    @approve.validator
+    def _validate_approval(self, request: ApprovalRequested) -> None:
+        self.check_approvable()
+
+    @workflow.update
+    def approve_plan(self, approval: PlanApproval) -> PlanDecisionAccepted:
+        return self.approve_plan_now(approval)
+
+    @approve_plan.validator
+    def _validate_plan_approval(self, approval: PlanApproval) -> None:
+        self.check_plan_open()
+
+    @workflow.update
+    async def revise_plan(self, request: PlanRevisionRequested) -> PlanDecisionAccepted:
+        return await self.revise_plan_now(request)
+
+    @revise_plan.validator
+    def _validate_plan_revision(self, request: PlanRevisionRequested) -> None:
+        self.check_plan_revision()
+
+    # --- the run ------------------------------------------------------------------------
 
     @workflow.run
     async def run(self, order: GenerateSiteInput) -> PipelineState:
+        self.v2 = workflow.patched(PROJECT_LIFE)
         info = workflow.info()
+        generation = self.life.generation if self.life else info.run_id
         project = ProjectRef(
             project_id=order.project_id,
             workflow_id=info.workflow_id,
             slug=order.slug,
             template_id=order.template_id,
+            generation=generation if self.v2 else "",
         )
-        self.begin(project, order.max_fix_attempts)
-        workflow.upsert_search_attributes(
-            [PROJECT_SLUG.value_set(order.slug), CUSTOMER_ID.value_set(str(order.customer_id))]
-        )
-        await self.start_pipeline_rows()
+        if self.life is None:
+            self.begin(project, order.max_fix_attempts)
+            workflow.upsert_search_attributes(
+                [PROJECT_SLUG.value_set(order.slug), CUSTOMER_ID.value_set(str(order.customer_id))]
+            )
+            await self.start_pipeline_rows()
+        else:
+            self.project, self.max_fixes = project, order.max_fix_attempts
+        if not self.v2:
+            return await self._run_before_project_life(project)
+        body = asyncio.ensure_future(self._live(project))
         try:
-            subdomain = await self._validated_onboarding(project)
+            await workflow.wait_condition(lambda: body.done() or self._cancel is not None)
+        except asyncio.CancelledError:
+            # Cancelled from Temporal itself (UI or CLI): wind down, record it, honour it.
+            self._cancel = self._cancel or CancelRequest(reason="cancelled in Temporal")
+            await asyncio.shield(self._wind_down(body))
+            raise
+        if body.done() and not body.cancelled():
+            error = body.exception()
+            if error is not None:
+                raise error  # continue-as-new, or a bug the workflow task retries on
+            if self._cancel is None:
+                return self.pipeline
+        await self._wind_down(body)
+        return self.pipeline
+
+    async def _live(self, project: ProjectRef) -> None:
+        if self.life is None:
+            subdomain, onboarding_key = await self.validated_onboarding(project)
+            if subdomain is None:
+                return
+            await self._set_status(ProjectStatus.GENERATING)
+            first = await self.generate(project, subdomain, onboarding_key)
+            if first is None:
+                self._cancel = self._cancel or CancelRequest(reason="generation stopped")
+                return
+            self.pipeline.current_version = 1
+            self.life = LifeState(
+                pipeline=self.pipeline,
+                generation=project.generation,
+                subdomain=first.subdomain,
+                site_url=first.site_url,
+                production_url=first.production_url,
+                repo=first.repo,
+                site=first.site,
+                head=first.head,
+                versions=[first.version],
+                counters=first.counters,
+                review_since=workflow.now(),
+            )
+            self.waiting("review")
+            await self._set_status(ProjectStatus.PREVIEW_READY, preview_url=first.url)
+        life = self.life
+        while life.approval is None or life.queue:
+            if self._cancel is not None:
+                return
+            if self._time_to_continue_as_new():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self.order.model_copy(update={"carried": life.carry()}))
+            if life.queue:
+                await self.apply_next_change(project)
+            else:
+                await self.next_change_or_nudge()
+        await self.deliver(project)
+
+    def _time_to_continue_as_new(self) -> bool:
+        info = workflow.info()
+        if info.is_continue_as_new_suggested() or self._updates >= UPDATES_PER_RUN:
+            return True
+        limit = self.order.history_limit
+        return limit > 0 and info.get_current_history_length() > limit
+
+    async def _wind_down(self, body: asyncio.Task[None]) -> None:
+        """Stop all work in flight, reject what was queued, take the preview down, and only
+        then say cancelled: nothing happens after that."""
+        await self.stop_everything(body)
+        life = self.life
+        if life is not None and life.queue:
+            await self._mark_revisions(
+                life.queue, RevisionStatus.REJECTED, "the project was cancelled"
+            )
+            life.queue.clear()
+        self.pipeline.working_on = None
+        self.pipeline.queued_changes = 0
+        assert self.project is not None
+        await workflow.execute_activity_method(
+            DeployActivities.take_down_preview,
+            TakeDownInput(project=self.project),
+            start_to_close_timeout=policies.EXTERNAL.start_to_close,
+            heartbeat_timeout=policies.EXTERNAL.heartbeat,
+            retry_policy=policies.EXTERNAL.retry,
+            summary="take the preview down",
+        )
+        await self._finish_cancelled()
+
+    async def _finish_cancelled(self) -> PipelineState:
+        self.waiting(None)
+        await self._set_status(ProjectStatus.CANCELLED)
+        return self.pipeline
+
+    async def _run_before_project_life(self, project: ProjectRef) -> PipelineState:
+        """The run as it was before revisions and delivery: kept so that runs started
+        then replay exactly (delete once none of them can still be running)."""
+        try:
+            subdomain, _ = await self.validated_onboarding(project)
             if subdomain is None:
                 return await self._finish_cancelled()
             await self._set_status(ProjectStatus.GENERATING)
-            preview_url = await self._generate(project, subdomain)
-            if preview_url is None:
+            first = await self.generate(project, subdomain, None)
+            if first is None:
                 return await self._finish_cancelled()
-            await self._set_status(ProjectStatus.PREVIEW_READY, preview_url=preview_url)
-            # The client reviews the preview; revisions and approval arrive as messages.
-            self.pipeline.waiting_for = "review"
+            await self._set_status(ProjectStatus.PREVIEW_READY, preview_url=first.url)
+            self.waiting("review")
             await workflow.wait_condition(
                 lambda: self._cancel is not None and workflow.all_handlers_finished()
             )
             return await self._finish_cancelled()
         except asyncio.CancelledError:
-            # Cancelled from Temporal itself (UI or CLI): record it, then honour it.
             await asyncio.shield(self._set_status(ProjectStatus.CANCELLED))
             raise
-
-    async def _validated_onboarding(self, project: ProjectRef) -> str | None:
-        """Validate; if invalid, wait for the client's corrected form. None if cancelled."""
-        while True:
-            outcome = await self.step(
-                StepKey.VALIDATE_ONBOARDING,
-                ProjectActivities.validate_onboarding,
-                project,
-                policies.QUICK,
-            )
-            if outcome is None:
-                return None
-            if outcome.valid:
-                self.pipeline.validation_errors = []
-                return outcome.subdomain
-            self.pipeline.validation_errors = [e.model_dump() for e in outcome.errors]
-            self._state(StepKey.VALIDATE_ONBOARDING).status = StepStatus.MANUAL
-            self.pipeline.waiting_for = "onboarding"
-            await workflow.wait_condition(self._correction_or_cancel(outcome.revision))
-            self.pipeline.waiting_for = None
-            if self._cancel is not None:
-                return None
-
-    def _correction_or_cancel(self, seen: int) -> Callable[[], bool]:
-        return lambda: self._onboarding_revision > seen or self._cancel is not None
-
-    async def _generate(self, project: ProjectRef, subdomain: str | None) -> str | None:
-        """Everything from assets to a deployed preview. Returns the preview URL."""
-        assets = self.start(
-            StepKey.DOWNLOAD_ASSETS, ProjectActivities.download_assets, project, policies.EXTERNAL
-        )
-        repo_task = self.start(
-            StepKey.PROVISION_REPOSITORY,
-            RepoActivities.provision_repository,
-            project,
-            policies.EXTERNAL,
-        )
-        dns = self.start(
-            StepKey.PROVISION_SUBDOMAIN,
-            DeployActivities.provision_subdomain,
-            SubdomainInput(project=project, subdomain=subdomain or project.slug),
-            policies.EXTERNAL,
-        )
-        spec = await self.step(
-            StepKey.CREATE_SITE_SPEC, AIActivities.create_site_spec, project, policies.AI
-        )
-        if spec is None:
-            return None
-        ai = AIStepInput(project=project, spec_key=spec.storage_key)
-        brief = self.start(StepKey.GENERATE_BRIEF, AIActivities.generate_brief, ai, policies.AI)
-        sitemap = await self.step(
-            StepKey.GENERATE_SITEMAP, AIActivities.generate_sitemap, ai, policies.AI
-        )
-        if sitemap is None:
-            return None
-        ai = ai.model_copy(update={"sitemap_key": sitemap.storage_key})
-        content_task = self.start(
-            StepKey.GENERATE_CONTENT, AIActivities.generate_content, ai, policies.AI
-        )
-        layout_task = self.start(
-            StepKey.GENERATE_LAYOUT_PLAN, AIActivities.generate_layout_plan, ai, policies.AI
-        )
-        repo: RepoOutcome | None = await repo_task
-        stored_assets: AssetsOutcome = await assets or AssetsOutcome()
-        if repo is None:
-            return None
-        setup = await self.step(
-            StepKey.SETUP_PROJECT_STRUCTURE,
-            RepoActivities.setup_project_structure,
-            SetupInput(project=project, repo=repo, asset_keys=stored_assets.stored),
-            policies.EXTERNAL,
-        )
-        content, layout = await content_task, await layout_task
-        if setup is None or content is None or layout is None:
-            return None
-        ai = ai.model_copy(
-            update={
-                "content_key": content.storage_key,
-                "layout_key": layout.storage_key,
-                "repo_ref": setup.head,
-            }
-        )
-        patch = await self.step(
-            StepKey.GENERATE_CODE_PATCH, AIActivities.generate_code_patch, ai, policies.AI
-        )
-        # The subdomain is provisioned early and in parallel; the build needs its URL.
-        subdomain_record = await dns
-        site_url = subdomain_record.url if subdomain_record else None
-        build = await self._apply_and_build(project, setup, ai, patch, site_url)
-        if build is None or build.dist_key is None:
-            return None
-        sha = self._built_sha
-        deploy = await self.step(
-            StepKey.DEPLOY_PREVIEW,
-            DeployActivities.deploy_preview,
-            DeployInput(project=project, dist_key=build.dist_key, sha=sha),
-            policies.EXTERNAL,
-        )
-        await brief
-        if deploy is None:
-            return None
-        # The client's own subdomain when it is live; the host's default address otherwise.
-        preview_url = subdomain_record.url if subdomain_record else deploy.url
-        note = NotifyInput(
-            project=project, preview_url=preview_url, asset_failures=stored_assets.failures
-        )
-        await asyncio.gather(
-            self.step(StepKey.NOTIFY_CLIENT, NotifyActivities.notify_client, note, policies.QUICK),
-            self.step(
-                StepKey.NOTIFY_WORKSPACE, NotifyActivities.notify_workspace, note, policies.QUICK
-            ),
-        )
-        return preview_url
-
-    async def _apply_and_build(
-        self,
-        project: ProjectRef,
-        repo: RepoOutcome,
-        ai: AIStepInput,
-        patch: ArtifactRef | None,
-        site_url: str | None,
-    ) -> BuildOutcome | None:
-        """apply → build, then up to N rounds of fix patch → apply → build."""
-        round_ = 0
-        while patch is not None:
-            commit = await self.step(
-                StepKey.APPLY_PATCH,
-                RepoActivities.apply_patch,
-                ApplyPatchInput(project=project, repo=repo, patch=patch, round=round_),
-                policies.EXTERNAL,
-            )
-            if commit is None:
-                return None
-            self._built_sha = commit.sha
-            build = await self.step(
-                StepKey.BUILD_AND_TEST,
-                BuildActivities.build_and_test,
-                BuildInput(
-                    project=project,
-                    repo=repo,
-                    sha=commit.sha,
-                    attempt=round_ + 1,
-                    site_url=site_url,
-                ),
-                policies.BUILD,
-                fail_when=_failed_for_good(last_round=round_ >= self.max_fixes),
-            )
-            if build is None or build.ok:
-                return build
-            round_ += 1
-            self.pipeline.fix_attempts = round_
-            patch = await self.step(
-                StepKey.GENERATE_FIX_PATCH,
-                AIActivities.generate_fix_patch,
-                ai.model_copy(
-                    update={
-                        "build_report_key": build.report.storage_key,
-                        "repo_ref": commit.sha,
-                        "version": round_ + 1,
-                    }
-                ),
-                policies.AI,
-            )
-        return None
-
-    # --- bookkeeping ---------------------------------------------------------------------
-
-    async def _finish_cancelled(self) -> PipelineState:
-        await self._set_status(ProjectStatus.CANCELLED)
-        self.pipeline.waiting_for = None
-        return self.pipeline
-
-
-def _failed_for_good(last_round: bool) -> Callable[[BuildOutcome], bool]:
-    """On the last round a failed build is a step failure (the operator is asked)."""
-    return lambda build: not build.ok and last_round

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
+from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from sitegen.activities.deploy import DeployActivities
@@ -31,16 +32,22 @@ from tests.pipeline.helpers import notifications, order_site, wait_status
 
 @pytest.mark.usefixtures("worker")
 async def test_repeating_each_side_effect_changes_nothing(
-    api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine, sessions: Any
+    api: httpx.AsyncClient,
+    settings: Settings,
+    engine: AsyncEngine,
+    sessions: Any,
+    temporal: Client,
 ) -> None:
     created = await order_site(api, unique_onboarding("ironbark-software"))
     project = await wait_status(api, created["id"])
     assert project["status"] == "preview_ready"
+    run = await temporal.get_workflow_handle(created["workflow_id"]).describe()
     ref = ProjectRef(
         project_id=uuid.UUID(created["id"]),
         workflow_id=created["workflow_id"],
         slug=created["slug"],
         template_id="landing",
+        generation=run.run_id,  # keys belong to this generation of the site
     )
     clients = build_clients(settings, engine)
     env = ActivityEnvironment()

@@ -144,9 +144,7 @@ async def test_racing_duplicate_orders_leave_nothing_half_written(
 @pytest.mark.parametrize("template_id", ["no-such-template", "../landing", "LANDING"])
 async def test_unknown_template(api: httpx.AsyncClient, template_id: str) -> None:
     response = await api.post(PROJECTS, json=order_body(template_id=template_id))
-    assert response.status_code == 422
-    assert response.json()["field"] == "template_id"
-    assert "unknown template" in response.json()["detail"]
+    assert "is not installed" in errors_by_field(response)["template_id"]
 
 
 async def test_bad_onboarding_inside_create(api: httpx.AsyncClient, sessions: Any) -> None:
@@ -190,8 +188,7 @@ async def test_create_body_errors_name_their_fields(api: httpx.AsyncClient) -> N
 
 async def test_start_generation_needs_onboarding(api: httpx.AsyncClient) -> None:
     response = await api.post(PROJECTS, json=order_body(start_generation=True))
-    assert response.status_code == 422
-    assert response.json()["field"] == "start_generation"
+    assert "onboarding" in errors_by_field(response)["start_generation"]
 
 
 async def test_create_and_start_generation(

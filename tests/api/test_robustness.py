@@ -180,6 +180,46 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
         ),
         ("/api/v1/projects/{project_id}/pipeline", "get"): (None, "200", "PipelineStepPublic"),
         ("/api/v1/projects/{project_id}/generate", "post"): (None, "202", "GenerationStarted"),
+        ("/api/v1/projects", "get"): (None, "200", "ProjectPublic"),
+        ("/api/v1/projects/{project_id}/revisions", "post"): (
+            "RevisionCreate",
+            "202",
+            "RevisionQueued",
+        ),
+        ("/api/v1/projects/{project_id}/revisions", "get"): (None, "200", "RevisionPublic"),
+        ("/api/v1/projects/{project_id}/revisions/{revision_id}", "get"): (
+            None,
+            "200",
+            "RevisionPublic",
+        ),
+        ("/api/v1/projects/{project_id}/versions", "get"): (None, "200", "VersionPublic"),
+        ("/api/v1/projects/{project_id}/rollback", "post"): (
+            "RollbackCreate",
+            "202",
+            "RollbackQueued",
+        ),
+        ("/api/v1/projects/{project_id}/approve", "post"): (
+            "ApprovalCreate",
+            "202",
+            "ApprovalPublic",
+        ),
+        ("/api/v1/projects/{project_id}/cancel", "post"): ("CancelCreate", "202", "CancelPublic"),
+        ("/api/v1/projects/{project_id}/plan", "get"): (None, "200", "PlanPublic"),
+        ("/api/v1/projects/{project_id}/plan/approve", "post"): (
+            "PlanApprovalCreate",
+            "200",
+            "PlanDecision",
+        ),
+        ("/api/v1/projects/{project_id}/plan/revisions", "post"): (
+            "PlanRevisionCreate",
+            "200",
+            "PlanDecision",
+        ),
+        ("/api/v1/projects/{project_id}/steps/{step_key}/{action}", "post"): (
+            None,
+            "200",
+            "DecisionPublic",
+        ),
         ("/api/v1/templates", "get"): (None, "200", "TemplatePublic"),
         ("/healthz", "get"): (None, "200", "Health"),
     }

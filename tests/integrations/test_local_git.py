@@ -8,6 +8,7 @@ from sitegen.integrations.git import (
     GitHost,
     InvalidGitName,
     LocalGit,
+    MergeConflict,
     PatchApplyError,
     RefNotFound,
     RepoNotFound,
@@ -233,3 +234,114 @@ async def test_errors(git: LocalGit, template: Path) -> None:
         await git.ensure_branch("acme", "bad..name")
     with pytest.raises(InvalidGitName):
         await git.commit_patch("acme", "main", PATCH, "x", "bad\nkey")
+
+
+async def parents_of(git: LocalGit, sha: str) -> list[str]:
+    out = await git._git(["rev-list", "--parents", "-n", "1", sha], git_dir=git._bare_path("acme"))
+    return out.text.split()[1:]
+
+
+async def tree_of(git: LocalGit, ref: str) -> str:
+    return await git._tree_of(git._bare_path("acme"), ref)
+
+
+async def test_restore_commits_the_old_tree_on_top(git: LocalGit, template: Path) -> None:
+    await git.ensure_repo("acme", template)
+    v1 = await git.head("acme", "main")
+    v2 = await git.commit_patch("acme", "main", PATCH, "Apply layout", "wf-1:apply")
+    res = await git.restore("acme", "main", v1, "Roll back to v1", "wf-1:rollback:1")
+    assert res.created and not res.noop
+    assert await parents_of(git, res.sha) == [v2.sha]  # history kept, not rewritten
+    assert await tree_of(git, res.sha) == await tree_of(git, v1)
+    assert await git.head("acme", "main") == res.sha
+    files = await git.read_files("acme", "main", ["index.html"])
+    assert "<h1>Hello</h1>" in files["index.html"]
+    again = await git.restore("acme", "main", v1, "Roll back to v1", "wf-1:rollback:1")
+    assert again == type(again)(res.sha, created=False)
+    assert await git.count_commits("acme", "main") == 3
+
+
+async def test_restore_to_an_equal_tree_still_commits(git: LocalGit, template: Path) -> None:
+    await git.ensure_repo("acme", template)
+    await git.ensure_branch("acme", "preview")
+    head = await git.head("acme", "main")
+    res = await git.restore("acme", "main", "preview", "Put back the last good version", "k-r")
+    assert res.created and not res.noop and res.sha != head
+    assert await parents_of(git, res.sha) == [head]
+    assert await tree_of(git, res.sha) == await tree_of(git, head)
+    assert await git.count_commits("acme", "main") == 2
+
+
+async def test_restore_errors(git: LocalGit, template: Path) -> None:
+    await git.ensure_repo("acme", template)
+    with pytest.raises(RefNotFound):
+        await git.restore("acme", "main", "no-such-ref", "x", "k1")
+    with pytest.raises(RefNotFound):
+        await git.restore("acme", "nope", "main", "x", "k1")
+    with pytest.raises(InvalidGitName):
+        await git.restore("acme", "main", "--output=/tmp/x", "x", "k1")
+    assert await git.count_commits("acme", "main") == 1
+
+
+async def test_merge_when_target_has_not_moved(git: LocalGit, template: Path) -> None:
+    await git.ensure_repo("acme", template)
+    main0 = await git.head("acme", "main")
+    await git.ensure_branch("acme", "preview")
+    change = await git.commit_patch("acme", "preview", PATCH, "Apply layout", "wf-1:apply")
+    res = await git.merge("acme", "preview", "main", "Deliver", "wf-1:merge")
+    assert res.created and not res.noop
+    assert await parents_of(git, res.sha) == [main0, change.sha]
+    assert await tree_of(git, res.sha) == await tree_of(git, change.sha)
+    assert await git.head("acme", "main") == res.sha
+    # A retry finds the merge commit (not "already merged"), and nothing else moves.
+    again = await git.merge("acme", "preview", "main", "Deliver", "wf-1:merge")
+    assert again == type(again)(res.sha, created=False)
+    assert await git.head("acme", "preview") == change.sha
+    # Already merged, under a new key: a no-op answering the target head.
+    noop = await git.merge("acme", "preview", "main", "Deliver again", "wf-2:merge")
+    assert noop == type(noop)(res.sha, created=False, noop=True)
+    assert await git.count_commits("acme", "main") == 3
+
+
+async def test_merge_diverged_branches_cleanly(git: LocalGit, template: Path) -> None:
+    await git.ensure_repo("acme", template)
+    await git.ensure_branch("acme", "preview")
+    ours = await git.commit_files("acme", "main", {"robots.txt": b"User-agent: *\n"}, "m", "k1")
+    theirs = await git.commit_patch("acme", "preview", PATCH, "Apply layout", "k2")
+    res = await git.merge("acme", "preview", "main", "Deliver", "k-merge")
+    assert res.created
+    assert await parents_of(git, res.sha) == [ours.sha, theirs.sha]
+    files = await git.read_files("acme", "main", ["index.html", "robots.txt", "css/site.css"])
+    assert "Acme Bakery" in files["index.html"] and files["robots.txt"] == "User-agent: *\n"
+    assert set(files) == {"index.html", "robots.txt", "css/site.css"}
+    assert (await git.merge("acme", "preview", "main", "Deliver", "k-merge")).sha == res.sha
+
+
+async def test_merge_conflict_moves_nothing(git: LocalGit, template: Path) -> None:
+    await git.ensure_repo("acme", template)
+    await git.ensure_branch("acme", "preview")
+    other = PATCH.replace("Acme Bakery", "Acme Patisserie")
+    ours = await git.commit_patch("acme", "main", other, "hotfix", "k1")
+    theirs = await git.commit_patch("acme", "preview", PATCH, "layout", "k2")
+    with pytest.raises(MergeConflict) as err:
+        await git.merge("acme", "preview", "main", "Deliver", "k-merge")
+    assert err.value.paths == ("index.html",)
+    assert "index.html" in str(err.value)
+    assert await git.head("acme", "main") == ours.sha
+    assert await git.head("acme", "preview") == theirs.sha
+    # Still refused on retry: nothing was recorded under the key.
+    with pytest.raises(MergeConflict):
+        await git.merge("acme", "preview", "main", "Deliver", "k-merge")
+
+
+async def test_merge_errors(git: LocalGit, template: Path) -> None:
+    await git.ensure_repo("acme", template)
+    with pytest.raises(RefNotFound):
+        await git.merge("acme", "nope", "main", "x", "k1")
+    with pytest.raises(RefNotFound):
+        await git.merge("acme", "main", "nope", "x", "k1")
+    with pytest.raises(InvalidGitName):
+        await git.merge("acme", "bad..name", "main", "x", "k1")
+    # Merging a branch into itself is "already merged".
+    same = await git.merge("acme", "main", "main", "x", "k1")
+    assert same.noop and same.sha == await git.head("acme", "main")

@@ -1,4 +1,5 @@
 import asyncio
+import json
 import os
 import socket
 from pathlib import Path
@@ -8,21 +9,21 @@ import pytest
 import uvicorn
 
 from sitegen.integrations.hosting import (
+    DeployError,
     Hosting,
     InvalidSiteName,
     LocalHosting,
+    SiteAddresses,
     SubdomainTaken,
+    VersionPinned,
     make_static_host_app,
 )
-
-
-def url_for(name: str) -> str:
-    return f"http://{name}.localhost:8080/"
+from sitegen.settings import Settings
 
 
 @pytest.fixture
 def hosting(tmp_path: Path) -> LocalHosting:
-    return LocalHosting(tmp_path / "sites", url_for)
+    return LocalHosting(tmp_path / "sites", SiteAddresses())
 
 
 def make_build(root: Path, title: str, with_404: bool = True) -> Path:
@@ -209,3 +210,152 @@ async def test_real_uvicorn_server(hosting: LocalHosting, tmp_path: Path) -> Non
         server.should_exit = True
         await task
         sock.close()
+
+
+def test_site_addresses() -> None:
+    a = SiteAddresses()
+    assert a.preview("acme") == "http://acme.localhost:8080/"
+    assert a.version("acme", 3) == "http://acme--v3.localhost:8080/"
+    assert a.production("acme") == "http://acme.live.localhost:8080/"
+    assert a.hostname(a.version("acme", 3)) == "acme--v3.localhost"
+    tls = SiteAddresses("preview.example", "example.net", port=443, scheme="https")
+    assert tls.preview("acme") == "https://acme.preview.example/"
+    assert SiteAddresses(port=None).production("acme") == "http://acme.live.localhost/"
+    assert SiteAddresses(port=80).preview("acme") == "http://acme.localhost/"
+    for bad in [{"production_domain": "localhost"}, {"preview_domain": "bad_domain"},
+                {"port": 0}, {"scheme": "ftp"}]:  # fmt: skip
+        with pytest.raises(ValueError):
+            SiteAddresses(**bad)  # type: ignore[arg-type]
+    settings = Settings(public_base_domain="preview.test", production_base_domain="sites.test",
+                        hosting_port=9000)  # fmt: skip
+    assert settings.addresses == SiteAddresses("preview.test", "sites.test", 9000)
+    assert settings.preview_url("acme") == "http://acme.preview.test:9000/"
+
+
+def served(hosting: LocalHosting) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=make_static_host_app(hosting.sites_root))
+    return httpx.AsyncClient(transport=transport, base_url="http://x.localhost:8080")
+
+
+async def page(c: httpx.AsyncClient, host: str, path: str = "/") -> tuple[int, str]:
+    r = await c.get(path, headers={"host": host})
+    return r.status_code, r.text
+
+
+async def test_version_pins_are_immutable(hosting: LocalHosting, tmp_path: Path) -> None:
+    d1 = await hosting.deploy("acme", make_build(tmp_path / "b1", "v1"), "k1")
+    r1 = await hosting.pin_version("acme", "bakery", 1, d1.deploy_id)
+    assert r1.created and r1.hostname == "bakery--v1.localhost"
+    assert r1.url == "http://bakery--v1.localhost:8080/"
+    d2 = await hosting.deploy("acme", make_build(tmp_path / "b2", "v2"), "k2")
+    await hosting.pin_version("acme", "bakery", 2, d2.deploy_id)
+    d3 = await hosting.deploy("acme", make_build(tmp_path / "b3", "v3"), "k3")
+    async with served(hosting) as c:
+        assert await page(c, "bakery--v1.localhost:8080") == (200, "<h1>v1</h1>")
+        assert await page(c, "bakery--v2.localhost") == (200, "<h1>v2</h1>")
+        assert await page(c, "bakery--v1.localhost", "/about/") == (200, "<h1>About</h1>")
+        assert await page(c, "bakery.localhost") == (200, "<h1>v3</h1>")  # preview: current
+        assert (await page(c, "bakery--v3.localhost"))[0] == 404  # not pinned
+    again = await hosting.pin_version("acme", "bakery", 1, d1.deploy_id)
+    assert again == type(again)(r1.hostname, r1.url, created=False)
+    with pytest.raises(VersionPinned):
+        await hosting.pin_version("acme", "bakery", 1, d3.deploy_id)
+    with pytest.raises(DeployError):
+        await hosting.pin_version("acme", "bakery", 4, "d-0000000000")
+    with pytest.raises(DeployError):
+        await hosting.pin_version("acme", "bakery", 4, "../../etc")
+    for sub, n in [("bakery", 0), ("a" * 60, 100), ("x--y", 1), ("Bakery", 1)]:
+        with pytest.raises(InvalidSiteName):
+            await hosting.pin_version("acme", sub, n, d1.deploy_id)
+    # The subdomain is acme's now: another site can't pin versions under it.
+    other = await hosting.deploy("other", make_build(tmp_path / "o", "other"), "k1")
+    with pytest.raises(SubdomainTaken):
+        await hosting.pin_version("other", "bakery", 9, other.deploy_id)
+
+
+async def test_production_and_activate_false(hosting: LocalHosting, tmp_path: Path) -> None:
+    preview = await hosting.deploy("acme", make_build(tmp_path / "b1", "preview"), "k1")
+    prod = await hosting.deploy("acme", make_build(tmp_path / "b2", "prod"), "p1", activate=False)
+    assert prod.created and await hosting.current("acme") == preview.deploy_id
+    # A retry of the stored deploy never activates it.
+    assert not (await hosting.deploy("acme", tmp_path / "b2", "p1")).created
+    assert await hosting.current("acme") == preview.deploy_id
+    async with served(hosting) as c:
+        assert (await page(c, "bakery.live.localhost"))[0] == 404  # never the preview
+        r = await hosting.publish_production("acme", "bakery", prod.deploy_id)
+        assert r.created and r.url == "http://bakery.live.localhost:8080/"
+        assert r.hostname == "bakery.live.localhost"
+        assert not (await hosting.publish_production("acme", "bakery", prod.deploy_id)).created
+        assert await page(c, "bakery.live.localhost:8080") == (200, "<h1>prod</h1>")
+        assert await page(c, "bakery.localhost") == (200, "<h1>preview</h1>")
+        later = await hosting.deploy(
+            "acme", make_build(tmp_path / "b3", "v2"), "p2", activate=False
+        )
+        assert (await hosting.publish_production("acme", "bakery", later.deploy_id)).created
+        assert await page(c, "bakery.live.localhost") == (200, "<h1>v2</h1>")
+    other = await hosting.deploy("other", make_build(tmp_path / "o", "other"), "k1")
+    with pytest.raises(SubdomainTaken):
+        await hosting.publish_production("other", "bakery", other.deploy_id)
+    with pytest.raises(DeployError):
+        await hosting.publish_production("acme", "bakery", other.deploy_id)  # not acme's
+
+
+async def test_take_down(hosting: LocalHosting, tmp_path: Path) -> None:
+    d1 = await hosting.deploy("acme", make_build(tmp_path / "b1", "v1"), "k1")
+    await hosting.ensure_subdomain("acme", "bakery")
+    await hosting.pin_version("acme", "bakery", 1, d1.deploy_id)
+    await hosting.publish_production("acme", "bakery", d1.deploy_id)
+    before = sorted(p.relative_to(hosting.sites_root) for p in hosting.sites_root.rglob("*"))
+    assert await hosting.take_down("acme")
+    assert not await hosting.take_down("acme")  # idempotent
+    assert not await hosting.take_down("never-deployed")
+    after = sorted(p.relative_to(hosting.sites_root) for p in hosting.sites_root.rglob("*"))
+    assert set(before) <= set(after)  # nothing deleted (only the marker added)
+    assert await hosting.current("acme") == d1.deploy_id
+    async with served(hosting) as c:
+        for host in ["bakery.localhost", "acme.localhost", "bakery--v1.localhost:8080"]:
+            status, text = await page(c, host, "/about/")
+            assert status == 410 and "no longer available" in text, host
+            assert "About" not in text
+        assert await page(c, "bakery.live.localhost") == (200, "<h1>v1</h1>")
+        # A later deploy (e.g. a retried activity) does not bring the preview back.
+        await hosting.deploy("acme", make_build(tmp_path / "b2", "v2"), "k2")
+        assert (await page(c, "bakery.localhost"))[0] == 410
+
+
+async def test_hostile_hosts_and_records(hosting: LocalHosting, tmp_path: Path) -> None:
+    d1 = await hosting.deploy("acme", make_build(tmp_path / "b1", "Acme"), "k1")
+    await hosting.pin_version("acme", "acme", 1, d1.deploy_id)
+    await hosting.publish_production("acme", "acme", d1.deploy_id)
+    (tmp_path / "secret").mkdir()
+    (tmp_path / "secret" / "index.html").write_text("TOP SECRET")
+    hosts = hosting.sites_root / "_hosts"
+    os.symlink(tmp_path / "secret", hosting.sites_root / "acme" / "deploys" / "d-evil")
+    live = json.dumps({"site": "acme", "deploy": d1.deploy_id})
+    records = {
+        "garbage--v1.localhost": "{not json",
+        "list--v1.localhost": "[1, 2]",
+        "num--v1.localhost": '{"site": 123}',
+        "dots--v1.localhost": '{"site": "acme", "deploy": "../../../secret"}',
+        "evil--v1.localhost": '{"site": "acme", "deploy": "d-evil"}',
+        "other--v1.localhost": '{"site": "..", "deploy": "d-x"}',
+        "fake.live.localhost": live,  # no production flag: not served on a production host
+        "yes.live.localhost": live[:-1] + ', "production": "yes"}',
+    }
+    for name, text in records.items():
+        (hosts / f"{name}.json").write_text(text)
+    os.symlink("/etc/passwd", hosts / "passwd--v1.localhost.json")
+    async with served(hosting) as c:
+        assert await page(c, "acme--v1.localhost") == (200, "<h1>Acme</h1>")
+        assert await page(c, "acme.live.localhost") == (200, "<h1>Acme</h1>")
+        for name in [*records, "passwd--v1.localhost"]:
+            status, text = await page(c, name)
+            assert status == 404 and "SECRET" not in text and "Acme" not in text, name
+        for host in ["acme--v1.localhost/../x", "../_hosts.localhost", "acme--v1..localhost",
+                     "_hosts/acme--v1.localhost", "acme--v1.localhost\\..", "a" * 300 + ".x"]:  # fmt: skip
+            status, text = await page(c, host)
+            assert status in (400, 404) and "Acme" not in text, host
+        for path in ["/../../secret/index.html", "/%2e%2e/%2e%2e/secret", "/leak.txt", "/.env"]:
+            for host in ["acme--v1.localhost", "acme.live.localhost"]:
+                status, text = await page(c, host, path)
+                assert status == 404 and "SECRET" not in text, (host, path)

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, get_temporal
-from sitegen.api.errors import ApiError, Conflict, NotFound
+from sitegen.api.errors import ApiError, Conflict, NotFound, Unavailable
 from sitegen.api.generation import start_generation
 from sitegen.api.schemas import (
     GenerationStarted,
@@ -24,11 +23,13 @@ from sitegen.api.schemas import (
     ProjectPublic,
 )
 from sitegen.contracts.onboarding import Onboarding, slugify
+from sitegen.contracts.onboarding_check import onboarding_problems, subdomain_taken
 from sitegen.contracts.pipeline import OnboardingCorrected, workflow_id_for
 from sitegen.contracts.status import ProjectStatus
 from sitegen.db import queries
 from sitegen.db.tables import CustomerOrder, Project
 from sitegen.db.tables_core import OnboardingSubmission
+from sitegen.templates_registry import TemplateManifest
 
 router = APIRouter(tags=["projects"])
 
@@ -44,20 +45,46 @@ class _Invalid(ApiError):
         super().__init__(422, reason, field)
 
 
-def _validate_onboarding(data: dict[str, object], prefix: str) -> Onboarding:
-    try:
-        return Onboarding.model_validate(data)
-    except ValidationError as exc:
-        # Re-raise with the field paths rooted where the client put the form. (Rebuilding a
-        # ValidationError fails on custom `value_error`s, whose context can't be re-created.)
+# The onboarding form may be replaced until generation starts; after that, changes are
+# revisions of the preview.
+_ONBOARDING_OPEN = (ProjectStatus.PENDING, ProjectStatus.ONBOARDING)
+
+
+async def _checked_onboarding(
+    session: AsyncSession,
+    raw: object,
+    template_id: str,
+    prefix: str = "",
+    project_id: uuid.UUID | None = None,
+) -> Onboarding:
+    """Every problem at once (form, template, pages, subdomain) in one 422, or the form."""
+    row = await queries.get_template(session, template_id)
+    manifest = TemplateManifest.model_validate(row.config) if row is not None else None
+    problems, form = onboarding_problems(raw, manifest, template_id)
+    if form is not None and await queries.subdomain_taken(session, form.subdomain, project_id):
+        problems.append(subdomain_taken(form.subdomain))
+    if problems or form is None:
+        # Rooted where the client put the form (`onboarding.business.email` in an order).
         raise RequestValidationError(
-            [{**e, "loc": ("body", prefix, *e["loc"])} for e in exc.errors(include_input=False)]
-        ) from None
+            [
+                {
+                    "loc": (
+                        "body",
+                        *([prefix] if prefix and p.field != "template_id" else []),
+                        *p.field.split("."),
+                    ),
+                    "msg": p.reason,
+                }
+                for p in problems
+            ]
+        )
+    return form
 
 
 def _public(project: Project, submission: OnboardingSubmission | None) -> ProjectPublic:
     return ProjectPublic(
         **project.model_dump(exclude={"meta"}),
+        plan_approval=bool(project.meta.get("plan_approval")),
         onboarding_submitted=submission is not None,
         validation_errors=submission.validation_errors if submission else [],
     )
@@ -75,17 +102,19 @@ async def create_project(
     body: ProjectCreate, request: Request, settings: SettingsDep
 ) -> ProjectPublic:
     """Create customer (found by email), order and project in one transaction."""
-    form = (
-        _validate_onboarding(body.onboarding, "onboarding") if body.onboarding is not None else None
-    )
     if body.start_generation and body.onboarding is None:
         raise _Invalid("start_generation", "needs `onboarding` in the same request")
     # Refuse before writing anything, so a retry of the same order is not a 409.
     client = get_temporal(request) if body.start_generation else None
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     async with sessions() as session, session.begin():
-        if await queries.get_template(session, body.template_id) is None:
-            raise _Invalid("template_id", f"unknown template '{body.template_id}'")
+        form = None
+        if body.onboarding is not None:
+            form = await _checked_onboarding(
+                session, body.onboarding, body.template_id, "onboarding"
+            )
+        elif await queries.get_template(session, body.template_id) is None:
+            raise _Invalid("template_id", f"template '{body.template_id}' is not installed")
         if await queries.order_by_ref(session, body.order.reference) is not None:
             raise Conflict("an order with this reference already exists", "order.reference")
         if body.slug and await queries.slug_taken(session, body.slug):
@@ -115,6 +144,9 @@ async def create_project(
             template_id=body.template_id,
             workflow_id=workflow_id_for(slug),
             status=ProjectStatus.PENDING.value,
+            meta={"plan_approval": True} if body.plan_approval else {},
+            # Claimed with the form, so a second order for it is refused at once.
+            subdomain=form.subdomain if form is not None else None,
         )
         session.add(project)
         await session.flush()
@@ -130,6 +162,18 @@ async def create_project(
     return public
 
 
+@router.get("/projects", response_model=list[ProjectPublic])
+async def list_projects(
+    session: SessionDep,
+    slug: Annotated[str | None, Query(max_length=100)] = None,
+    status: ProjectStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[ProjectPublic]:
+    """Projects, newest first; filter by slug or status."""
+    projects = await queries.list_projects(session, slug=slug, status=status, limit=limit)
+    return [_public(p, await queries.get_onboarding(session, p.id)) for p in projects]
+
+
 @router.get("/projects/{project_id}", response_model=ProjectPublic, responses=_ERRORS)
 async def get_project(project_id: uuid.UUID, session: SessionDep) -> ProjectPublic:
     project = await _project_or_404(session, project_id)
@@ -143,19 +187,30 @@ async def get_project(project_id: uuid.UUID, session: SessionDep) -> ProjectPubl
     responses=_ERRORS,
 )
 async def submit_onboarding(
-    project_id: uuid.UUID, form: Onboarding, request: Request
+    project_id: uuid.UUID,
+    request: Request,
+    raw: Annotated[dict[str, Any], Body(description="The onboarding form (see `Onboarding`).")],
 ) -> OnboardingAccepted:
-    """Store the form; a generation run waiting on a correction is told at once."""
+    """Store the form, checked in one pass (every problem at once); a run waiting for a
+    correction is told at once. Once generation has started the form is closed: ask for
+    changes as revisions of the preview."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     async with sessions() as session, session.begin():
         project = await queries.get_project_for_update(session, project_id)
         if project is None:
             raise NotFound("project")
-        if project.status in (ProjectStatus.CANCELLED, ProjectStatus.DELIVERED):
-            raise Conflict(f"project is {project.status}; the onboarding is closed")
+        if project.status not in _ONBOARDING_OPEN:
+            raise Conflict(
+                f"project is {project.status}: the onboarding closed when generation started; "
+                "ask for changes as revisions of the preview",
+                "onboarding",
+            )
+        form = await _checked_onboarding(session, raw, project.template_id, "", project_id)
         submission = await queries.save_onboarding(
             session, project_id, form.model_dump(mode="json", exclude_none=True)
         )
+        project.subdomain = form.subdomain
+        session.add(project)
         accepted = OnboardingAccepted(
             project_id=project_id,
             submission_id=submission.id,
@@ -164,14 +219,20 @@ async def submit_onboarding(
         )
         waiting = project.status == ProjectStatus.ONBOARDING
     client: Client | None = request.app.state.temporal
-    if waiting and client is not None:
+    if waiting:
+        if client is None:
+            raise Unavailable("Temporal is not reachable; the form is saved, send it again")
         try:
             await client.get_workflow_handle(workflow_id_for(project.slug)).signal(
                 "onboarding_corrected", OnboardingCorrected(revision=accepted.revision)
             )
             accepted.workflow_notified = True
-        except RPCError:
-            pass  # no run waiting: the next `generate` reads the stored form
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise Unavailable(
+                    "Temporal did not take the correction; the form is saved, send it again"
+                ) from None
+            # No run: the next `generate` reads the stored form.
     return accepted
 
 

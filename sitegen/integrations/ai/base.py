@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 from sitegen.contracts.onboarding import Onboarding
+from sitegen.contracts.revision import RevisionAsk, SiteRevisionResult
 from sitegen.contracts.site import (
     BriefResult,
     CodePatchResult,
@@ -59,6 +60,25 @@ class SiteAI(Protocol):
         template: TemplateManifest,
         build_log: str,
     ) -> CodePatchResult: ...
+
+    async def revision(
+        self,
+        ask: RevisionAsk,
+        spec: SiteSpec,
+        content: SiteContent,
+        layout: LayoutPlan,
+        files: dict[str, str],
+        template: TemplateManifest,
+    ) -> SiteRevisionResult:
+        """The site after the client's change, and the patch to get there; or a refusal."""
+        ...
+
+    async def plan_revision(
+        self, ask: RevisionAsk, spec: SiteSpec, template: TemplateManifest
+    ) -> SiteRevisionResult:
+        """A change to the plan (pages, services, colours, contact details) before any copy
+        is written: only `spec` changes; content, layout and patch are None."""
+        ...
 
 
 class PatchScopeError(ValueError):

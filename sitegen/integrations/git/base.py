@@ -38,6 +38,18 @@ class PatchApplyError(GitError):
     """The unified diff does not apply to the branch head (message is git's own). Not retryable."""
 
 
+class MergeConflict(GitError):
+    """The branches cannot be merged cleanly; ``paths`` are the conflicting files. Not retryable.
+
+    Nothing has moved when this is raised: the target branch is exactly as it was.
+    """
+
+    def __init__(self, paths: tuple[str, ...] | list[str]) -> None:
+        self.paths = tuple(paths)
+        listed = ", ".join(self.paths) if self.paths else "(no paths reported)"
+        super().__init__(f"merge conflict in {listed}")
+
+
 @dataclass(frozen=True)
 class RepoInfo:
     name: str
@@ -91,6 +103,26 @@ class GitHost(Protocol):
         message: str,
         idempotency_key: str,
     ) -> CommitResult: ...
+
+    async def restore(
+        self, name: str, branch: str, source_ref: str, message: str, idempotency_key: str
+    ) -> CommitResult:
+        """A new commit on ``branch`` (parent: its head) whose tree is ``source_ref``'s tree.
+
+        History is never rewritten, and a commit is made even when the trees are equal.
+        Idempotent by key; ``RefNotFound`` when ``source_ref`` does not exist.
+        """
+        ...
+
+    async def merge(
+        self, name: str, source: str, target: str, message: str, idempotency_key: str
+    ) -> CommitResult:
+        """Merge branch ``source`` into ``target`` with a merge commit (target head, source head).
+
+        Already merged: ``CommitResult(target head, created=False, noop=True)``. A merge that
+        cannot be made cleanly raises ``MergeConflict`` and moves nothing. Idempotent by key.
+        """
+        ...
 
     async def export(self, name: str, ref: str, dest: Path) -> str: ...
 

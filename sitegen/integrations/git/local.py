@@ -8,165 +8,50 @@ win: the loser re-checks the idempotency trailer and finds the winner's commit.
 
 Empty changes: an empty patch, or a patch/file set that leaves the tree unchanged, creates no
 commit unless ``allow_empty=True``; the result is ``CommitResult(head, created=False, noop=True)``.
+
+History is only ever added to: ``restore`` puts an earlier tree back as a new commit on top of
+the branch (always a commit, even when the trees are equal, so the rollback is on record), and
+``merge`` writes a two-parent merge commit (source's tree when the target never moved, else a
+``git merge-tree --write-tree`` three-way merge that refuses conflicts with ``MergeConflict``).
+Both are idempotent by key through the same trailer and CAS as every other commit.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import structlog
 
+from sitegen.integrations.git._plumbing import DEFAULT_BRANCH, CommitPlan, GitPlumbing
 from sitegen.integrations.git._support import (
-    GitOutput,
-    git_env,
     glob_to_regex,
     is_glob,
-    run_git,
-    validate_key,
-    validate_repo_name,
     validate_repo_path,
 )
 from sitegen.integrations.git.base import (
-    IDEMPOTENCY_TRAILER,
     BranchInfo,
     CommitResult,
     GitError,
-    InvalidGitName,
+    MergeConflict,
     PatchApplyError,
     RefNotFound,
     RepoInfo,
-    RepoNotFound,
 )
 
 log = structlog.get_logger()
 
-DEFAULT_BRANCH = "main"
-_CAS_ATTEMPTS = 5
+__all__ = ["DEFAULT_BRANCH", "LocalGit"]
+
 # (bare repo, head sha, scratch index path) -> tree sha
 _TreeBuilder = Callable[[Path, str, Path], Awaitable[str]]
 
 
-class LocalGit:
+class LocalGit(GitPlumbing):
     """Local default for the GitHost port."""
-
-    def __init__(
-        self,
-        repos_root: Path,
-        work_root: Path,
-        *,
-        author_name: str = "sitegen",
-        author_email: str = "sitegen@localhost",
-        git_bin: str = "git",
-    ) -> None:
-        self.repos_root = Path(repos_root).resolve()
-        self.work_root = Path(work_root).resolve()
-        self._git_bin = git_bin
-        # Identity and safety settings go on every command line: no global config is needed.
-        self._config = [
-            "-c", f"user.name={author_name}",
-            "-c", f"user.email={author_email}",
-            "-c", "safe.directory=*",
-            "-c", "commit.gpgSign=false",
-            "-c", "core.autocrlf=false",
-            "-c", f"init.defaultBranch={DEFAULT_BRANCH}",
-        ]  # fmt: skip
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    # -- plumbing helpers -------------------------------------------------------------------
-
-    async def _git(
-        self,
-        args: list[str],
-        *,
-        git_dir: Path | None = None,
-        work_tree: Path | None = None,
-        index: Path | None = None,
-        stdin: bytes | None = None,
-        check: bool = True,
-        extra_config: list[str] | None = None,
-    ) -> GitOutput:
-        self.work_root.mkdir(parents=True, exist_ok=True)
-        extra = {"GIT_INDEX_FILE": str(index)} if index else None
-        prefix: list[str] = [*self._config, *(extra_config or [])]
-        if git_dir is not None:
-            prefix += ["--git-dir", str(git_dir)]
-        if work_tree is not None:
-            prefix += ["--work-tree", str(work_tree)]
-        return await run_git(
-            self._git_bin,
-            prefix,
-            args,
-            env=git_env(self.work_root, extra),
-            stdin=stdin,
-            check=check,
-        )
-
-    def _lock(self, name: str) -> asyncio.Lock:
-        # In-process serialisation per repo; cross-process safety comes from update-ref CAS.
-        return self._locks.setdefault(name, asyncio.Lock())
-
-    @contextlib.asynccontextmanager
-    async def _scratch(self) -> AsyncIterator[Path]:
-        path = self.work_root / f"scratch-{uuid.uuid4().hex}"
-        await asyncio.to_thread(path.mkdir, parents=True)
-        try:
-            yield path
-        finally:
-            await asyncio.to_thread(shutil.rmtree, path, True)
-
-    def _bare_path(self, name: str) -> Path:
-        return self.repos_root / f"{validate_repo_name(name)}.git"
-
-    async def _bare(self, name: str) -> Path:
-        bare = self._bare_path(name)
-        if not await asyncio.to_thread((bare / "HEAD").is_file):
-            raise RepoNotFound(f"repository {name!r} does not exist")
-        return bare
-
-    async def _resolve(self, bare: Path, ref: str) -> str | None:
-        if ref.startswith("-"):
-            raise InvalidGitName(f"invalid ref {ref!r}")
-        out = await self._git(
-            ["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], git_dir=bare, check=False
-        )
-        return out.text if out.returncode == 0 and out.text else None
-
-    async def _branch_ref(self, branch: str) -> str:
-        out = await self._git(["check-ref-format", "--branch", branch], check=False)
-        if out.returncode != 0 or branch.startswith("-"):
-            raise InvalidGitName(f"invalid branch name {branch!r}")
-        return f"refs/heads/{branch}"
-
-    async def _cas_ref(self, bare: Path, ref: str, new: str, old: str | None) -> bool:
-        """Move ``ref`` to ``new`` only if it still points at ``old`` (None: must not exist)."""
-        out = await self._git(["update-ref", ref, new, old or ""], git_dir=bare, check=False)
-        return out.returncode == 0
-
-    async def _commit_tree(self, bare: Path, tree: str, parent: str | None, msg: str) -> str:
-        args = ["commit-tree", tree, "-F", "-"] + (["-p", parent] if parent else [])
-        return (await self._git(args, git_dir=bare, stdin=msg.encode())).text
-
-    async def _find_by_key(self, bare: Path, ref: str, key: str) -> str | None:
-        sep_rec, sep_field = "\x1e", "\x1f"
-        fmt = f"%H%x1f%(trailers:key={IDEMPOTENCY_TRAILER},valueonly,separator=%x1f)%x1e"
-        out = await self._git(
-            ["log", f"--format={fmt}", "--fixed-strings", f"--grep={key}", ref], git_dir=bare
-        )
-        for record in out.stdout.decode("utf-8", "replace").split(sep_rec):
-            sha, _, values = record.strip().partition(sep_field)
-            # --grep is only a substring pre-filter; the trailer must match exactly.
-            if sha and key in (v.strip() for v in values.split(sep_field)):
-                return sha
-        return None
-
-    @staticmethod
-    def _message(message: str, key: str) -> str:
-        return f"{message.rstrip()}\n\n{IDEMPOTENCY_TRAILER}: {key}\n"
 
     # -- GitHost ----------------------------------------------------------------------------
 
@@ -186,7 +71,7 @@ class LocalGit:
                     tree = (await self._git(["write-tree"], git_dir=bare, index=index)).text
                     msg = self._message(f"Initial commit from template {template_dir.name}",
                                         f"init-{name}")  # fmt: skip
-                    sha = await self._commit_tree(bare, tree, None, msg)
+                    sha = await self._commit_tree(bare, tree, (), msg)
                     # Must-not-exist CAS: if a concurrent attempt won, keep its commit.
                     created = await self._cas_ref(bare, f"refs/heads/{DEFAULT_BRANCH}", sha, None)
             log.info("git.ensure_repo", repo=name, created=created)
@@ -337,29 +222,74 @@ class LocalGit:
         self, name: str, branch: str, message: str, key: str, build_tree: _TreeBuilder,
         allow_empty: bool,
     ) -> CommitResult:  # fmt: skip
-        validate_key(key)
-        bare = await self._bare(name)
-        ref = await self._branch_ref(branch)
-        async with self._lock(name):
-            for _ in range(_CAS_ATTEMPTS):
-                head = await self._resolve(bare, ref)
-                if head is None:
-                    raise RefNotFound(f"branch {branch!r} not found in {name!r}")
-                found = await self._find_by_key(bare, ref, key)
-                if found:
-                    log.info("git.commit_exists", repo=name, branch=branch, sha=found)
-                    return CommitResult(found, created=False)
-                async with self._scratch() as tmp:
-                    tree = await build_tree(bare, head, tmp / "index")
-                head_tree = (await self._git(["rev-parse", f"{head}^{{tree}}"], git_dir=bare)).text
-                if tree == head_tree and not allow_empty:
-                    return CommitResult(head, created=False, noop=True)
-                sha = await self._commit_tree(bare, tree, head, self._message(message, key))
-                if await self._cas_ref(bare, ref, sha, head):
-                    log.info("git.committed", repo=name, branch=branch, sha=sha)
-                    return CommitResult(sha, created=True)
-                log.info("git.commit_raced", repo=name, branch=branch)
-        raise GitError(f"branch {branch!r} of {name!r} kept moving; giving up after retries")
+        """A one-parent commit of whatever tree ``build_tree`` makes from the branch head."""
+
+        async def plan(bare: Path, head: str, tmp: Path) -> CommitPlan | CommitResult:
+            tree = await build_tree(bare, head, tmp / "index")
+            if tree == await self._tree_of(bare, head) and not allow_empty:
+                return CommitResult(head, created=False, noop=True)
+            return CommitPlan(tree, (head,))
+
+        return await self._publish(name, branch, message, key, plan)
+
+    async def restore(
+        self, name: str, branch: str, source_ref: str, message: str, idempotency_key: str
+    ) -> CommitResult:
+        """A new commit on ``branch`` whose tree is exactly ``source_ref``'s tree.
+
+        Rolls back without rewriting history: the parent is the branch head, and a commit is
+        made even when the trees are already equal (the rollback itself is on record).
+        """
+
+        async def plan(bare: Path, head: str, tmp: Path) -> CommitPlan:
+            # Resolved after the key check, so a retry still finds its commit if the
+            # source ref has since gone.
+            source = await self._resolve(bare, source_ref)
+            if source is None:
+                raise RefNotFound(f"ref {source_ref!r} not found in {name!r}")
+            return CommitPlan(await self._tree_of(bare, source), (head,))
+
+        return await self._publish(name, branch, message, idempotency_key, plan)
+
+    async def merge(
+        self, name: str, source: str, target: str, message: str, idempotency_key: str
+    ) -> CommitResult:
+        """Merge branch ``source`` into branch ``target`` with a merge commit.
+
+        Parents are (target head, source head). Already merged (source head is an ancestor
+        of target's): ``CommitResult(target head, created=False, noop=True)``. Target never
+        moved since source branched: the merge tree is source's tree. Otherwise a three-way
+        ``merge-tree``; conflicts raise ``MergeConflict`` and move nothing.
+        """
+        source_ref = await self._branch_ref(source)
+
+        async def plan(bare: Path, head: str, tmp: Path) -> CommitPlan | CommitResult:
+            theirs = await self._resolve(bare, source_ref)
+            if theirs is None:
+                raise RefNotFound(f"branch {source!r} not found in {name!r}")
+            if await self._is_ancestor(bare, theirs, head):
+                return CommitResult(head, created=False, noop=True)
+            if await self._is_ancestor(bare, head, theirs):
+                tree = await self._tree_of(bare, theirs)
+            else:
+                tree = await self._merge_tree(bare, head, theirs, name)
+            return CommitPlan(tree, (head, theirs))
+
+        return await self._publish(name, target, message, idempotency_key, plan)
+
+    async def _merge_tree(self, bare: Path, ours: str, theirs: str, name: str) -> str:
+        args = ["merge-tree", "--write-tree", "--no-messages", "--name-only", "-z", ours, theirs]
+        out = await self._git(args, git_dir=bare, check=False)
+        # -z output: the tree id, then (on conflict) each conflicted path, all NUL-terminated.
+        fields = out.stdout.decode("utf-8", "replace").split("\0")
+        tree = fields[0].strip()
+        if out.returncode == 0 and tree:
+            return tree
+        if out.returncode == 1 and len(tree) >= 40:
+            paths = tuple(dict.fromkeys(p for p in fields[1:] if p))
+            log.info("git.merge_conflict", repo=name, paths=list(paths))
+            raise MergeConflict(paths)
+        raise GitError("git merge-tree failed", out.stderr)
 
     async def export(self, name: str, ref: str, dest: Path) -> str:
         """Write a clean checkout of ``ref`` to ``dest`` (replacing it); return the commit sha.

@@ -4,8 +4,10 @@ from sitegen.integrations.hosting.base import (
     Hosting,
     HostingError,
     InvalidSiteName,
+    SiteAddresses,
     SubdomainRecord,
     SubdomainTaken,
+    VersionPinned,
 )
 from sitegen.integrations.hosting.local import LocalHosting
 from sitegen.integrations.hosting.server import make_static_host_app
@@ -17,7 +19,9 @@ __all__ = [
     "HostingError",
     "InvalidSiteName",
     "LocalHosting",
+    "SiteAddresses",
     "SubdomainRecord",
     "SubdomainTaken",
+    "VersionPinned",
     "make_static_host_app",
 ]

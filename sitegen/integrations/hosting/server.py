@@ -1,15 +1,23 @@
-"""Static host for LocalHosting: serves ``{sites_root}/{site}/current/`` by Host header.
+"""Static host for LocalHosting: picks a site and one of its deploys by the Host header.
 
-``{name}.localhost[:port]`` (or ``{name}.<any domain>``) picks the site: a subdomain record in
-``_hosts/{name}.json`` wins, otherwise ``name`` is the site itself. Requests can never leave the
-deploy folder: ``..`` and dot-file segments are refused and the fully resolved path (after any
-symlink) must still be inside the resolved deploy root.
+The hostname (port dropped) is looked up in this order (records: see ``records.py``):
+
+1. ``_hosts/{hostname}.json``: a version address (``acme--v3.localhost``, one deploy forever)
+   or a production address (``acme.live.localhost``, the deploy chosen at delivery);
+2. ``_hosts/{first label}.json``: a preview subdomain, serving ``{site}/current``;
+3. the first label as a site name (``{site}.localhost`` or ``{site}.<any domain>``).
+
+Hostnames under the production domain resolve through step 1 only, so a production address
+never falls back to the unapproved preview. A taken-down site answers 410 on its preview and
+version addresses and keeps serving production. Records that don't parse are ignored.
+
+Requests can never leave the deploy folder: ``..`` and dot-file segments are refused and the
+fully resolved path (after any symlink) must still be inside the resolved deploy root.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import mimetypes
 import os
 from dataclasses import dataclass
@@ -28,8 +36,14 @@ from starlette.responses import (
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
-from sitegen.integrations.hosting.base import InvalidSiteName, validate_label
-from sitegen.integrations.hosting.local import HOSTS_DIR
+from sitegen.integrations.hosting.base import InvalidSiteName, SiteAddresses, validate_label
+from sitegen.integrations.hosting.records import (
+    HostRecord,
+    is_taken_down,
+    read_record,
+    record_path,
+    validate_hostname,
+)
 
 # Don't depend on the host's /etc/mime.types for the types a website needs.
 _TYPES = {
@@ -46,11 +60,15 @@ _UNKNOWN_HOST_PAGE = (
     "<!doctype html><html><head><meta charset='utf-8'><title>Not found</title></head>"
     "<body><h1>404</h1><p>There is no site at this address.</p></body></html>"
 )
+_GONE_PAGE = (
+    "<!doctype html><html><head><meta charset='utf-8'><title>No longer available</title>"
+    "</head><body><h1>410</h1><p>This preview is no longer available.</p></body></html>"
+)
 
 
 @dataclass(frozen=True)
 class _Resolved:
-    kind: str  # "file", "redirect", "not_found", "unknown_host"
+    kind: str  # "file", "redirect", "not_found", "unknown_host", "gone"
     path: Path | None = None
     status: int = 200
 
@@ -60,38 +78,53 @@ def _content_type(path: Path) -> str:
     return _TYPES.get(ext) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
-def _site_for_host(sites_root: Path, host: str) -> str | None:
+def _route_for_host(sites_root: Path, host: str, addresses: SiteAddresses) -> HostRecord | None:
     host = host.strip().lower()
     if not host or host.startswith("["):  # bare IPv6 literal: no name to pick a site by
         return None
-    labels = host.split(":", 1)[0].rstrip(".").split(".")
+    hostname = host.split(":", 1)[0].rstrip(".")
+    labels = hostname.split(".")
     if len(labels) < 2:
+        return None
+    production_host = addresses.is_production_host(hostname)
+    try:
+        record = read_record(record_path(sites_root, validate_hostname(hostname)))
+    except InvalidSiteName:
+        record = None
+    if record is not None:
+        return record if record.production or not production_host else None
+    if production_host:
         return None
     try:
         name = validate_label(labels[0])
     except InvalidSiteName:
         return None
-    try:
-        record = json.loads((sites_root / HOSTS_DIR / f"{name}.json").read_text())
-        return validate_label(str(record["site"]))
-    except (OSError, ValueError, KeyError, InvalidSiteName):
-        return name
+    preview = read_record(record_path(sites_root, name))
+    # A first-label record only ever names the site; its `current` deploy is served.
+    return HostRecord(preview.site if preview else name)
 
 
 def _inside(root: Path, path: Path) -> bool:
     return path == root or root in path.parents
 
 
-def resolve_request(sites_root: Path, host: str, url_path: str) -> _Resolved:
+def resolve_request(
+    sites_root: Path, host: str, url_path: str, addresses: SiteAddresses | None = None
+) -> _Resolved:
     """Map (Host, path) to a file; blocking, so it runs in a thread."""
-    site = _site_for_host(sites_root, host)
-    if site is None:
+    route = _route_for_host(sites_root, host, addresses or SiteAddresses())
+    if route is None:
         return _Resolved("unknown_host")
+    site_dir = sites_root / route.site
+    if not route.production and is_taken_down(site_dir):
+        return _Resolved("gone")
+    served = site_dir / "deploys" / route.deploy if route.deploy else site_dir / "current"
     try:
-        root = (sites_root / site / "current").resolve(strict=True)
+        root = served.resolve(strict=True)
     except OSError:
         return _Resolved("unknown_host")
-    if not _inside(sites_root / site, root) or not root.is_dir():
+    # Whatever `current` or a record says, only one of this site's own deploys is served.
+    if root.parent != site_dir / "deploys" or not root.is_dir():
         return _Resolved("unknown_host")
 
     def not_found() -> _Resolved:
@@ -121,14 +154,18 @@ def resolve_request(sites_root: Path, host: str, url_path: str) -> _Resolved:
     return not_found()
 
 
-def make_static_host_app(sites_root: Path) -> ASGIApp:
+def make_static_host_app(sites_root: Path, addresses: SiteAddresses | None = None) -> ASGIApp:
+    """``addresses`` tells which hostnames are production ones (default: ``*.live.localhost``)."""
     root = Path(sites_root).resolve()
+    addrs = addresses or SiteAddresses()
 
     async def serve(request: Request) -> Response:
         host = request.headers.get("host", "")
-        res = await asyncio.to_thread(resolve_request, root, host, request.url.path)
+        res = await asyncio.to_thread(resolve_request, root, host, request.url.path, addrs)
         if res.kind == "unknown_host":
             return HTMLResponse(_UNKNOWN_HOST_PAGE, 404, headers={"Cache-Control": "no-cache"})
+        if res.kind == "gone":
+            return HTMLResponse(_GONE_PAGE, 410, headers={"Cache-Control": "no-cache"})
         if res.kind == "redirect":
             # Relative Location (path only): never redirect to whatever Host the client sent.
             query = f"?{request.url.query}" if request.url.query else ""

@@ -1,0 +1,79 @@
+"""Talking to a project's running workflow: updates and signals by name, with every way it
+can go wrong turned into an answer the caller can act on (never a 500)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from sitegen.api.errors import ApiError, Conflict, Unavailable
+from sitegen.contracts.review import REFUSAL_FIELDS
+from sitegen.db.tables import Project
+
+R = TypeVar("R", bound=BaseModel)
+
+# Refusals of the operator-decision validator are conflicts with the run's state.
+_CONFLICT_TYPES = {"ValueError"}
+
+
+class Refused(ApiError):
+    """The workflow's validator said no: 422 naming the field, with the workflow's reason."""
+
+    def __init__(self, field: str, reason: str, status: int = 422) -> None:
+        super().__init__(status, reason, field)
+
+
+def _reason(error: BaseException) -> tuple[str | None, str]:
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, ApplicationError):
+        cause = cause.__cause__ or getattr(cause, "cause", None)
+    if isinstance(cause, ApplicationError):
+        return cause.type, cause.message
+    return None, str(error)
+
+
+async def send_update(
+    client: Client,
+    project: Project,
+    update: str,
+    arg: BaseModel,
+    result_type: type[R],
+    *,
+    update_id: str | None = None,
+    refusal_status: int = 422,
+) -> R:
+    """Run an update on the project's workflow and return its result."""
+    if project.workflow_id is None:
+        raise Conflict("the project has no generation run yet")
+    handle = client.get_workflow_handle(project.workflow_id)
+    try:
+        return await handle.execute_update(update, arg, id=update_id, result_type=result_type)
+    except WorkflowUpdateFailedError as exc:
+        kind, reason = _reason(exc)
+        if kind in _CONFLICT_TYPES:
+            raise Conflict(reason) from None
+        raise Refused(REFUSAL_FIELDS.get(kind or "", "project"), reason, refusal_status) from None
+    except RPCError as exc:
+        raise _rpc_problem(exc, project) from None
+
+
+async def send_signal(client: Client, project: Project, signal: str, arg: Any) -> None:
+    if project.workflow_id is None:
+        raise Conflict("the project has no generation run yet")
+    try:
+        await client.get_workflow_handle(project.workflow_id).signal(signal, arg)
+    except RPCError as exc:
+        raise _rpc_problem(exc, project) from None
+
+
+def _rpc_problem(exc: RPCError, project: Project) -> ApiError:
+    if exc.status == RPCStatusCode.NOT_FOUND:
+        # No run, or it has ended: the project's status says why.
+        return Conflict(f"the project is {project.status}; its run is not active")
+    if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+        return Unavailable("Temporal is not reachable; try again shortly")
+    return Unavailable(f"Temporal refused the request ({exc.status.name}); try again shortly")

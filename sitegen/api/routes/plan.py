@@ -1,0 +1,96 @@
+"""Plan sign-off: the brief and sitemap a client approves (or changes) before any page is
+written, when the order asked for it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+
+from sitegen.api.deps import SessionDep, TemporalDep
+from sitegen.api.errors import NotFound
+from sitegen.api.messages import send_update
+from sitegen.api.schemas import PlanApprovalCreate, PlanDecision, PlanPublic, PlanRevisionCreate
+from sitegen.contracts.review import PlanApproval, PlanDecisionAccepted, PlanRevisionRequested
+from sitegen.contracts.status import ArtifactType
+from sitegen.db import queries
+from sitegen.db.tables import Project
+
+router = APIRouter(tags=["plan"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown project"},
+    409: {"description": "The plan is not waiting for approval"},
+    422: {"description": "Invalid input"},
+    503: {"description": "Temporal unreachable"},
+}
+
+
+async def _project(session: SessionDep, project_id: uuid.UUID) -> Project:
+    project = await queries.get_project(session, project_id)
+    if project is None:
+        raise NotFound("project")
+    return project
+
+
+def _plan_status(project: Project, has_sitemap: bool) -> str:
+    if not project.meta.get("plan_approval"):
+        return "not_requested"
+    if project.waiting_for == "plan approval":
+        return "awaiting_approval"
+    return "approved" if has_sitemap and project.status != "pending" else "pending"
+
+
+@router.get("/projects/{project_id}/plan", response_model=PlanPublic, responses=_ERRORS)
+async def get_plan(project_id: uuid.UUID, session: SessionDep) -> PlanPublic:
+    """The latest brief (Markdown) and sitemap (pages with their sections)."""
+    project = await _project(session, project_id)
+    brief = await queries.latest_artifact(session, project_id, ArtifactType.BRIEF)
+    sitemap = await queries.latest_artifact(session, project_id, ArtifactType.SITEMAP)
+    markdown = (brief.inline_content or {}).get("markdown") if brief else None
+    pages = (sitemap.inline_content or {}).get("pages", []) if sitemap else []
+    return PlanPublic(
+        project_id=project.id,
+        status=_plan_status(project, sitemap is not None),
+        version=sitemap.version if sitemap else None,
+        brief_markdown=markdown,
+        pages=pages,
+    )
+
+
+@router.post("/projects/{project_id}/plan/approve", response_model=PlanDecision, responses=_ERRORS)
+async def approve_plan(
+    project_id: uuid.UUID, body: PlanApprovalCreate, session: SessionDep, client: TemporalDep
+) -> PlanDecision:
+    """Sign off the plan: the pages are written next."""
+    project = await _project(session, project_id)
+    decided = await send_update(
+        client,
+        project,
+        "approve_plan",
+        PlanApproval(approved_by=body.approved_by),
+        PlanDecisionAccepted,
+        refusal_status=409,
+    )
+    return PlanDecision(**decided.model_dump())
+
+
+@router.post(
+    "/projects/{project_id}/plan/revisions", response_model=PlanDecision, responses=_ERRORS
+)
+async def revise_plan(
+    project_id: uuid.UUID, body: PlanRevisionCreate, session: SessionDep, client: TemporalDep
+) -> PlanDecision:
+    """Change the plan (pages, services, colours, contact details) before sign-off. The
+    answer comes once the plan is revised, or says why it was not."""
+    project = await _project(session, project_id)
+    decided = await send_update(
+        client,
+        project,
+        "revise_plan",
+        PlanRevisionRequested(message=body.message, requested_by=body.requested_by),
+        PlanDecisionAccepted,
+        refusal_status=409,
+    )
+    return PlanDecision(**decided.model_dump())

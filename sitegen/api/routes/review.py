@@ -1,0 +1,217 @@
+"""A project after its first preview: revisions, versions and rollback, approval, cancel.
+
+Every change goes through the project's workflow (an update its validator may refuse at
+once); these routes only ask, and read what the workflow recorded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+
+from sitegen.api.deps import SessionDep, TemporalDep
+from sitegen.api.errors import Conflict, NotFound
+from sitegen.api.messages import Refused, send_signal, send_update
+from sitegen.api.schemas import (
+    ApprovalCreate,
+    ApprovalPublic,
+    CancelCreate,
+    CancelPublic,
+    RevisionCreate,
+    RevisionPublic,
+    RevisionQueued,
+    RollbackCreate,
+    RollbackQueued,
+    VersionPublic,
+)
+from sitegen.contracts.operator import CancelRequest
+from sitegen.contracts.review import (
+    ApprovalAccepted,
+    ApprovalRequested,
+    ChangeQueued,
+    RevisionRequested,
+    RollbackRequested,
+)
+from sitegen.contracts.status import ProjectStatus, RevisionStatus
+from sitegen.db import queries
+from sitegen.db.tables import Project
+
+router = APIRouter(tags=["review"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown project"},
+    409: {"description": "The project cannot do this now (the reason says why)"},
+    422: {"description": "Refused: each error names its field and reason"},
+    503: {"description": "Temporal unreachable"},
+}
+CLOSED = (ProjectStatus.CANCELLED, ProjectStatus.DELIVERED)
+
+
+async def _project(session: SessionDep, project_id: uuid.UUID) -> Project:
+    project = await queries.get_project(session, project_id)
+    if project is None:
+        raise NotFound("project")
+    return project
+
+
+@router.post(
+    "/projects/{project_id}/revisions",
+    status_code=202,
+    response_model=RevisionQueued,
+    responses=_ERRORS,
+)
+async def request_revision(
+    project_id: uuid.UUID, body: RevisionCreate, session: SessionDep, client: TemporalDep
+) -> RevisionQueued:
+    """Ask for a change to the preview. It is queued behind earlier ones and applied in
+    order; the answer says where it is in the queue."""
+    project = await _project(session, project_id)
+    if project.status in CLOSED:
+        raise Refused("project", f"the project is {project.status}; it takes no more revisions")
+    revision_id = uuid.uuid4()
+    queued = await send_update(
+        client,
+        project,
+        "request_revision",
+        RevisionRequested(
+            revision_id=revision_id,
+            source=body.source,
+            message=body.message,
+            affected_pages=body.affected_pages,
+            requested_by=body.requested_by,
+        ),
+        ChangeQueued,
+        update_id=f"revision-{revision_id}",
+    )
+    return RevisionQueued(
+        revision_id=revision_id, status=RevisionStatus.PENDING, position=queued.position
+    )
+
+
+@router.get(
+    "/projects/{project_id}/revisions", response_model=list[RevisionPublic], responses=_ERRORS
+)
+async def list_revisions(project_id: uuid.UUID, session: SessionDep) -> list[RevisionPublic]:
+    await _project(session, project_id)
+    return [
+        RevisionPublic.model_validate(r, from_attributes=True)
+        for r in await queries.revisions(session, project_id)
+    ]
+
+
+@router.get(
+    "/projects/{project_id}/revisions/{revision_id}",
+    response_model=RevisionPublic,
+    responses=_ERRORS,
+)
+async def get_revision(
+    project_id: uuid.UUID, revision_id: uuid.UUID, session: SessionDep
+) -> RevisionPublic:
+    revision = await queries.get_revision(session, project_id, revision_id)
+    if revision is None:
+        raise NotFound("revision")
+    return RevisionPublic.model_validate(revision, from_attributes=True)
+
+
+@router.get(
+    "/projects/{project_id}/versions", response_model=list[VersionPublic], responses=_ERRORS
+)
+async def list_versions(project_id: uuid.UUID, session: SessionDep) -> list[VersionPublic]:
+    """Every deployed version, oldest first, each with the immutable URL that shows it."""
+    await _project(session, project_id)
+    versions = await queries.site_versions(session, project_id)
+    live = versions[-1].number if versions else None
+    return [
+        VersionPublic(
+            number=v.number,
+            kind=v.kind,
+            commit=v.commit_sha,
+            revision_id=v.revision_id,
+            rolled_back_to=v.rolled_back_to,
+            requested_by=v.requested_by,
+            created_at=v.created_at,
+            url=v.url,
+            current=v.number == live,
+        )
+        for v in versions
+    ]
+
+
+@router.post(
+    "/projects/{project_id}/rollback",
+    status_code=202,
+    response_model=RollbackQueued,
+    responses=_ERRORS,
+)
+async def rollback(
+    project_id: uuid.UUID, body: RollbackCreate, session: SessionDep, client: TemporalDep
+) -> RollbackQueued:
+    """Make an earlier version current again: a new commit and a new version, in order
+    with the other changes. History is never rewritten."""
+    project = await _project(session, project_id)
+    if project.status in CLOSED:
+        raise Refused("project", f"the project is {project.status}; it cannot be rolled back")
+    change_id = uuid.uuid4()
+    queued = await send_update(
+        client,
+        project,
+        "rollback",
+        RollbackRequested(
+            change_id=change_id, version=body.version, requested_by=body.requested_by
+        ),
+        ChangeQueued,
+        update_id=f"rollback-{change_id}",
+    )
+    return RollbackQueued(change_id=change_id, version=body.version, position=queued.position)
+
+
+@router.post(
+    "/projects/{project_id}/approve",
+    status_code=202,
+    response_model=ApprovalPublic,
+    responses=_ERRORS,
+)
+async def approve(
+    project_id: uuid.UUID, body: ApprovalCreate, session: SessionDep, client: TemporalDep
+) -> ApprovalPublic:
+    """Approve the preview: it is merged, built for production, deployed there, and the
+    project ends delivered. Approving again is harmless."""
+    project = await _project(session, project_id)
+    if project.status in CLOSED:
+        raise Conflict(f"the project is {project.status}; there is nothing to approve")
+    accepted = await send_update(
+        client,
+        project,
+        "approve",
+        ApprovalRequested(approved_by=body.approved_by, note=body.note),
+        ApprovalAccepted,
+        refusal_status=409,
+    )
+    return ApprovalPublic(project_id=project.id, **accepted.model_dump())
+
+
+@router.post(
+    "/projects/{project_id}/cancel",
+    status_code=202,
+    response_model=CancelPublic,
+    responses=_ERRORS,
+)
+async def cancel(
+    project_id: uuid.UUID, body: CancelCreate, session: SessionDep, client: TemporalDep
+) -> CancelPublic:
+    """Stop the project wherever it is: work in flight is stopped, the preview is taken
+    down, nothing else is deleted. Cancelling again is harmless."""
+    project = await _project(session, project_id)
+    if project.status == ProjectStatus.DELIVERED:
+        raise Conflict("the project is delivered; it can no longer be cancelled")
+    if project.status == ProjectStatus.CANCELLED:
+        return CancelPublic(project_id=project.id, already_cancelled=True)
+    if project.status == ProjectStatus.PENDING:
+        # No run yet: nothing to stop.
+        project.status = ProjectStatus.CANCELLED
+        session.add(project)
+        return CancelPublic(project_id=project.id, already_cancelled=False)
+    await send_signal(client, project, "cancel", CancelRequest(reason=body.reason))
+    return CancelPublic(project_id=project.id, already_cancelled=False)

@@ -1,0 +1,67 @@
+"""One validation of an onboarding form, shared by the API and the pipeline, that finds every
+problem at once (form fields, template, pages) in one shape: a field path and a reason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from sitegen.contracts.activities import FieldError
+from sitegen.contracts.onboarding import Onboarding
+from sitegen.templates_registry import TemplateManifest
+
+
+def field_path(*parts: object) -> str:
+    """Dotted path of a field, as every error of ours names it: `services.0.name`."""
+    return ".".join(str(p) for p in parts if p != "") or "onboarding"
+
+
+def form_problems(raw: Any) -> tuple[list[FieldError], Onboarding | None]:
+    """The form's own rules (pydantic), every error, never echoing the rejected value."""
+    try:
+        return [], Onboarding.model_validate(raw)
+    except ValidationError as exc:
+        return [
+            FieldError(field=field_path(*e["loc"]), reason=e["msg"])
+            for e in exc.errors(include_input=False)
+        ], None
+
+
+def page_problems(raw: Any, template: TemplateManifest) -> list[FieldError]:
+    """Pages the template does not offer. Checked on the raw form, so a form with other
+    errors still hears about its pages in the same answer."""
+    pages = raw.get("pages") if isinstance(raw, dict) else None
+    if not isinstance(pages, list):
+        return []
+    offered = template.page_ids
+    return [
+        FieldError(
+            field=field_path("pages", i),
+            reason=f"'{page}' is not a page of template '{template.id}' "
+            f"(offered: {', '.join(sorted(offered))})",
+        )
+        for i, page in enumerate(pages)
+        if isinstance(page, str) and page not in offered
+    ]
+
+
+def subdomain_taken(subdomain: str) -> FieldError:
+    return FieldError(
+        field="subdomain", reason=f"'{subdomain}' is already used by another site; choose another"
+    )
+
+
+def onboarding_problems(
+    raw: Any, template: TemplateManifest | None, template_id: str
+) -> tuple[list[FieldError], Onboarding | None]:
+    """Every problem of the form against its template (the subdomain's availability needs
+    the database; callers add `subdomain_taken` themselves)."""
+    problems, form = form_problems(raw)
+    if template is None:
+        problems.append(
+            FieldError(field="template_id", reason=f"template '{template_id}' is not installed")
+        )
+    else:
+        problems += page_problems(raw, template)
+    return problems, (form if not problems else None)
