@@ -115,9 +115,10 @@ class Delivery(ReviewLoop):
         )
         if deploy is None:
             return
-        await self._set_status(ProjectStatus.DELIVERED, production_url=deploy.url)
         data = {"production_url": deploy.url, "preview_url": self.pipeline.preview_url}
         await asyncio.gather(
-            self.notice("client", "delivered", "delivered", data),
-            self.notice("workspace", "delivered", "delivered", data),
+            self.notice("client", "delivered", "production", data),
+            self.notice("workspace", "delivered", "production", data),
         )
+        # Last: "delivered" means everything above has happened.
+        await self._set_status(ProjectStatus.DELIVERED, production_url=deploy.url)

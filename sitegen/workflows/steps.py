@@ -245,7 +245,7 @@ class StepRunner:
                 project=self.project,
                 audience=audience,
                 kind=kind,
-                key=self.project.key("notice", kind, key),
+                key=self.project.key("notice", audience, kind, key),
                 data=data,
             ),
             start_to_close_timeout=policies.QUICK.start_to_close,
