@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from sitegen.cli import project as project_commands
 from sitegen.settings import Settings
 from sitegen.stack.process import StackError
 from sitegen.stack.supervisor import Stack, StackUrls, wait_for_shutdown_signal
@@ -117,6 +118,9 @@ def demo(
     from sitegen.cli.demo import run_demo
 
     run_demo(console, onboarding=onboarding, once=once)
+
+
+project_commands.register(app)
 
 
 @app.command()

@@ -1,0 +1,128 @@
+"""Cancel at any point: the run stops its work in flight, waits for it, takes the preview
+down, and only then reads cancelled. Nothing lands after that."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+
+from sitegen.api.app import create_app
+from sitegen.integrations.git.local import LocalGit
+from sitegen.settings import REPO_ROOT, Settings
+from sitegen.worker import build_clients, build_worker
+from tests.conftest import order_body, unique_onboarding, wait_for
+from tests.pipeline.helpers import notifications, order_site, wait_status, wait_step
+
+SLOW_BUILD_SECONDS = 30
+
+
+def slow_template(root: Path) -> Path:
+    """The landing template with a build that takes long enough to be cancelled mid-way."""
+    shutil.copytree(REPO_ROOT / "templates" / "landing", root / "landing")
+    manifest = root / "landing" / "template.toml"
+    slow = (
+        f'build_command = ["python", "-c", "import runpy, time; time.sleep({SLOW_BUILD_SECONDS}); '
+        "runpy.run_path('build.py', run_name='__main__')\"]"
+    )
+    text = manifest.read_text()
+    manifest.write_text(text.replace('build_command = ["python", "build.py"]', slow))
+    return root
+
+
+@pytest.fixture
+async def slow(
+    settings: Settings, engine: AsyncEngine, temporal: Client, tmp_path: Path
+) -> AsyncIterator[tuple[Settings, httpx.AsyncClient]]:
+    slow_settings = settings.model_copy(
+        update={"templates_dir": slow_template(tmp_path / "templates")}
+    )
+    app = create_app(slow_settings)
+    clients = build_clients(slow_settings, engine)
+    async with (
+        build_worker(temporal, clients, slow_settings, slow_settings.task_queue),
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+    ):
+        yield slow_settings, api
+
+
+async def side_effects(
+    settings: Settings, sessions: Any, project: dict[str, Any]
+) -> tuple[Any, ...]:
+    slug = project["slug"]
+    deploys = settings.sites_root / slug / "deploys"
+    commits = 0
+    if (settings.repos_root / f"{slug}.git").is_dir():
+        git = LocalGit(settings.repos_root, settings.work_root / "git-count")
+        commits = await git.count_commits(slug, "preview")
+    return (
+        sorted(p.name for p in deploys.iterdir()) if deploys.is_dir() else [],
+        commits,
+        sorted(n.kind for n in await notifications(sessions, project["id"])),
+    )
+
+
+@pytest.mark.usefixtures("worker")
+async def test_cancel_while_waiting_for_the_onboarding_correction(
+    api: httpx.AsyncClient, settings: Settings, sessions: Any
+) -> None:
+    from sqlmodel import select
+
+    from sitegen.db.tables import OnboardingSubmission
+
+    form = unique_onboarding("harbour-physio")
+    created = (await api.post("/api/v1/projects", json=order_body(form))).json()
+    async with sessions() as session, session.begin():
+        row = (
+            await session.exec(
+                select(OnboardingSubmission).where(
+                    OnboardingSubmission.project_id == uuid.UUID(created["id"])
+                )
+            )
+        ).one()
+        row.raw_data = {**row.raw_data, "pages": ["home", "blog"]}  # no longer valid
+        session.add(row)
+    assert (await api.post(f"/api/v1/projects/{created['id']}/generate")).status_code == 202
+
+    async def waiting() -> bool:
+        body = (await api.get(f"/api/v1/projects/{created['id']}")).json()
+        return bool(body["waiting_for"] == "onboarding correction")
+
+    await wait_for(waiting, 30)
+    assert (await api.post(f"/api/v1/projects/{created['id']}/cancel", json={})).status_code == 202
+    project = await wait_status(api, created["id"], ("cancelled",))
+    assert project["waiting_for"] is None
+    assert await side_effects(settings, sessions, created) == ([], 0, [])
+
+
+async def test_cancel_mid_build_stops_the_build_and_nothing_lands_after(
+    slow: tuple[Settings, httpx.AsyncClient], sessions: Any
+) -> None:
+    settings, api = slow
+    created = await order_site(api, unique_onboarding("ironbark-software"))
+    await wait_step(sessions, created["id"], "build_and_test", "running", seconds=60)
+    started = asyncio.get_running_loop().time()
+    assert (await api.post(f"/api/v1/projects/{created['id']}/cancel", json={})).status_code == 202
+    await wait_status(api, created["id"], ("cancelled",), seconds=40)
+    # The build was stopped, not waited out.
+    assert asyncio.get_running_loop().time() - started < SLOW_BUILD_SECONDS
+    after_cancel = await side_effects(settings, sessions, created)
+    assert after_cancel[0] == [] and after_cancel[2] == []  # no deploy, no "preview ready"
+    steps = {
+        s["step_key"]: s
+        for s in (await api.get(f"/api/v1/projects/{created['id']}/pipeline")).json()
+    }
+    assert steps["build_and_test"]["status"] == "skipped"
+    assert steps["build_and_test"]["error_message"] == "cancelled"
+    assert steps["deploy_preview"]["status"] == "queued"
+    await asyncio.sleep(3)  # anything still in flight would land now
+    assert await side_effects(settings, sessions, created) == after_cancel
