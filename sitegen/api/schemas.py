@@ -110,6 +110,9 @@ class PipelineStepPublic(BaseModel):
     details: dict[str, Any] | None = Field(
         default=None, description="what the step reports, e.g. AI tokens and cost, counts"
     )
+    decision: dict[str, Any] | None = Field(
+        default=None, description="the operator's last decision: action, decided_by, when, note"
+    )
 
 
 class TemplatePublic(BaseModel):
