@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from sitegen.contracts.onboarding import Onboarding
+from sitegen.contracts.revision import RevisionAsk, SiteRevision, SiteRevisionResult
 from sitegen.contracts.site import (
     AIUsage,
     Brief,
@@ -30,9 +31,10 @@ from sitegen.contracts.site import (
     SiteSpec,
     SpecResult,
 )
-from sitegen.integrations.ai import copywriting, landing_files, planning
+from sitegen.integrations.ai import copywriting, landing_files, planning, revision_edits, revisions
 from sitegen.integrations.ai.base import PatchScopeError
 from sitegen.integrations.ai.diffing import tree_diff
+from sitegen.integrations.ai.revision_words import Refusal, refuse, say
 from sitegen.templates_registry import TemplateManifest, is_editable
 
 MODEL = "offline-deterministic-v1"
@@ -116,6 +118,78 @@ class OfflineAI:
             artifact=patch, usage=_usage([spec, content, layout, files, build_log], patch)
         )
 
+    async def revision(
+        self,
+        ask: RevisionAsk,
+        spec: SiteSpec,
+        content: SiteContent,
+        layout: LayoutPlan,
+        files: dict[str, str],
+        template: TemplateManifest,
+    ) -> SiteRevisionResult:
+        result = self._revision(ask, spec, content, layout, files, template)
+        return SiteRevisionResult(
+            artifact=result, usage=_usage([ask, spec, content, layout, files], result)
+        )
+
+    async def plan_revision(
+        self, ask: RevisionAsk, spec: SiteSpec, template: TemplateManifest
+    ) -> SiteRevisionResult:
+        revised = _revise(ask, spec, None, None, template)
+        if isinstance(revised, Refusal):
+            result = _refused(revised, spec)
+        else:
+            changes = revised.changes
+            result = SiteRevision(
+                accepted=True, summary=_summary(changes), changes=_lines(changes), spec=revised.spec
+            )
+        return SiteRevisionResult(artifact=result, usage=_usage([ask, spec], result))
+
+    def _revision(
+        self,
+        ask: RevisionAsk,
+        spec: SiteSpec,
+        content: SiteContent,
+        layout: LayoutPlan,
+        files: dict[str, str],
+        template: TemplateManifest,
+    ) -> SiteRevision:
+        revised = _revise(ask, spec, content, layout, template)
+        if isinstance(revised, Refusal):
+            return _refused(revised, spec, content, layout)
+        assert revised.content is not None and revised.layout is not None
+        render = RENDERERS.get(template.id)
+        if render is None:
+            raise ValueError(f"offline AI cannot write files for template {template.id!r}")
+        # Only files whose rendering changed are written, so pages the edit did not touch
+        # stay byte-for-byte as they are in the repo, whatever happened to them there.
+        before, after = (
+            render(spec, content, layout),
+            render(revised.spec, revised.content, revised.layout),
+        )
+        target: dict[str, str | None] = {p: t for p, t in after.items() if before.get(p) != t}
+        target |= {p: None for p in before if p not in after}
+        outside = sorted(p for p in target if not is_editable(template, p))
+        if outside:
+            raise PatchScopeError(f"patch would touch non-editable paths: {outside}")
+        diff, touched = tree_diff(files, target)
+        if not touched:
+            same = refuse("same", detail=say(spec.locale, "same_site"))
+            return _refused(same, spec, content, layout)
+        summary = _summary(revised.changes)
+        prefix = f"{landing_files.PAGES_DIR}/"
+        pages = [p[len(prefix) : -len(".json")] for p in touched if p.startswith(prefix)]
+        return SiteRevision(
+            accepted=True,
+            summary=summary,
+            changes=_lines(revised.changes),
+            spec=revised.spec,
+            content=revised.content,
+            layout=revised.layout,
+            patch=CodePatch(diff=diff, paths=touched, summary=f"Revision: {summary}"),
+            pages_touched=pages,
+        )
+
     def _patch(
         self,
         spec: SiteSpec,
@@ -146,3 +220,38 @@ class OfflineAI:
         if not touched:
             summary += " (no changes needed)"
         return CodePatch(diff=diff, paths=touched, summary=summary)
+
+
+def _revise(
+    ask: RevisionAsk,
+    spec: SiteSpec,
+    content: SiteContent | None,
+    layout: LayoutPlan | None,
+    template: TemplateManifest,
+) -> revision_edits.Revised | Refusal:
+    edits = revisions.parse(ask.message)
+    if isinstance(edits, Refusal):
+        return edits
+    return revision_edits.apply(edits, spec, content, layout, template, ask.affected_pages)
+
+
+def _refused(
+    why: Refusal,
+    spec: SiteSpec,
+    content: SiteContent | None = None,
+    layout: LayoutPlan | None = None,
+) -> SiteRevision:
+    """A refusal keeps the artifacts as they were and says why in the site's language."""
+    reason = copywriting.clip(why.text(spec.locale), 500)
+    summary = say(spec.locale, "refused_summary")
+    return SiteRevision(
+        accepted=False, reason=reason, summary=summary, spec=spec, content=content, layout=layout
+    )
+
+
+def _lines(changes: list[str]) -> list[str]:
+    return [copywriting.clip(c, 300) for c in changes]
+
+
+def _summary(changes: list[str]) -> str:
+    return copywriting.clip("; ".join(changes), 500)
