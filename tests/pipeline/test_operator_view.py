@@ -21,9 +21,7 @@ def decoded(payload: Any) -> str:
     return str(pydantic_data_converter.payload_converter.from_payload(payload, str))
 
 
-async def test_runs_read_well_in_the_temporal_ui(
-    api: httpx.AsyncClient, temporal: Client
-) -> None:
+async def test_runs_read_well_in_the_temporal_ui(api: httpx.AsyncClient, temporal: Client) -> None:
     form = unique_onboarding("harbour-physio")
     created = await order_site(api, form, name="Harbour Physiotherapy")
     await wait_status(api, created["id"])
