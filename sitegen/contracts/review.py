@@ -161,8 +161,8 @@ class UnknownPage(ChangeRefused):
     field = "affected_pages"
 
 
-class UnknownVersion(ChangeRefused):
+class VersionRefused(ChangeRefused):
     field = "version"
 
 
-REFUSAL_FIELDS = {cls.__name__: cls.field for cls in (ChangeRefused, UnknownPage, UnknownVersion)}
+REFUSAL_FIELDS = {cls.__name__: cls.field for cls in (ChangeRefused, UnknownPage, VersionRefused)}

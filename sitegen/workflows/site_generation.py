@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
         RevisionRequested,
         RollbackRequested,
         UnknownPage,
-        UnknownVersion,
+        VersionRefused,
     )
     from sitegen.contracts.review_activities import RevisionRecord, TakeDownInput
     from sitegen.contracts.status import ProjectStatus, RevisionStatus
@@ -142,11 +142,11 @@ class SiteGenerationWorkflow(Delivery):
     def _validate_rollback(self, request: RollbackRequested) -> None:
         life = self.check_open_for_changes()
         if life.version(request.version) is None:
-            raise UnknownVersion(
+            raise VersionRefused(
                 f"there is no version {request.version} (versions 1 to {len(life.versions)})"
             )
         if life.live is not None and life.live.number == request.version and not life.queue:
-            raise ChangeRefused(f"version {request.version} is already the live preview")
+            raise VersionRefused(f"version {request.version} is already the live preview")
 
     @workflow.update
     def approve(self, request: ApprovalRequested) -> ApprovalAccepted:
