@@ -1,0 +1,174 @@
+"""Revisions that cannot be made: a build that fails through every fix round, and a project
+cancelled while a revision is being worked on. The live preview never changes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+
+from sitegen.contracts.revision import RevisionAsk, SiteRevision, SiteRevisionResult
+from sitegen.contracts.site import CodePatch, CodePatchResult, LayoutPlan, SiteContent, SiteSpec
+from sitegen.integrations.ai.diffing import tree_diff
+from sitegen.integrations.ai.landing_files import render
+from sitegen.integrations.ai.offline import OfflineAI
+from sitegen.integrations.git.local import LocalGit
+from sitegen.settings import Settings
+from sitegen.templates_registry import TemplateManifest
+from sitegen.worker import build_clients, build_worker
+from tests.conftest import unique_onboarding, wait_for
+from tests.pipeline.helpers import PreviewSite, notifications, order_site, wait_status, wait_step
+
+
+def broken(files: dict[str, str], target: dict[str, str], cut: int) -> CodePatch:
+    """The target files with the home page's JSON cut short: a patch whose build fails."""
+    damaged: dict[str, str | None] = dict(target)
+    home = target["content/pages/home.json"]
+    damaged["content/pages/home.json"] = home[: len(home) // 2 - cut]
+    diff, paths = tree_diff(files, damaged)
+    return CodePatch(diff=diff, paths=paths, summary="a change with a mistake")
+
+
+class UnbuildableRevisionAI(OfflineAI):
+    """Revisions come back broken, and every fix of them is broken too; `gate`, when set,
+    holds each revision until the test opens it."""
+
+    def __init__(self) -> None:
+        self.breaking = True
+        self.fixes = 0
+        self.gate: asyncio.Event | None = None
+
+    async def revision(
+        self,
+        ask: RevisionAsk,
+        spec: SiteSpec,
+        content: SiteContent,
+        layout: LayoutPlan,
+        files: dict[str, str],
+        template: TemplateManifest,
+    ) -> SiteRevisionResult:
+        if self.gate is not None:
+            await self.gate.wait()
+        result = await super().revision(ask, spec, content, layout, files, template)
+        revision = result.artifact
+        if not self.breaking or not revision.accepted:
+            return result
+        assert revision.content is not None and revision.layout is not None
+        patch = broken(files, render(revision.spec, revision.content, revision.layout), 0)
+        damaged = SiteRevision.model_validate({**revision.model_dump(), "patch": patch})
+        return SiteRevisionResult(artifact=damaged, usage=result.usage)
+
+    async def fix_patch(
+        self,
+        spec: SiteSpec,
+        content: SiteContent,
+        layout: LayoutPlan,
+        files: dict[str, str],
+        template: TemplateManifest,
+        build_log: str,
+    ) -> CodePatchResult:
+        if not self.breaking:
+            return await super().fix_patch(spec, content, layout, files, template, build_log)
+        self.fixes += 1
+        good = await super().fix_patch(spec, content, layout, files, template, build_log)
+        patch = broken(files, render(spec, content, layout), self.fixes)
+        return CodePatchResult(artifact=patch, usage=good.usage)
+
+
+@pytest.fixture
+async def unbuildable(
+    settings: Settings, engine: AsyncEngine, temporal: Client
+) -> AsyncIterator[UnbuildableRevisionAI]:
+    ai = UnbuildableRevisionAI()
+    clients = build_clients(settings, engine)
+    clients.ai = ai
+    async with build_worker(temporal, clients, settings, settings.task_queue):
+        yield ai
+
+
+async def home(settings: Settings, url: str) -> httpx.Response:
+    site = PreviewSite(settings.sites_root, url)
+    try:
+        return await site.get("/")
+    finally:
+        await site.aclose()
+
+
+async def test_a_revision_that_never_builds_is_rejected_and_the_preview_stays(
+    api: httpx.AsyncClient, settings: Settings, unbuildable: UnbuildableRevisionAI
+) -> None:
+    created = await order_site(api, unique_onboarding("harbour-physio"))
+    project = await wait_status(api, created["id"])
+    pid, slug = created["id"], created["slug"]
+    before = (await home(settings, project["preview_url"])).text
+    git = LocalGit(settings.repos_root, settings.work_root / "git-check")
+    live_files = await git.read_files(slug, "preview", ["content/**"])
+
+    message = 'Change the headline on the home page to "Never built"'
+    response = await api.post(f"/api/v1/projects/{pid}/revisions", json={"message": message})
+    assert response.status_code == 202
+
+    async def finished() -> dict[str, Any] | None:
+        revisions = (await api.get(f"/api/v1/projects/{pid}/revisions")).json()
+        done = revisions and revisions[0]["status"] == "rejected"
+        project = (await api.get(f"/api/v1/projects/{pid}")).json()
+        return revisions[0] if done and project["status"] == "preview_ready" else None
+
+    revision = await wait_for(finished, 60)
+    assert "did not build" in revision["rejection_reason"]
+    assert unbuildable.fixes == settings.max_fix_attempts
+    assert (await home(settings, project["preview_url"])).text == before
+    assert len((await api.get(f"/api/v1/projects/{pid}/versions")).json()) == 1
+    # The failed commits stay in history, and a new commit puts the live files back on top.
+    assert await git.read_files(slug, "preview", ["content/**"]) == live_files
+
+    unbuildable.breaking = False  # the next revision starts from the live site and works
+    message = 'Change the headline on the home page to "Built at last"'
+    assert (
+        await api.post(f"/api/v1/projects/{pid}/revisions", json={"message": message})
+    ).status_code == 202
+
+    async def applied() -> bool:
+        versions = (await api.get(f"/api/v1/projects/{pid}/versions")).json()
+        return len(versions) == 2
+
+    await wait_for(applied, 60)
+    await wait_status(api, pid, ("preview_ready",))
+    assert "Built at last" in (await home(settings, project["preview_url"])).text
+
+
+async def test_cancel_during_a_revision_stops_it_and_nothing_lands_after(
+    api: httpx.AsyncClient,
+    settings: Settings,
+    sessions: Any,
+    unbuildable: UnbuildableRevisionAI,
+) -> None:
+    unbuildable.breaking = False
+    unbuildable.gate = asyncio.Event()
+    created = await order_site(api, unique_onboarding("ironbark-software"))
+    project = await wait_status(api, created["id"])
+    pid, slug = created["id"], created["slug"]
+    git = LocalGit(settings.repos_root, settings.work_root / "git-check")
+    for message in ("Change the primary colour to teal", "Change the primary colour to gold"):
+        response = await api.post(f"/api/v1/projects/{pid}/revisions", json={"message": message})
+        assert response.status_code == 202
+    await wait_step(sessions, pid, "generate_revision_patch", "running")
+    commits = await git.count_commits(slug, "preview")
+
+    assert (await api.post(f"/api/v1/projects/{pid}/cancel", json={})).status_code == 202
+    await wait_status(api, pid, ("cancelled",))
+    unbuildable.gate.set()  # whatever was waiting may run now: nothing must come of it
+    await asyncio.sleep(2)
+    revisions = (await api.get(f"/api/v1/projects/{pid}/revisions")).json()
+    assert [r["status"] for r in revisions] == ["rejected", "rejected"]
+    assert all("cancelled" in r["rejection_reason"] for r in revisions)
+    assert await git.count_commits(slug, "preview") == commits
+    assert len((await api.get(f"/api/v1/projects/{pid}/versions")).json()) == 1
+    assert (await home(settings, project["preview_url"])).status_code == 410
+    kinds = [n.kind for n in await notifications(sessions, pid)]
+    assert "revision_applied" not in kinds
