@@ -104,24 +104,34 @@ def preview_serves(url: str, business_name: str) -> tuple[bool, str]:
     return True, ""
 
 
-def run_demo(console: Console, onboarding: Path | None, once: bool) -> None:
+def run_demo(console: Console, onboarding: Path | None, once: bool, story: bool = False) -> None:
     from sitegen.cli.main import print_urls, running_stack, wait_until_stopped
 
     form = load_onboarding(onboarding or DEFAULT_EXAMPLE)
     settings = Settings()
+    once = once or story  # the story ends with delivery: nothing is left to watch
     ok = False
     # Interrupted before the preview answered: that is not success.
     with running_stack(settings, interrupted_code=130, quiet_stop=once) as stack:
         print_urls(stack.urls())
         form["subdomain"] = free_subdomain(settings, form["subdomain"])
-        ok = _push_order(console, stack, settings, form)
+        project = _push_order(console, stack, settings, form)
+        ok = project is not None
+        if project is not None and story:
+            from sitegen.cli.story import tell_story
+
+            with httpx.Client(base_url=stack.api_url, timeout=30) as api:
+                ok = tell_story(api, console, project, form)
         if ok and not once:
             wait_until_stopped(stack)
     if not ok:
         raise typer.Exit(code=1)
 
 
-def _push_order(console: Console, stack: Stack, settings: Settings, form: dict[str, Any]) -> bool:
+def _push_order(
+    console: Console, stack: Stack, settings: Settings, form: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The project once its preview serves the business, or None (the reason printed)."""
     business = form["business"]
     body = {
         "customer": {"name": business["name"], "email": business["email"]},
@@ -137,7 +147,7 @@ def _push_order(console: Console, stack: Stack, settings: Settings, form: dict[s
             console.print(
                 f"[bold red]could not create the project:[/] {response.text}", soft_wrap=True
             )
-            return False
+            return None
         created = response.json()
         console.print(f"order received: project [bold]{created['slug']}[/] ({business['name']})")
         project = follow(api, created["id"], console, timeout=180)
@@ -156,10 +166,10 @@ def _push_order(console: Console, stack: Stack, settings: Settings, form: dict[s
             console.print(f"[bold red]onboarding invalid:[/] {project['validation_errors']}")
         else:
             console.print(f"[bold red]generation did not finish:[/] status {project['status']}")
-        return False
+        return None
     ok, problem = preview_serves(project["preview_url"], business["name"])
     if not ok:
         console.print(f"[bold red]preview check failed:[/] {problem}")
-        return False
+        return None
     console.print(project["preview_url"], soft_wrap=True, highlight=False)
-    return True
+    return project

@@ -113,11 +113,19 @@ def demo(
     once: Annotated[
         bool, typer.Option("--once", help="Exit 0 once the preview answers; non-zero on failure.")
     ] = False,
+    story: Annotated[
+        bool,
+        typer.Option(
+            "--story",
+            help="After the preview: three revisions, a rollback and approval until delivered; "
+            "then exit (0 with the production URL last; non-zero naming what failed).",
+        ),
+    ] = False,
 ) -> None:
     """Start the stack, push a sample order through the pipeline and show its progress."""
     from sitegen.cli.demo import run_demo
 
-    run_demo(console, onboarding=onboarding, once=once)
+    run_demo(console, onboarding=onboarding, once=once, story=story)
 
 
 project_commands.register(app)

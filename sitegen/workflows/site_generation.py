@@ -62,6 +62,7 @@ class SiteGenerationWorkflow(Delivery):
         self.plan_approval = order.plan_approval
         self.timers = order.review
         self._updates = 0
+        self._worked = False
         # Revisions join the queue in the order their updates arrived, even though each
         # waits for its row to be stored first.
         self._queue_lock = asyncio.Lock()
@@ -240,6 +241,7 @@ class SiteGenerationWorkflow(Delivery):
             )
             self.waiting("review")
             await self._set_status(ProjectStatus.PREVIEW_READY, preview_url=first.url)
+            self._worked = True
         life = self.life
         while life.approval is None or life.queue:
             if self._cancel is not None:
@@ -249,11 +251,14 @@ class SiteGenerationWorkflow(Delivery):
                 workflow.continue_as_new(self.order.model_copy(update={"carried": life.carry()}))
             if life.queue:
                 await self.apply_next_change(project)
+                self._worked = True
             else:
                 await self.next_change_or_nudge()
         await self.deliver(project)
 
     def _time_to_continue_as_new(self) -> bool:
+        if not self._worked:
+            return False  # a run always gets something done before it hands over
         info = workflow.info()
         if info.is_continue_as_new_suggested() or self._updates >= UPDATES_PER_RUN:
             return True

@@ -173,3 +173,45 @@ async def test_temporal_restarted_mid_pipeline(
             await assert_each_side_effect_once(settings, sessions, created)
     finally:
         worker.stop()
+
+
+async def test_worker_killed_during_a_revision_build(
+    durable_api: httpx.AsyncClient,
+    durable_settings: Settings,
+    worker_process: WorkerProcess,
+    sessions: Any,
+) -> None:
+    worker_process.start()
+    created = await order_site(durable_api, unique_onboarding("ironbark-software"))
+    project = await wait_status(durable_api, created["id"], seconds=90)
+    assert project["status"] == "preview_ready", project
+    slug, pid = created["slug"], created["id"]
+    git = LocalGit(durable_settings.repos_root, durable_settings.work_root / "git-check")
+    commits = await git.count_commits(slug, "preview")
+    message = 'Change the headline on the home page to "Still here after a crash"'
+    response = await durable_api.post(f"/api/v1/projects/{pid}/revisions", json={"message": message})
+    assert response.status_code == 202, response.text
+    await wait_step(sessions, pid, "build_and_test", "running", seconds=60)
+    worker_process.kill()  # SIGKILL in the middle of the revision's build
+
+    worker_process.start()
+
+    async def applied() -> list[Any] | None:
+        versions: list[Any] = (await durable_api.get(f"/api/v1/projects/{pid}/versions")).json()
+        done = (await durable_api.get(f"/api/v1/projects/{pid}")).json()["status"]
+        return versions if len(versions) == 2 and done == "preview_ready" else None
+
+    from tests.conftest import wait_for
+
+    await wait_for(applied, 120)
+    assert await git.count_commits(slug, "preview") == commits + 1  # one commit, not two
+    deploys = list((durable_settings.sites_root / slug / "deploys").iterdir())
+    assert len(deploys) == 2  # the first preview and the revision, once each
+    kinds = sorted(n.kind for n in await notifications(sessions, pid))
+    assert kinds.count("revision_applied") == 1
+    revisions = (await durable_api.get(f"/api/v1/projects/{pid}/revisions")).json()
+    assert [r["status"] for r in revisions] == ["applied"]
+    steps = {
+        s["step_key"]: s for s in (await durable_api.get(f"/api/v1/projects/{pid}/pipeline")).json()
+    }
+    assert steps["build_and_test"]["retry_count"] >= 1  # the new worker built it again

@@ -113,7 +113,7 @@ async def test_a_broken_build_is_fixed_automatically(
     assert ("code_patch", 1) in kinds and ("code_patch", 2) in kinds
     await handle.signal("cancel", {"reason": "test"})
     await wait_status(api, created["id"], ("cancelled",))
-    await keep_history(temporal, created["workflow_id"], "fix_loop_repairs_build")
+    await keep_history(temporal, created["workflow_id"], "life_fix_loop_repairs_build")
 
 
 @pytest.mark.parametrize("breaking_worker", [99], indirect=True)
@@ -163,4 +163,4 @@ async def test_when_fixes_run_out_an_operator_decides(
         created["workflow_id"], result_type=PipelineState
     ).result()
     assert result.status == "cancelled"
-    await keep_history(temporal, created["workflow_id"], "fixes_exhausted_operator_abort")
+    await keep_history(temporal, created["workflow_id"], "life_fixes_exhausted_operator_abort")
