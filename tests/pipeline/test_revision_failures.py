@@ -172,3 +172,55 @@ async def test_cancel_during_a_revision_stops_it_and_nothing_lands_after(
     assert (await home(settings, project["preview_url"])).status_code == 410
     kinds = [n.kind for n in await notifications(sessions, pid)]
     assert "revision_applied" not in kinds
+
+
+class MisfitRevisionAI(OfflineAI):
+    """Revision patches written against files that are not the repo's: git cannot apply them."""
+
+    async def revision(
+        self,
+        ask: RevisionAsk,
+        spec: SiteSpec,
+        content: SiteContent,
+        layout: LayoutPlan,
+        files: dict[str, str],
+        template: TemplateManifest,
+    ) -> SiteRevisionResult:
+        result = await super().revision(ask, spec, content, layout, files, template)
+        revision = result.artifact
+        if not revision.accepted or revision.content is None or revision.layout is None:
+            return result
+        stale = {path: text.replace('"', "'") for path, text in files.items()}
+        diff, paths = tree_diff(stale, render(revision.spec, revision.content, revision.layout))
+        patch = CodePatch(diff=diff, paths=paths, summary=revision.summary)
+        misfit = SiteRevision.model_validate({**revision.model_dump(), "patch": patch})
+        return SiteRevisionResult(artifact=misfit, usage=result.usage)
+
+
+async def test_an_operator_sets_aside_a_revision_whose_patch_does_not_apply(
+    api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine, temporal: Client
+) -> None:
+    clients = build_clients(settings, engine)
+    clients.ai = MisfitRevisionAI()
+    async with build_worker(temporal, clients, settings, settings.task_queue):
+        created = await order_site(api, unique_onboarding("padaria-pao-e-afeto"))
+        project = await wait_status(api, created["id"])
+        pid = created["id"]
+        before = (await home(settings, project["preview_url"])).text
+        message = "mude a cor principal para verde-escuro"
+        assert (
+            await api.post(f"/api/v1/projects/{pid}/revisions", json={"message": message})
+        ).status_code == 202
+        stuck = await wait_status(api, pid, ("needs_attention",), seconds=60)
+        assert stuck["waiting_for"] == "operator decision on apply_patch"
+        decided = await api.post(
+            f"/api/v1/projects/{pid}/steps/apply_patch/skip", json={"decided_by": "Olu"}
+        )
+        assert decided.status_code == 200, decided.text
+        await wait_status(api, pid, ("preview_ready",))
+        revisions = (await api.get(f"/api/v1/projects/{pid}/revisions")).json()
+        assert revisions[0]["status"] == "rejected"
+        assert "set this change aside" in revisions[0]["rejection_reason"]
+        assert (await home(settings, project["preview_url"])).text == before
+        outside = await api.post(f"/api/v1/projects/{pid}/steps/apply_patch/skip", json={})
+        assert outside.status_code == 409  # nothing is waiting any more
