@@ -69,7 +69,7 @@ def temporal_ui_url(settings: Settings, workflow_id: str) -> str:
 
 
 async def start_generation(
-    client: Client, project: Project, settings: Settings
+    client: Client, project: Project, settings: Settings, first_version: int = 1
 ) -> GenerationStarted:
     workflow_id = workflow_id_for(project.slug)
     try:
@@ -88,6 +88,7 @@ async def start_generation(
                     alert_workspace_after=timedelta(days=settings.review_escalation_days),
                 ),
                 history_limit=settings.workflow_history_limit,
+                first_version=first_version,
             ),
             id=workflow_id,
             task_queue=settings.task_queue,

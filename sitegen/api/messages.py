@@ -61,13 +61,17 @@ async def send_update(
         raise _rpc_problem(exc, project) from None
 
 
-async def send_signal(client: Client, project: Project, signal: str, arg: Any) -> None:
+async def send_signal(client: Client, project: Project, signal: str, arg: Any) -> bool:
+    """Signal the project's run; False when it has none running (never started, or ended)."""
     if project.workflow_id is None:
-        raise Conflict("the project has no generation run yet")
+        return False
     try:
         await client.get_workflow_handle(project.workflow_id).signal(signal, arg)
     except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return False
         raise _rpc_problem(exc, project) from None
+    return True
 
 
 def _rpc_problem(exc: RPCError, project: Project) -> ApiError:

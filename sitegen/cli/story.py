@@ -83,7 +83,7 @@ class Story:
         # Back to the version with the English headline: the Portuguese one is undone.
         target = versions[1]
         rolled = self._rollback(target, changes[1], undone=changes[2])
-        return self._deliver(rolled, changes[1])
+        return self._deliver(rolled, changes[1], undone=changes[2])
 
     def _revisions(self, changes: list[Change]) -> list[dict[str, Any]]:
         """Queue every revision at once (the workflow applies them in order), then report
@@ -126,7 +126,7 @@ class Story:
             self._version(lambda v: v["kind"] == "rollback" and v["rolled_back_to"] == number),
         )
         page = self._serves(version["url"], keeps, "the rolled-back version")
-        if undone.shows in page:
+        if html.escape(undone.shows, quote=False) in page:
             raise StoryFailed(f"{version['url']} still shows {undone.shows!r} after the rollback")
         self._event(
             f"rollback applied: version {version['number']} is version {number} again "
@@ -135,7 +135,7 @@ class Story:
         )
         return version
 
-    def _deliver(self, live: dict[str, Any], shows: Change) -> str:
+    def _deliver(self, live: dict[str, Any], shows: Change, undone: Change) -> str:
         response = self.api.post(
             f"{self.url}/approve",
             json={"approved_by": "demo client", "note": "approved from sitegen demo --story"},
@@ -155,7 +155,12 @@ class Story:
 
         project = self._wait("the project to be delivered", delivered)
         production: str = project["production_url"]
-        self._serves(production, shows, "the production site")
+        page = self._serves(production, shows, "the production site")
+        # Production is the approved (rolled-back) site, under the client's own name.
+        if html.escape(undone.shows, quote=False) in page:
+            raise StoryFailed(f"{production} shows {undone.shows!r}, which was rolled back")
+        if html.escape(self.business_name, quote=False) not in page:
+            raise StoryFailed(f"{production} does not show {self.business_name!r}")
         self._event(
             f"delivered: version {live['number']} is in production "
             f"(story took {time.monotonic() - self.started:.1f} s)",
@@ -194,7 +199,7 @@ class Story:
                 status = self._project()["status"]
                 if time.monotonic() > deadline:
                     raise TimedOut(
-                        f"timed out after {timeout:.0f} s waiting for {what} "
+                        f"timed out after {timeout:g} s waiting for {what} "
                         f"(project status: {status})"
                     )
                 time.sleep(POLL_SECONDS)

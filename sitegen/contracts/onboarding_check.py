@@ -46,6 +46,15 @@ def page_problems(raw: Any, template: TemplateManifest) -> list[FieldError]:
     ]
 
 
+def requested_subdomain(raw: Any, problems: list[FieldError]) -> str | None:
+    """The subdomain a form asks for when the form as a whole did not validate: still worth
+    checking for availability, unless the subdomain itself is what is wrong."""
+    value = raw.get("subdomain") if isinstance(raw, dict) else None
+    if not isinstance(value, str) or any(p.field == "subdomain" for p in problems):
+        return None
+    return value.strip().lower()
+
+
 def subdomain_taken(subdomain: str) -> FieldError:
     return FieldError(
         field="subdomain", reason=f"'{subdomain}' is already used by another site; choose another"

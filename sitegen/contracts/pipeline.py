@@ -91,6 +91,8 @@ class GenerateSiteInput(BaseModel):
     max_fix_attempts: int = Field(default=3, ge=0, le=10)
     # The client signs off the brief and sitemap before any page is written.
     plan_approval: bool = False
+    # The number of this generation's first version (later generations go on counting).
+    first_version: int = Field(default=1, ge=1)
     review: ReviewTimers = Field(default_factory=ReviewTimers)
     # Continue as new once history passes this many events (0: when Temporal suggests).
     history_limit: int = Field(default=0, ge=0)

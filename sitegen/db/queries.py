@@ -156,6 +156,14 @@ async def get_revision(
     return revision if revision is not None and revision.project_id == project_id else None
 
 
+async def next_version_number(session: AsyncSession, project_id: uuid.UUID) -> int:
+    """Versions count on across generations of a project: never two with one number."""
+    result = await session.exec(
+        select(func.max(SiteVersion.number)).where(SiteVersion.project_id == project_id)
+    )
+    return int(result.one() or 0) + 1
+
+
 async def site_versions(session: AsyncSession, project_id: uuid.UUID) -> list[SiteVersion]:
     result = await session.exec(
         select(SiteVersion)

@@ -259,7 +259,7 @@ class Changes(Generation):
     ) -> bool:
         life = self.life
         assert life is not None
-        number = len(life.versions) + 1
+        number = life.versions[-1].number + 1 if life.versions else 1
         requested_by = change.revision.requested_by if change.revision else change.requested_by
         deploy = await self.step(
             StepKey.DEPLOY_PREVIEW,

@@ -71,6 +71,8 @@ class Generation(PlanSignOff):
         super().__init__()
         self._onboarding_revision = 0
         self._built_sha = ""
+        # Version numbers go on across generations of a project; the API says where.
+        self.first_version = 1
 
     # --- onboarding -----------------------------------------------------------------------
 
@@ -198,7 +200,7 @@ class Generation(PlanSignOff):
             pages=self._pages,
         )
         first = NewVersion(
-            number=1,
+            number=self.first_version,
             kind=VersionKind.GENERATION,
             subdomain=label,
             spec_version=site.spec_version,
@@ -230,7 +232,7 @@ class Generation(PlanSignOff):
             ),
         )
         version = VersionInfo(
-            number=1,
+            number=self.first_version,
             kind=VersionKind.GENERATION,
             commit=sha,
             deploy_id=deploy.deploy_id,

@@ -60,6 +60,7 @@ class SiteGenerationWorkflow(Delivery):
         super().__init__()
         self.order = order
         self.plan_approval = order.plan_approval
+        self.first_version = order.first_version
         self.timers = order.review
         self._updates = 0
         self._worked = False
@@ -144,7 +145,8 @@ class SiteGenerationWorkflow(Delivery):
         life = self.check_open_for_changes()
         if life.version(request.version) is None:
             raise VersionRefused(
-                f"there is no version {request.version} (versions 1 to {len(life.versions)})"
+                f"there is no version {request.version} of this site "
+                f"(versions {life.versions[0].number} to {life.versions[-1].number})"
             )
         if life.live is not None and life.live.number == request.version and not life.queue:
             raise VersionRefused(f"version {request.version} is already the live preview")
@@ -225,7 +227,7 @@ class SiteGenerationWorkflow(Delivery):
             if first is None:
                 self._cancel = self._cancel or CancelRequest(reason="generation stopped")
                 return
-            self.pipeline.current_version = 1
+            self.pipeline.current_version = first.version.number
             self.life = LifeState(
                 pipeline=self.pipeline,
                 generation=project.generation,

@@ -189,7 +189,9 @@ async def test_worker_killed_during_a_revision_build(
     git = LocalGit(durable_settings.repos_root, durable_settings.work_root / "git-check")
     commits = await git.count_commits(slug, "preview")
     message = 'Change the headline on the home page to "Still here after a crash"'
-    response = await durable_api.post(f"/api/v1/projects/{pid}/revisions", json={"message": message})
+    response = await durable_api.post(
+        f"/api/v1/projects/{pid}/revisions", json={"message": message}
+    )
     assert response.status_code == 202, response.text
     await wait_step(sessions, pid, "build_and_test", "running", seconds=60)
     worker_process.kill()  # SIGKILL in the middle of the revision's build

@@ -10,7 +10,6 @@ import pytest
 from temporalio.client import Client
 
 from sitegen.settings import Settings
-
 from tests.conftest import unique_onboarding, wait_for
 from tests.pipeline.helpers import (
     PreviewSite,

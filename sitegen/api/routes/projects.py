@@ -23,7 +23,11 @@ from sitegen.api.schemas import (
     ProjectPublic,
 )
 from sitegen.contracts.onboarding import Onboarding, slugify
-from sitegen.contracts.onboarding_check import onboarding_problems, subdomain_taken
+from sitegen.contracts.onboarding_check import (
+    onboarding_problems,
+    requested_subdomain,
+    subdomain_taken,
+)
 from sitegen.contracts.pipeline import OnboardingCorrected, workflow_id_for
 from sitegen.contracts.status import ProjectStatus
 from sitegen.db import queries
@@ -61,8 +65,10 @@ async def _checked_onboarding(
     row = await queries.get_template(session, template_id)
     manifest = TemplateManifest.model_validate(row.config) if row is not None else None
     problems, form = onboarding_problems(raw, manifest, template_id)
-    if form is not None and await queries.subdomain_taken(session, form.subdomain, project_id):
-        problems.append(subdomain_taken(form.subdomain))
+    # The subdomain is checked even when other fields are wrong, so one answer has it all.
+    wanted = form.subdomain if form is not None else requested_subdomain(raw, problems)
+    if wanted is not None and await queries.subdomain_taken(session, wanted, project_id):
+        problems.append(subdomain_taken(wanted))
     if problems or form is None:
         # Rooted where the client put the form (`onboarding.business.email` in an order).
         raise RequestValidationError(
@@ -210,6 +216,8 @@ async def submit_onboarding(
             session, project_id, form.model_dump(mode="json", exclude_none=True)
         )
         project.subdomain = form.subdomain
+        if project.waiting_for == "onboarding correction":
+            project.waiting_for = None  # corrected: being checked now, not waited for
         session.add(project)
         accepted = OnboardingAccepted(
             project_id=project_id,
@@ -251,7 +259,8 @@ async def generate(
         raise Conflict("submit the onboarding form before generating", "onboarding")
     if project.status == ProjectStatus.CANCELLED:
         raise Conflict("project is cancelled")
-    return await start_generation(client, project, settings)
+    first_version = await queries.next_version_number(session, project_id)
+    return await start_generation(client, project, settings, first_version)
 
 
 @router.get(

@@ -208,10 +208,10 @@ async def cancel(
         raise Conflict("the project is delivered; it can no longer be cancelled")
     if project.status == ProjectStatus.CANCELLED:
         return CancelPublic(project_id=project.id, already_cancelled=True)
-    if project.status == ProjectStatus.PENDING:
-        # No run yet: nothing to stop.
-        project.status = ProjectStatus.CANCELLED
+    # A pending project may have a run that no worker has picked up yet: it is told too.
+    if not await send_signal(client, project, "cancel", CancelRequest(reason=body.reason)):
+        if project.status != ProjectStatus.PENDING:
+            raise Conflict(f"the project is {project.status}; its run is not active")
+        project.status = ProjectStatus.CANCELLED  # no run: nothing else to stop
         session.add(project)
-        return CancelPublic(project_id=project.id, already_cancelled=False)
-    await send_signal(client, project, "cancel", CancelRequest(reason=body.reason))
     return CancelPublic(project_id=project.id, already_cancelled=False)
