@@ -125,7 +125,8 @@ async def test_example_order_becomes_a_live_preview(
 
     await cancel(temporal, created["workflow_id"])
     assert (await wait_status(api, created["id"], ("cancelled",)))["status"] == "cancelled"
-    await keep_history(temporal, created["workflow_id"], f"life_preview_then_cancel_{name}")
+    if name == "harbour-physio":  # one example's run is history enough
+        await keep_history(temporal, created["workflow_id"], f"life_preview_then_cancel_{name}")
 
 
 async def test_two_businesses_get_different_sites(

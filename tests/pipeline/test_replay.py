@@ -18,8 +18,19 @@ HISTORY_FILES = sorted(HISTORIES.glob("*.json"))
 
 def test_histories_are_committed() -> None:
     names = {p.stem for p in HISTORY_FILES}
+    # Runs from before the project-life patch: they must keep replaying on today's code.
     assert {"invalid_onboarding_corrected", "fixes_exhausted_operator_abort"} <= names
     assert any(n.startswith("preview_then_cancel_") for n in names)
+    # Runs of today's code, through every part of a project's life.
+    assert {
+        "life_three_revisions",
+        "life_revision_rollback_pt",
+        "life_preview_approved_delivered",
+        "life_plan_sign_off",
+        "life_after_continue_as_new_delivered",
+        "life_fixes_exhausted_operator_abort",
+        "life_invalid_onboarding_corrected",
+    } <= names
 
 
 @pytest.mark.parametrize("path", HISTORY_FILES, ids=lambda p: Path(p).stem)
