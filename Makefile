@@ -33,8 +33,11 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# Both scenarios, each on its own private stack, into bench/results/latest.json.
+# `make bench BENCH_ARGS=--quick` is a short run of both.
 bench: $(STAMP)
-	$(BIN)/python bench/order_to_preview.py
+	$(BIN)/python -m bench.order_to_preview $(BENCH_ARGS)
+	$(BIN)/python -m bench.revision_to_preview $(BENCH_ARGS)
 
 # Re-resolve the lock after changing dependencies in pyproject.toml.
 lock: $(BIN)/python

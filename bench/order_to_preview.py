@@ -4,56 +4,36 @@ Measures from the API call that starts generation until the preview URL answers 
 separately, until the project reads `preview_ready`), plus the median of every step's
 pipeline_step duration. Results go to bench/results/latest.json.
 
-    make bench            # or: python bench/order_to_preview.py --orders 20
+    make bench            # or: python -m bench.order_to_preview --orders 20 (or --quick)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import secrets
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import httpx
-from rich.console import Console
 from rich.table import Table
 
+from bench.common import (
+    RESULTS,
+    console,
+    machine,
+    new_order,
+    now,
+    percentile,
+    private_stack,
+    update_results,
+)
 from sitegen.integrations.hosting.probe import get_preview
 from sitegen.settings import REPO_ROOT, Settings
-from sitegen.stack.process import free_port
-from sitegen.stack.supervisor import Stack
-
-EXAMPLES = sorted((REPO_ROOT / "examples" / "onboarding").glob("*.json"))
-RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-console = Console()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def one_order(api: httpx.Client, settings: Settings, n: int) -> dict[str, Any]:
-    form = json.loads(EXAMPLES[n % len(EXAMPLES)].read_text())
-    form["subdomain"] = f"{form['subdomain'][:40]}-b{n}-{secrets.token_hex(2)}"
-    body = {
-        "customer": {"name": form["business"]["name"], "email": f"bench{n}@example.com"},
-        "order": {"reference": f"bench-{secrets.token_hex(6)}"},
-        "template_id": "landing",
-        "name": form["business"]["name"],
-        "onboarding": form,
-    }
-    created = api.post("/api/v1/projects", json=body)
-    created.raise_for_status()
-    project_id = created.json()["id"]
+    project_id, form = new_order(api, n)
     url = settings.preview_url(form["subdomain"])
 
     started = time.perf_counter()
@@ -86,7 +66,7 @@ def one_order(api: httpx.Client, settings: Settings, n: int) -> dict[str, Any]:
         raise RuntimeError(f"order {n} did not finish in 120 s")
     steps = api.get(f"/api/v1/projects/{project_id}/pipeline").json()
     return {
-        "example": EXAMPLES[n % len(EXAMPLES)].stem,
+        "example": form["example"],
         "to_preview_200_s": serving,
         "to_preview_ready_s": ready,
         "steps": {s["step_key"]: float(s["duration_seconds"] or 0) for s in steps},
@@ -97,36 +77,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=2, help="orders run first, not counted")
+    parser.add_argument("--quick", action="store_true", help="a short run: 5 orders, 1 warmup")
     args = parser.parse_args()
+    if args.quick:
+        args.orders, args.warmup = 5, 1
 
-    data_dir = Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
-    settings = Settings(
-        data_dir=data_dir,
-        api_port=free_port(),
-        hosting_port=free_port(),
-        temporal_port=free_port(),
-        temporal_ui_port=free_port(),
-        postgres_port=free_port(),
-        database_url=None,
-        temporal_address=None,
-    )
-    os.environ["SITEGEN_LOG_LEVEL"] = "WARNING"
-    stack = Stack(settings, ui=False)
-    with console.status("starting a private stack..."):
-        stack.start()
     runs: list[dict[str, Any]] = []
-    try:
-        with httpx.Client(base_url=stack.api_url, timeout=30) as api:
-            for n in range(args.warmup):
-                one_order(api, settings, n)
-            for n in range(args.orders):
-                runs.append(one_order(api, settings, args.warmup + n))
-                console.print(
-                    f"order {n + 1:2d}/{args.orders}: {runs[-1]['to_preview_200_s']:.3f} s "
-                    f"({runs[-1]['example']})"
-                )
-    finally:
-        stack.stop()
+    with (
+        private_stack() as (stack, settings),
+        httpx.Client(base_url=stack.api_url, timeout=30) as api,
+    ):
+        for n in range(args.warmup):
+            one_order(api, settings, n)
+        for n in range(args.orders):
+            runs.append(one_order(api, settings, args.warmup + n))
+            console.print(
+                f"order {n + 1:2d}/{args.orders}: {runs[-1]['to_preview_200_s']:.3f} s "
+                f"({runs[-1]['example']})"
+            )
     report(runs, args)
 
 
@@ -138,11 +106,8 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
     result = {
         "orders": len(runs),
         "warmup": args.warmup,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-        },
+        "measured_at": now(),
+        "machine": machine(),
         "to_preview_200_s": {
             "p50": statistics.median(serving),
             "p95": percentile(serving, 0.95),
@@ -152,8 +117,7 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
         "step_median_s": step_medians,
         "runs": runs,
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    update_results(result)  # top level, as before the revision scenario had its own section
 
     table = Table(title=f"order → preview, {len(runs)} orders in a row")
     table.add_column("measure")

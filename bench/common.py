@@ -1,0 +1,133 @@
+"""What the benchmark scenarios share: a private stack, an order, percentiles, the results file.
+
+Each scenario starts its own stack on free ports and a fresh data dir, so one never measures
+the other's leftovers, and neither touches a `sitegen dev` the user has running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+
+from sitegen.settings import REPO_ROOT, Settings
+from sitegen.stack.process import free_port
+from sitegen.stack.supervisor import Stack
+
+EXAMPLES = sorted((REPO_ROOT / "examples" / "onboarding").glob("*.json"))
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+console = Console()
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile: with 20 samples p95 is the 19th, an observed value."""
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {
+        "p50": statistics.median(values),
+        "p95": percentile(values, 0.95),
+        "min": min(values),
+        "max": max(values),
+    }
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+    }
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@contextmanager
+def private_stack() -> Iterator[tuple[Stack, Settings]]:
+    """A whole stack (no Temporal UI: it would only take CPU) on free ports, then stopped."""
+    data_dir = Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
+    settings = Settings(
+        data_dir=data_dir,
+        api_port=free_port(),
+        hosting_port=free_port(),
+        temporal_port=free_port(),
+        temporal_ui_port=free_port(),
+        postgres_port=free_port(),
+        database_url=None,
+        temporal_address=None,
+    )
+    os.environ["SITEGEN_LOG_LEVEL"] = "WARNING"
+    stack = Stack(settings, ui=False)
+    with console.status("starting a private stack..."):
+        stack.start()
+    try:
+        yield stack, settings
+    finally:
+        stack.stop()
+
+
+def new_order(api: httpx.Client, n: int, start: bool = False) -> tuple[str, dict[str, Any]]:
+    """Create a project from the n-th example (rotating) on a subdomain of its own; its id
+    and the form. `start` also starts generation in the same call."""
+    path = EXAMPLES[n % len(EXAMPLES)]
+    form: dict[str, Any] = json.loads(path.read_text())
+    form["subdomain"] = f"{form['subdomain'][:40]}-b{n}-{secrets.token_hex(2)}"
+    body = {
+        "customer": {"name": form["business"]["name"], "email": f"bench{n}@example.com"},
+        "order": {"reference": f"bench-{secrets.token_hex(6)}"},
+        "template_id": "landing",
+        "name": form["business"]["name"],
+        "onboarding": form,
+        "start_generation": start,
+    }
+    created = api.post("/api/v1/projects", json=body)
+    created.raise_for_status()
+    form["example"] = path.stem
+    return str(created.json()["id"]), form
+
+
+def wait_status(
+    api: httpx.Client, project_id: str, wanted: str, timeout: float = 120
+) -> dict[str, Any]:
+    """Poll the project until it reads `wanted`; a project that needs a human is an error."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        project: dict[str, Any] = api.get(f"/api/v1/projects/{project_id}").json()
+        if project["status"] == wanted:
+            return project
+        if project["status"] in ("needs_attention", "cancelled"):
+            raise RuntimeError(f"project {project_id} ended {project['status']}")
+        time.sleep(0.02)
+    raise RuntimeError(f"project {project_id} did not reach {wanted} in {timeout:g} s")
+
+
+def update_results(fields: dict[str, Any]) -> None:
+    """Merge one scenario's keys into latest.json, keeping the other scenario's, so that
+    either can be rerun alone."""
+    results: dict[str, Any] = {}
+    if RESULTS.exists():
+        try:
+            results = json.loads(RESULTS.read_text())
+        except json.JSONDecodeError:
+            results = {}  # a half-written file from an interrupted run: start over
+    results.update(fields)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
