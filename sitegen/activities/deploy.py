@@ -28,8 +28,7 @@ from sitegen.contracts.review_activities import (
     ProductionDeployOutcome,
     TakeDownInput,
 )
-from sitegen.contracts.status import RevisionStatus
-from sitegen.db.tables import Project, RevisionRequest, SiteVersion
+from sitegen.db.tables import Project, SiteVersion
 from sitegen.integrations.hosting.base import Deployment, Hosting
 from sitegen.integrations.storage.base import Storage
 
@@ -69,16 +68,21 @@ class DeployActivities:
         the deploy also gets its immutable URL and its row in `site_version`."""
         project = step.project
         async with self.steps.track(project.project_id, StepKey.DEPLOY_PREVIEW) as run:
+            key = project.key(StepKey.DEPLOY_PREVIEW, step.sha)
+            version = step.version
+            # A version goes live last, once its address and its row exist: a deploy that
+            # fails half-way (and is set aside) never shows on the preview.
             deployment = await self._deploy(
-                project, step.dist_key, step.sha, project.key(StepKey.DEPLOY_PREVIEW, step.sha)
+                project, step.dist_key, step.sha, key, activate=version is None
             )
             version_url = None
-            if step.version is not None:
+            if version is not None:
                 pinned = await self.hosting.pin_version(
-                    project.slug, step.version.subdomain, step.version.number, deployment.deploy_id
+                    project.slug, version.subdomain, version.number, deployment.deploy_id
                 )
                 version_url = pinned.url
                 await self._record_version(step, deployment.deploy_id, version_url)
+                await self.hosting.activate(project.slug, deployment.deploy_id)
             run.output_ref = deployment.deploy_id
             run.details = {
                 "url": deployment.url,
@@ -115,20 +119,6 @@ class DeployActivities:
             await session.execute(
                 row.on_conflict_do_nothing(index_elements=["project_id", "number"])
             )
-            if version.revision_id is not None:
-                await session.exec(
-                    update(RevisionRequest)
-                    .where(col(RevisionRequest.id) == version.revision_id)
-                    .where(col(RevisionRequest.status) != RevisionStatus.APPLIED)
-                    .values(
-                        status=RevisionStatus.APPLIED,
-                        applied_commit=step.sha,
-                        applied_at=func.now(),
-                        diff_ref=version.diff_ref,
-                        summary=version.summary,
-                        updated_at=func.now(),
-                    )
-                )
 
     @activity.defn
     async def deploy_production(self, step: ProductionDeployInput) -> ProductionDeployOutcome:

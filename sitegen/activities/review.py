@@ -58,6 +58,8 @@ class ReviewActivities:
         values: dict[str, Any] = {"status": mark.status, "updated_at": func.now()}
         if mark.status == RevisionStatus.REJECTED:
             values["rejection_reason"] = mark.reason
+        if mark.status == RevisionStatus.APPLIED:
+            values.update(applied_commit=mark.commit, applied_at=func.now(), diff_ref=mark.diff_ref)
         if mark.summary is not None:
             values["summary"] = mark.summary
         async with self.sessions() as session, session.begin():

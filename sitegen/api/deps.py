@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -10,7 +11,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from sitegen.api.errors import Unavailable
+from sitegen.api.errors import NotFound, Unavailable
+from sitegen.db import queries
+from sitegen.db.tables import Project
 from sitegen.settings import Settings
 
 
@@ -31,6 +34,13 @@ def get_temporal(request: Request) -> Client:
     if client is None:
         raise Unavailable("Temporal is not reachable; try again shortly")
     return client
+
+
+async def project_or_404(session: AsyncSession, project_id: uuid.UUID) -> Project:
+    project = await queries.get_project(session, project_id)
+    if project is None:
+        raise NotFound("project")
+    return project
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -3,10 +3,16 @@ can go wrong turned into an answer the caller can act on (never a 500)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, TypeVar
 
+import structlog
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -14,10 +20,16 @@ from sitegen.api.errors import ApiError, Conflict, Unavailable
 from sitegen.contracts.review import REFUSAL_FIELDS
 from sitegen.db.tables import Project
 
+log = structlog.get_logger()
+
 R = TypeVar("R", bound=BaseModel)
 
-# Refusals of the operator-decision validator are conflicts with the run's state.
+# Refusals of the operator-decision and plan validators are conflicts with the run's state.
 _CONFLICT_TYPES = {"ValueError"}
+# Long enough for an update that waits on a plan change; short enough that a request with
+# no worker to answer it gets a clear 503 instead of hanging.
+UPDATE_TIMEOUT = timedelta(seconds=30)
+SIGNAL_TIMEOUT = timedelta(seconds=10)
 
 
 class Refused(ApiError):
@@ -51,12 +63,21 @@ async def send_update(
         raise Conflict("the project has no generation run yet")
     handle = client.get_workflow_handle(project.workflow_id)
     try:
-        return await handle.execute_update(update, arg, id=update_id, result_type=result_type)
+        return await handle.execute_update(
+            update, arg, id=update_id, result_type=result_type, rpc_timeout=UPDATE_TIMEOUT
+        )
     except WorkflowUpdateFailedError as exc:
         kind, reason = _reason(exc)
         if kind in _CONFLICT_TYPES:
             raise Conflict(reason) from None
-        raise Refused(REFUSAL_FIELDS.get(kind or "", "project"), reason, refusal_status) from None
+        if kind in REFUSAL_FIELDS:
+            raise Refused(REFUSAL_FIELDS[kind], reason, refusal_status) from None
+        # Accepted, then failed inside (the database, say): not the caller's fault, and
+        # the inner error is not theirs to read.
+        log.warning("api.update_failed", update=update, error_type=kind)
+        raise Unavailable("the project could not take this right now; try again shortly") from None
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        raise Unavailable("the project's run did not answer in time; try again shortly") from None
     except RPCError as exc:
         raise _rpc_problem(exc, project) from None
 
@@ -66,7 +87,9 @@ async def send_signal(client: Client, project: Project, signal: str, arg: Any) -
     if project.workflow_id is None:
         return False
     try:
-        await client.get_workflow_handle(project.workflow_id).signal(signal, arg)
+        await client.get_workflow_handle(project.workflow_id).signal(
+            signal, arg, rpc_timeout=SIGNAL_TIMEOUT
+        )
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -40,6 +41,10 @@ class LifeState(BaseModel):
     reminded_client: bool = False
     alerted_workspace: bool = False
     changes_done: int = 0
+    # Every change handled so far, so a retried request is recognised in a later run too.
+    handled: list[uuid.UUID] = Field(default_factory=list)
+    # How often each step has failed for good: keys the operator alerts, so none collide.
+    failures: dict[str, int] = Field(default_factory=dict)
 
     def carry(self) -> CarriedLife:
         return CarriedLife(data=self.model_dump(mode="json"))

@@ -139,6 +139,8 @@ class ArtifactCounters(BaseModel):
     layout: int = 0
     code_patch: int = 0
     build_report: int = 0
+    # Site versions count on across generations, each number used once.
+    version: int = 0
 
     def take(self, kind: str) -> int:
         value: int = getattr(self, kind) + 1

@@ -94,6 +94,9 @@ class RevisionMark(BaseModel):
     status: RevisionStatus
     reason: str | None = None
     summary: str | None = None
+    # When applied: the commit that carries it and the stored patch.
+    commit: str | None = None
+    diff_ref: str | None = None
 
 
 class ApprovalRecord(BaseModel):

@@ -9,14 +9,12 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from sitegen.activities.build import BuildActivities
     from sitegen.activities.deploy import DeployActivities
     from sitegen.activities.repo import RepoActivities
     from sitegen.activities.review import ReviewActivities
     from sitegen.activities.revisions import RevisionActivities
     from sitegen.contracts.activities import (
         AIStepInput,
-        BuildInput,
         CommitOutcome,
         DeployInput,
         NewVersion,
@@ -38,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from sitegen.contracts.status import RevisionStatus
     from sitegen.workflows import policies
-    from sitegen.workflows.generation import Generation, build_problem
+    from sitegen.workflows.generation import Generation
 
 SET_ASIDE = "an operator set this change aside; the preview is unchanged"
 # While a change is under way, an operator may skip its failed step: the change is then set
@@ -130,6 +128,13 @@ class Changes(Generation):
         if not published:
             await self._give_up(project, change, SET_ASIDE)
             return
+        await self._mark_revisions(
+            [change],
+            RevisionStatus.APPLIED,
+            summary=outcome.summary,
+            commit=self._built_sha,
+            diff_ref=outcome.patch.storage_key,
+        )
         await self.notice(
             "client",
             "revision_applied",
@@ -143,7 +148,9 @@ class Changes(Generation):
         life = self.life
         if self._cancel is not None or life is None:
             return
-        await self._restore(project, change, life.live.commit if life.live else life.head)
+        await self._restore(
+            project, change, life.live.commit if life.live else life.head, again=True
+        )
         await self._reject(change, reason)
 
     async def _reject(self, change: PendingChange, reason: str) -> None:
@@ -154,7 +161,11 @@ class Changes(Generation):
             )
 
     async def _mark_revisions(
-        self, changes: list[PendingChange], status: RevisionStatus, reason: str | None = None
+        self,
+        changes: list[PendingChange],
+        status: RevisionStatus,
+        reason: str | None = None,
+        **applied: str,
     ) -> None:
         ids = [c.change_id for c in changes if c.kind == ChangeKind.REVISION]
         if ids:
@@ -165,6 +176,7 @@ class Changes(Generation):
                     revision_ids=ids,
                     status=status,
                     reason=reason,
+                    **applied,
                 ),
             )
 
@@ -179,20 +191,8 @@ class Changes(Generation):
         if commit is None:
             await self._give_up(project, change, SET_ASIDE)
             return
-        build = await self.step(
-            StepKey.BUILD_AND_TEST,
-            BuildActivities.build_and_test,
-            BuildInput(
-                project=project,
-                repo=life.repo,
-                sha=commit.sha,
-                attempt=1,
-                site_url=life.site_url,
-                report_version=self.counters.take("build_report"),
-            ),
-            policies.BUILD,
-            summary=f"build_and_test · rollback to version {target.number}",
-            soft_failure=build_problem,
+        build = await self.build(
+            project, life.repo, commit.sha, life.site_url, label=f"rollback to {target.number}"
         )
         if build is None or not build.ok or build.dist_key is None:
             if self._cancel is None and life.live is not None:
@@ -259,7 +259,11 @@ class Changes(Generation):
     ) -> bool:
         life = self.life
         assert life is not None
-        number = life.versions[-1].number + 1 if life.versions else 1
+        # Taken before the deploy, so a retried deploy keeps its number and one set aside
+        # never lends it to the next change (a version's address is forever).
+        if life.versions:
+            self.counters.version = max(self.counters.version, life.versions[-1].number)
+        number = self.counters.take("version")
         requested_by = change.revision.requested_by if change.revision else change.requested_by
         deploy = await self.step(
             StepKey.DEPLOY_PREVIEW,

@@ -8,12 +8,10 @@ import asyncio
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from sitegen.activities.build import BuildActivities
     from sitegen.activities.deploy import DeployActivities
     from sitegen.activities.repo import RepoActivities
     from sitegen.activities.review import ReviewActivities
-    from sitegen.contracts.activities import BuildInput, ProjectRef
-    from sitegen.contracts.operator import CancelRequest, FailureAction
+    from sitegen.contracts.activities import ProjectRef
     from sitegen.contracts.pipeline import StepKey
     from sitegen.contracts.review import ApprovalAccepted, ApprovalRequested, ChangeRefused
     from sitegen.contracts.review_activities import (
@@ -23,7 +21,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from sitegen.contracts.status import ProjectStatus
     from sitegen.workflows import policies
-    from sitegen.workflows.generation import build_problem
     from sitegen.workflows.review import ReviewLoop
 
 
@@ -78,33 +75,16 @@ class Delivery(ReviewLoop):
         )
         if merged is None:
             return
-        while True:
-            build = await self.step(
-                StepKey.BUILD_PRODUCTION,
-                BuildActivities.build_and_test,
-                BuildInput(
-                    project=project,
-                    repo=life.repo,
-                    sha=merged.sha,
-                    attempt=1,
-                    site_url=life.production_url,
-                    report_version=self.counters.take("build_report"),
-                    step=StepKey.BUILD_PRODUCTION,
-                ),
-                policies.BUILD,
-                soft_failure=build_problem,
-            )
-            if build is None:
-                return
-            if build.ok and build.dist_key is not None:
-                break
-            # The same files built for the preview: a failure here is the machinery's.
-            action = await self.ask_operator(
-                StepKey.BUILD_PRODUCTION, "the production build failed"
-            )
-            if action != FailureAction.RETRY:
-                self._cancel = self._cancel or CancelRequest(reason="aborted at production build")
-                return
+        build = await self.build_or_ask(
+            project,
+            life.repo,
+            merged.sha,
+            life.production_url,
+            label="production",
+            step=StepKey.BUILD_PRODUCTION,
+        )
+        if build is None or build.dist_key is None:
+            return
         deploy = await self.step(
             StepKey.DEPLOY_PRODUCTION,
             DeployActivities.deploy_production,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from temporalio import workflow
 
@@ -88,8 +89,10 @@ class Generation(PlanSignOff):
             )
             if outcome is None:
                 return None, None
-            # A correction may have arrived while this one was being checked.
-            if outcome.valid and outcome.revision >= self._onboarding_revision:
+            # A correction may have arrived while this one was being checked (runs from
+            # before the project-life patch took the first valid form).
+            newest = not self.v2 or outcome.revision >= self._onboarding_revision
+            if outcome.valid and newest:
                 self.pipeline.validation_errors = []
                 return outcome.subdomain, outcome.onboarding_key
             if not outcome.valid:
@@ -252,6 +255,52 @@ class Generation(PlanSignOff):
             counters=self.counters,
         )
 
+    # --- builds ------------------------------------------------------------------------------
+
+    async def build(
+        self,
+        project: ProjectRef,
+        repo: RepoOutcome,
+        sha: str,
+        site_url: str | None,
+        *,
+        attempt: int = 1,
+        label: str,
+        step: StepKey = StepKey.BUILD_AND_TEST,
+    ) -> BuildOutcome | None:
+        """One sandboxed build of a commit; a failed build is a result (shown as failed)."""
+        return await self.step(
+            step,
+            BuildActivities.build_and_test,
+            BuildInput(
+                project=project,
+                repo=repo,
+                sha=sha,
+                attempt=attempt,
+                site_url=site_url,
+                report_version=self.counters.take("build_report"),
+                step=step,
+            ),
+            policies.BUILD,
+            summary=f"{step} · {label}",
+            soft_failure=build_problem,
+        )
+
+    async def build_or_ask(
+        self, project: ProjectRef, repo: RepoOutcome, sha: str, site_url: str | None, **how: Any
+    ) -> BuildOutcome | None:
+        """Build; when it fails an operator decides, and retry builds the same commit again
+        (for files that built before: a failure here is the machinery's, not the patch's)."""
+        step = how.get("step", StepKey.BUILD_AND_TEST)
+        while True:
+            build = await self.build(project, repo, sha, site_url, **how)
+            if build is None or build.ok:
+                return build
+            action = await self.ask_operator(step, f"{step} failed for files that built before")
+            if action != FailureAction.RETRY:
+                self._cancel = self._cancel or CancelRequest(reason=f"aborted at {step}")
+                return None
+
     # --- the fix loop -----------------------------------------------------------------------
 
     async def apply_and_build(
@@ -285,26 +334,14 @@ class Generation(PlanSignOff):
             if commit is None:
                 return None
             self._built_sha = commit.sha
-            build = await self.step(
-                StepKey.BUILD_AND_TEST,
-                BuildActivities.build_and_test,
-                BuildInput(
-                    project=project,
-                    repo=repo,
-                    sha=commit.sha,
-                    attempt=round_ + 1,
-                    site_url=site_url,
-                    report_version=self.counters.take("build_report"),
-                ),
-                policies.BUILD,
-                summary=f"build_and_test · round {round_}",
-                soft_failure=build_problem,
-            )
-            if build is None or build.ok:
-                return build
-            if round_ >= rounds:
-                if not operator_decides:
+            while True:
+                build = await self.build(
+                    project, repo, commit.sha, site_url, attempt=round_ + 1, label=f"round {round_}"
+                )
+                if build is None or build.ok:
                     return build
+                if round_ < rounds or not operator_decides:
+                    break
                 action = await self.ask_operator(
                     StepKey.BUILD_AND_TEST,
                     f"build failed after {rounds} automatic fix attempts",
@@ -312,7 +349,12 @@ class Generation(PlanSignOff):
                 if action != FailureAction.RETRY:
                     self._cancel = self._cancel or CancelRequest(reason="aborted at build")
                     return None
-                rounds += 1  # the operator's retry is one more fix round, with a new patch
+                if self.v2:
+                    rounds += 1  # the operator's retry is one more fix round, with a new patch
+                    break
+                # Runs from before the project-life patch built the same commit again.
+            if round_ >= rounds:
+                return build  # out of rounds, and the caller decides what happens next
             round_ += 1
             self.pipeline.fix_attempts += 1
             patch = await self.step(

@@ -40,8 +40,13 @@ class PlanSignOff(StepRunner):
     # --- the updates' side (called by the workflow's handlers) ------------------------------
 
     def check_plan_open(self) -> None:
-        if self.pipeline.waiting_for != WAITING_FOR_PLAN:
+        if self.pipeline.waiting_for != WAITING_FOR_PLAN or self._plan_approved is not None:
             raise ValueError("the plan is not waiting for approval")
+
+    def check_plan_approval(self) -> None:
+        self.check_plan_open()
+        if self._plan_pending is not None:
+            raise ValueError("a change to the plan is being made; approve it once it is done")
 
     def check_plan_revision(self) -> None:
         self.check_plan_open()
@@ -81,10 +86,9 @@ class PlanSignOff(StepRunner):
             )
             if self._cancel is not None:
                 return None
-            if self._plan_approved is not None:
-                break
             request = self._plan_pending
-            assert request is not None
+            if request is None:
+                break  # approved (a plan change that came with it was made first)
             self.waiting(None)
             revised = await self._revise_plan(ai, request)
             if revised is None:

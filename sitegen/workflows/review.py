@@ -92,16 +92,15 @@ class ReviewLoop(Changes):
     async def _nudge(self) -> None:
         life = self.life
         assert life is not None and life.live is not None
+        # One reminder and one alert per waiting period: the period's start is the key.
         since = life.review_since.isoformat() if life.review_since else ""
         data = {"preview_url": self.pipeline.preview_url, "version": life.live.number}
         if not life.reminded_client:
             life.reminded_client = True
-            await self.notice("client", "review_reminder", f"v{life.live.number}", data)
+            await self.notice("client", "review_reminder", since, data)
         elif not life.alerted_workspace:
             life.alerted_workspace = True
-            await self.notice(
-                "workspace", "review_stalled", f"v{life.live.number}", {**data, "since": since}
-            )
+            await self.notice("workspace", "review_stalled", since, {**data, "since": since})
 
     async def apply_next_change(self, project: ProjectRef) -> None:
         life = self.life
@@ -120,8 +119,11 @@ class ReviewLoop(Changes):
             await self._revise(project, change)
         else:
             await self._rollback(project, change)
+        if self._cancel is not None:
+            return  # stopped mid-way (aborted): the wind-down settles what is still queued
         life.queue.pop(0)
         life.changes_done += 1
+        life.handled.append(change.change_id)
         self._working = False
         self.pipeline.working_on = None
         self.pipeline.queued_changes = max(len(life.queue) - 1, 0)

@@ -30,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
         ApprovalRequested,
         ChangeKind,
         ChangeQueued,
-        ChangeRefused,
         PendingChange,
         PlanApproval,
         PlanDecisionAccepted,
@@ -64,14 +63,12 @@ class SiteGenerationWorkflow(Delivery):
         self.timers = order.review
         self._updates = 0
         self._worked = False
-        # Revisions join the queue in the order their updates arrived, even though each
-        # waits for its row to be stored first.
-        self._queue_lock = asyncio.Lock()
         if order.carried is not None:
             # Restored before any message is handled, so validators see the real state.
             self.life = LifeState.from_carried(order.carried)
             self.pipeline = self.life.pipeline
             self.counters = self.life.counters
+            self._failures = self.life.failures
 
     # --- messages ----------------------------------------------------------------------
 
@@ -85,7 +82,8 @@ class SiteGenerationWorkflow(Delivery):
 
     @workflow.signal
     def cancel(self, request: CancelRequest) -> None:
-        self._cancel = self._cancel or request
+        if self.pipeline.status != ProjectStatus.DELIVERED:  # a delivered site stays live
+            self._cancel = self._cancel or request
 
     @workflow.update
     def resolve_failure(self, decision: OperatorDecision) -> DecisionAccepted:
@@ -99,20 +97,21 @@ class SiteGenerationWorkflow(Delivery):
     @workflow.update
     async def request_revision(self, request: RevisionRequested) -> ChangeQueued:
         self._updates += 1
-        async with self._queue_lock:
-            # Stored before the update returns: once the client has an id, the row exists.
-            await self._local(
-                ReviewActivities.record_revision,
-                RevisionRecord(project_id=self.pipeline.project_id, revision=request),
+        # Queued at once, in the order the updates were accepted; the run takes no change
+        # while a handler is still storing one (it waits for all handlers to finish).
+        position = self.queue_change(
+            PendingChange(
+                kind=ChangeKind.REVISION,
+                change_id=request.revision_id,
+                revision=request,
+                requested_by=request.requested_by,
             )
-            position = self.queue_change(
-                PendingChange(
-                    kind=ChangeKind.REVISION,
-                    change_id=request.revision_id,
-                    revision=request,
-                    requested_by=request.requested_by,
-                )
-            )
+        )
+        # Stored before the update returns: once the client has an id, the row exists.
+        await self._local(
+            ReviewActivities.record_revision,
+            RevisionRecord(project_id=self.pipeline.project_id, revision=request),
+        )
         return ChangeQueued(change_id=request.revision_id, position=position)
 
     @request_revision.validator
@@ -123,21 +122,22 @@ class SiteGenerationWorkflow(Delivery):
             raise UnknownPage(
                 f"page '{unknown[0]}' is not on this site (pages: {', '.join(life.site.pages)})"
             )
-        if any(c.change_id == request.revision_id for c in life.queue):
-            raise ChangeRefused("this revision is already queued")
+        if request.revision_id in life.handled or any(
+            c.change_id == request.revision_id for c in life.queue
+        ):
+            raise ValueError("this revision was already received")
 
     @workflow.update
-    async def rollback(self, request: RollbackRequested) -> ChangeQueued:
+    def rollback(self, request: RollbackRequested) -> ChangeQueued:
         self._updates += 1
-        async with self._queue_lock:
-            position = self.queue_change(
-                PendingChange(
-                    kind=ChangeKind.ROLLBACK,
-                    change_id=request.change_id,
-                    rollback_to=request.version,
-                    requested_by=request.requested_by,
-                )
+        position = self.queue_change(
+            PendingChange(
+                kind=ChangeKind.ROLLBACK,
+                change_id=request.change_id,
+                rollback_to=request.version,
+                requested_by=request.requested_by,
             )
+        )
         return ChangeQueued(change_id=request.change_id, position=position)
 
     @rollback.validator
@@ -166,7 +166,7 @@ class SiteGenerationWorkflow(Delivery):
 
     @approve_plan.validator
     def _validate_plan_approval(self, approval: PlanApproval) -> None:
-        self.check_plan_open()
+        self.check_plan_approval()
 
     @workflow.update
     async def revise_plan(self, request: PlanRevisionRequested) -> PlanDecisionAccepted:
@@ -211,8 +211,8 @@ class SiteGenerationWorkflow(Delivery):
         if body.done() and not body.cancelled():
             error = body.exception()
             if error is not None:
-                raise error  # continue-as-new, or a bug the workflow task retries on
-            if self._cancel is None:
+                raise error  # continue-as-new (or a failure that ends the run)
+            if self._cancel is None or self.pipeline.status == ProjectStatus.DELIVERED:
                 return self.pipeline
         await self._wind_down(body)
         return self.pipeline
@@ -228,6 +228,7 @@ class SiteGenerationWorkflow(Delivery):
                 self._cancel = self._cancel or CancelRequest(reason="generation stopped")
                 return
             self.pipeline.current_version = first.version.number
+            self.counters.version = first.version.number
             self.life = LifeState(
                 pipeline=self.pipeline,
                 generation=project.generation,
@@ -240,20 +241,25 @@ class SiteGenerationWorkflow(Delivery):
                 versions=[first.version],
                 counters=first.counters,
                 review_since=workflow.now(),
+                failures=dict(self._failures),
             )
+            self._failures = self.life.failures
             self.waiting("review")
             await self._set_status(ProjectStatus.PREVIEW_READY, preview_url=first.url)
             self._worked = True
         life = self.life
-        while life.approval is None or life.queue:
+        while True:
+            # A change's row is stored by its update's handler: never run ahead of one.
+            await workflow.wait_condition(workflow.all_handlers_finished)
             if self._cancel is not None:
                 return
             if self._time_to_continue_as_new():
-                await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self.order.model_copy(update={"carried": life.carry()}))
             if life.queue:
                 await self.apply_next_change(project)
                 self._worked = True
+            elif life.approval is not None:
+                break
             else:
                 await self.next_change_or_nudge()
         await self.deliver(project)
@@ -271,6 +277,7 @@ class SiteGenerationWorkflow(Delivery):
         """Stop all work in flight, reject what was queued, take the preview down, and only
         then say cancelled: nothing happens after that."""
         await self.stop_everything(body)
+        await workflow.wait_condition(workflow.all_handlers_finished)
         life = self.life
         if life is not None and life.queue:
             await self._mark_revisions(

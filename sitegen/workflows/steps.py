@@ -64,7 +64,7 @@ class StepRunner:
         self.v2 = False
         self._awaiting: set[StepKey] = set()
         self._decisions: dict[StepKey, OperatorDecision] = {}
-        self._failures: dict[StepKey, int] = {}
+        self._failures: dict[str, int] = {}
         self._cancel: CancelRequest | None = None
         self._tasks: list[asyncio.Task[Any]] = []
 
@@ -168,7 +168,9 @@ class StepRunner:
                     summary=summary or str(step),
                 )
             except ActivityError as err:
-                if self._cancel is not None or _cancelled(err):
+                # Cancelled: stop here. (Runs from before the project-life patch recorded
+                # the failure first, then stopped.)
+                if self.v2 and (self._cancel is not None or _cancelled(err)):
                     raise asyncio.CancelledError() from err
                 error = describe_failure(err)
             else:
@@ -214,6 +216,7 @@ class StepRunner:
             start_to_close_timeout=policies.QUICK.start_to_close,
             heartbeat_timeout=policies.QUICK.heartbeat,
             retry_policy=policies.QUICK.retry,
+            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             summary=f"needs attention: {step}",
         )
         await workflow.wait_condition(lambda: step in self._decisions or self._cancel is not None)

@@ -178,3 +178,28 @@ async def test_a_cancel_before_any_worker_took_the_run_stops_it(
         project = await wait_for(over, 60)
     assert project["status"] == "cancelled", (project["status"], project["preview_url"])
     assert [n.kind for n in await notifications(sessions, pid)] == []
+
+
+async def test_a_change_with_no_worker_to_take_it_is_a_503_not_a_hang(
+    api: httpx.AsyncClient,
+    settings: Settings,
+    engine: AsyncEngine,
+    temporal: Client,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import timedelta
+
+    from sitegen.api import messages
+
+    clients = build_clients(settings, engine)
+    async with build_worker(temporal, clients, settings, settings.task_queue):
+        created = await order_site(api, unique_onboarding("harbour-physio"))
+        await wait_status(api, created["id"])
+    # The worker is gone: nobody can run the update's handler.
+    monkeypatch.setattr(messages, "UPDATE_TIMEOUT", timedelta(seconds=2))
+    response = await api.post(
+        f"{PROJECTS}/{created['id']}/revisions", json={"message": "Change the colour to red"}
+    )
+    assert response.status_code == 503, response.text
+    assert "did not answer" in response.json()["detail"]
+    await temporal.get_workflow_handle(created["workflow_id"]).terminate(reason="test over")

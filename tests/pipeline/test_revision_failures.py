@@ -224,3 +224,89 @@ async def test_an_operator_sets_aside_a_revision_whose_patch_does_not_apply(
         assert (await home(settings, project["preview_url"])).text == before
         outside = await api.post(f"/api/v1/projects/{pid}/steps/apply_patch/skip", json={})
         assert outside.status_code == 409  # nothing is waiting any more
+
+
+async def test_aborting_a_change_cancels_and_settles_the_revision(
+    api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine, temporal: Client
+) -> None:
+    clients = build_clients(settings, engine)
+    clients.ai = MisfitRevisionAI()
+    async with build_worker(temporal, clients, settings, settings.task_queue):
+        created = await order_site(api, unique_onboarding("harbour-physio"))
+        await wait_status(api, created["id"])
+        pid = created["id"]
+        message = "Change the primary colour to teal"
+        response = await api.post(f"/api/v1/projects/{pid}/revisions", json={"message": message})
+        assert response.status_code == 202
+        await wait_status(api, pid, ("needs_attention",), seconds=60)
+        decided = await api.post(f"/api/v1/projects/{pid}/steps/apply_patch/abort", json={})
+        assert decided.status_code == 200, decided.text
+        await wait_status(api, pid, ("cancelled",))
+        revisions = (await api.get(f"/api/v1/projects/{pid}/revisions")).json()
+        assert [r["status"] for r in revisions] == ["rejected"]  # never left "processing"
+        assert "cancelled" in revisions[0]["rejection_reason"]
+
+
+async def test_every_operator_alert_is_sent_across_continue_as_new(
+    api: httpx.AsyncClient,
+    settings: Settings,
+    engine: AsyncEngine,
+    temporal: Client,
+    sessions: Any,
+) -> None:
+    """The alert for the n-th failure of a step is keyed by n; the count crosses runs."""
+    from sitegen.api.app import create_app
+
+    app = create_app(settings.model_copy(update={"workflow_history_limit": 60}))
+    clients = build_clients(settings, engine)
+    clients.ai = MisfitRevisionAI()
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as short,
+        build_worker(temporal, clients, settings, settings.task_queue),
+    ):
+        created = await order_site(short, unique_onboarding("padaria-pao-e-afeto"))
+        await wait_status(short, created["id"])
+        pid = created["id"]
+        handle = temporal.get_workflow_handle(created["workflow_id"])
+        runs = set()
+        for _ in range(3):
+            message = "mude a cor principal para verde-escuro"
+            response = await short.post(
+                f"/api/v1/projects/{pid}/revisions", json={"message": message}
+            )
+            assert response.status_code == 202, response.text
+            await wait_status(short, pid, ("needs_attention",), seconds=60)
+            runs.add((await handle.describe()).run_id)
+            decided = await short.post(f"/api/v1/projects/{pid}/steps/apply_patch/skip", json={})
+            assert decided.status_code == 200, decided.text
+            await wait_status(short, pid, ("preview_ready",))
+        assert len(runs) >= 2  # the failures happened in more than one run
+        alerts = [n for n in await notifications(sessions, pid) if n.kind == "needs_attention"]
+        assert len(alerts) == 3
+
+
+async def test_a_retried_request_with_the_same_key_is_one_revision(
+    api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine, temporal: Client
+) -> None:
+    clients = build_clients(settings, engine)
+    async with build_worker(temporal, clients, settings, settings.task_queue):
+        created = await order_site(api, unique_onboarding("ironbark-software"))
+        await wait_status(api, created["id"])
+        pid = created["id"]
+        body = {"message": 'Change the headline on the home page to "Once only"'}
+        headers = {"Idempotency-Key": "client-retry-7"}
+        first, second = [
+            await api.post(f"/api/v1/projects/{pid}/revisions", json=body, headers=headers)
+            for _ in range(2)
+        ]
+        assert first.status_code == second.status_code == 202, second.text
+        assert first.json()["revision_id"] == second.json()["revision_id"]
+
+        async def applied() -> bool:
+            revisions = (await api.get(f"/api/v1/projects/{pid}/revisions")).json()
+            return [r["status"] for r in revisions] == ["applied"]
+
+        await wait_for(applied, 60)
+        await wait_status(api, pid, ("preview_ready",))
+        assert len((await api.get(f"/api/v1/projects/{pid}/versions")).json()) == 2

@@ -8,13 +8,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 
-from sitegen.api.deps import SessionDep, TemporalDep
-from sitegen.api.errors import NotFound
+from sitegen.api.deps import SessionDep, TemporalDep, project_or_404
 from sitegen.api.messages import send_update
 from sitegen.api.schemas import DecisionCreate, DecisionPublic
 from sitegen.contracts.operator import DecisionAccepted, FailureAction, OperatorDecision
 from sitegen.contracts.pipeline import StepKey
-from sitegen.db import queries
 
 router = APIRouter(tags=["operators"])
 
@@ -39,9 +37,7 @@ async def decide(
     client: TemporalDep,
     body: DecisionCreate | None = None,
 ) -> DecisionPublic:
-    project = await queries.get_project(session, project_id)
-    if project is None:
-        raise NotFound("project")
+    project = await project_or_404(session, project_id)
     body = body or DecisionCreate()
     accepted = await send_update(
         client,

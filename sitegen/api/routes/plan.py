@@ -8,8 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from sitegen.api.deps import SessionDep, TemporalDep
-from sitegen.api.errors import NotFound
+from sitegen.api.deps import SessionDep, TemporalDep, project_or_404
 from sitegen.api.messages import send_update
 from sitegen.api.schemas import PlanApprovalCreate, PlanDecision, PlanPublic, PlanRevisionCreate
 from sitegen.contracts.review import PlanApproval, PlanDecisionAccepted, PlanRevisionRequested
@@ -27,13 +26,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _project(session: SessionDep, project_id: uuid.UUID) -> Project:
-    project = await queries.get_project(session, project_id)
-    if project is None:
-        raise NotFound("project")
-    return project
-
-
 def _plan_status(project: Project, has_sitemap: bool) -> str:
     if not project.meta.get("plan_approval"):
         return "not_requested"
@@ -45,7 +37,7 @@ def _plan_status(project: Project, has_sitemap: bool) -> str:
 @router.get("/projects/{project_id}/plan", response_model=PlanPublic, responses=_ERRORS)
 async def get_plan(project_id: uuid.UUID, session: SessionDep) -> PlanPublic:
     """The latest brief (Markdown) and sitemap (pages with their sections)."""
-    project = await _project(session, project_id)
+    project = await project_or_404(session, project_id)
     brief = await queries.latest_artifact(session, project_id, ArtifactType.BRIEF)
     sitemap = await queries.latest_artifact(session, project_id, ArtifactType.SITEMAP)
     markdown = (brief.inline_content or {}).get("markdown") if brief else None
@@ -64,7 +56,7 @@ async def approve_plan(
     project_id: uuid.UUID, body: PlanApprovalCreate, session: SessionDep, client: TemporalDep
 ) -> PlanDecision:
     """Sign off the plan: the pages are written next."""
-    project = await _project(session, project_id)
+    project = await project_or_404(session, project_id)
     decided = await send_update(
         client,
         project,
@@ -84,7 +76,7 @@ async def revise_plan(
 ) -> PlanDecision:
     """Change the plan (pages, services, colours, contact details) before sign-off. The
     answer comes once the plan is revised, or says why it was not."""
-    project = await _project(session, project_id)
+    project = await project_or_404(session, project_id)
     decided = await send_update(
         client,
         project,

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, get_temporal
+from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, get_temporal, project_or_404
 from sitegen.api.errors import ApiError, Conflict, NotFound, Unavailable
 from sitegen.api.generation import start_generation
 from sitegen.api.schemas import (
@@ -96,13 +96,6 @@ def _public(project: Project, submission: OnboardingSubmission | None) -> Projec
     )
 
 
-async def _project_or_404(session: AsyncSession, project_id: uuid.UUID) -> Project:
-    project = await queries.get_project(session, project_id)
-    if project is None:
-        raise NotFound("project")
-    return project
-
-
 @router.post("/projects", status_code=201, response_model=ProjectPublic, responses=_ERRORS)
 async def create_project(
     body: ProjectCreate, request: Request, settings: SettingsDep
@@ -182,7 +175,7 @@ async def list_projects(
 
 @router.get("/projects/{project_id}", response_model=ProjectPublic, responses=_ERRORS)
 async def get_project(project_id: uuid.UUID, session: SessionDep) -> ProjectPublic:
-    project = await _project_or_404(session, project_id)
+    project = await project_or_404(session, project_id)
     return _public(project, await queries.get_onboarding(session, project_id))
 
 
@@ -254,7 +247,7 @@ async def generate(
     project_id: uuid.UUID, session: SessionDep, client: TemporalDep, settings: SettingsDep
 ) -> GenerationStarted:
     """Start generation; a second call while it runs returns the same run."""
-    project = await _project_or_404(session, project_id)
+    project = await project_or_404(session, project_id)
     if await queries.get_onboarding(session, project_id) is None:
         raise Conflict("submit the onboarding form before generating", "onboarding")
     if project.status == ProjectStatus.CANCELLED:
@@ -267,7 +260,7 @@ async def generate(
     "/projects/{project_id}/pipeline", response_model=list[PipelineStepPublic], responses=_ERRORS
 )
 async def get_pipeline(project_id: uuid.UUID, session: SessionDep) -> list[PipelineStepPublic]:
-    await _project_or_404(session, project_id)
+    await project_or_404(session, project_id)
     return [
         PipelineStepPublic.model_validate(step, from_attributes=True)
         for step in await queries.pipeline_steps(session, project_id)

@@ -7,11 +7,11 @@ once); these routes only ask, and read what the workflow recorded.
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
 
-from sitegen.api.deps import SessionDep, TemporalDep
+from sitegen.api.deps import SessionDep, TemporalDep, project_or_404
 from sitegen.api.errors import Conflict, NotFound
 from sitegen.api.messages import Refused, send_signal, send_update
 from sitegen.api.schemas import (
@@ -36,7 +36,6 @@ from sitegen.contracts.review import (
 )
 from sitegen.contracts.status import ProjectStatus, RevisionStatus
 from sitegen.db import queries
-from sitegen.db.tables import Project
 
 router = APIRouter(tags=["review"])
 
@@ -49,13 +48,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 CLOSED = (ProjectStatus.CANCELLED, ProjectStatus.DELIVERED)
 
 
-async def _project(session: SessionDep, project_id: uuid.UUID) -> Project:
-    project = await queries.get_project(session, project_id)
-    if project is None:
-        raise NotFound("project")
-    return project
-
-
 @router.post(
     "/projects/{project_id}/revisions",
     status_code=202,
@@ -63,14 +55,29 @@ async def _project(session: SessionDep, project_id: uuid.UUID) -> Project:
     responses=_ERRORS,
 )
 async def request_revision(
-    project_id: uuid.UUID, body: RevisionCreate, session: SessionDep, client: TemporalDep
+    project_id: uuid.UUID,
+    body: RevisionCreate,
+    session: SessionDep,
+    client: TemporalDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description="Send the same key again (a retry) and the revision is queued once.",
+        ),
+    ] = None,
 ) -> RevisionQueued:
     """Ask for a change to the preview. It is queued behind earlier ones and applied in
     order; the answer says where it is in the queue."""
-    project = await _project(session, project_id)
+    project = await project_or_404(session, project_id)
     if project.status in CLOSED:
         raise Refused("project", f"the project is {project.status}; it takes no more revisions")
-    revision_id = uuid.uuid4()
+    revision_id = (
+        uuid.uuid5(uuid.NAMESPACE_URL, f"sitegen:{project_id}:{idempotency_key}")
+        if idempotency_key
+        else uuid.uuid4()
+    )
     queued = await send_update(
         client,
         project,
@@ -94,7 +101,7 @@ async def request_revision(
     "/projects/{project_id}/revisions", response_model=list[RevisionPublic], responses=_ERRORS
 )
 async def list_revisions(project_id: uuid.UUID, session: SessionDep) -> list[RevisionPublic]:
-    await _project(session, project_id)
+    await project_or_404(session, project_id)
     return [
         RevisionPublic.model_validate(r, from_attributes=True)
         for r in await queries.revisions(session, project_id)
@@ -120,7 +127,7 @@ async def get_revision(
 )
 async def list_versions(project_id: uuid.UUID, session: SessionDep) -> list[VersionPublic]:
     """Every deployed version, oldest first, each with the immutable URL that shows it."""
-    await _project(session, project_id)
+    await project_or_404(session, project_id)
     versions = await queries.site_versions(session, project_id)
     live = versions[-1].number if versions else None
     return [
@@ -150,7 +157,7 @@ async def rollback(
 ) -> RollbackQueued:
     """Make an earlier version current again: a new commit and a new version, in order
     with the other changes. History is never rewritten."""
-    project = await _project(session, project_id)
+    project = await project_or_404(session, project_id)
     if project.status in CLOSED:
         raise Refused("project", f"the project is {project.status}; it cannot be rolled back")
     change_id = uuid.uuid4()
@@ -178,7 +185,7 @@ async def approve(
 ) -> ApprovalPublic:
     """Approve the preview: it is merged, built for production, deployed there, and the
     project ends delivered. Approving again is harmless."""
-    project = await _project(session, project_id)
+    project = await project_or_404(session, project_id)
     if project.status in CLOSED:
         raise Conflict(f"the project is {project.status}; there is nothing to approve")
     accepted = await send_update(
@@ -203,7 +210,7 @@ async def cancel(
 ) -> CancelPublic:
     """Stop the project wherever it is: work in flight is stopped, the preview is taken
     down, nothing else is deleted. Cancelling again is harmless."""
-    project = await _project(session, project_id)
+    project = await project_or_404(session, project_id)
     if project.status == ProjectStatus.DELIVERED:
         raise Conflict("the project is delivered; it can no longer be cancelled")
     if project.status == ProjectStatus.CANCELLED:

@@ -159,6 +159,10 @@ class Hosting(Protocol):
         """The production address serves ``deploy_id`` (until a later publish moves it)."""
         ...
 
+    async def activate(self, site: str, deploy_id: str) -> None:
+        """Make an existing deploy the one the preview serves."""
+        ...
+
     async def take_down(self, site: str) -> bool:
         """Preview and version addresses stop serving; production doesn't. True if changed."""
         ...
