@@ -23,7 +23,7 @@ from sitegen.settings import Settings
 from sitegen.worker import build_clients, build_worker
 from tests.api.support import PROJECTS, create, errors_by_field
 from tests.conftest import order_body, unique_onboarding, wait_for
-from tests.pipeline.helpers import order_site, wait_status
+from tests.pipeline.helpers import make_stored_form_invalid, order_site, wait_status
 
 # --- 1. one validation pass, one shape ---------------------------------------------------
 
@@ -173,16 +173,7 @@ async def invalid_stored_form(api: httpx.AsyncClient, sessions: Any) -> tuple[di
     """An order whose stored form has since become invalid (a page the template lacks)."""
     form = unique_onboarding("harbour-physio")
     created = await create(api, onboarding=form)
-    async with sessions() as session, session.begin():
-        row = (
-            await session.exec(
-                select(OnboardingSubmission).where(
-                    OnboardingSubmission.project_id == uuid.UUID(created["id"])
-                )
-            )
-        ).one()
-        row.raw_data = {**row.raw_data, "pages": ["home", "blog"]}
-        session.add(row)
+    await make_stored_form_invalid(sessions, created["id"])
     return created, form
 
 

@@ -150,3 +150,39 @@ async def keep_history(temporal: Any, workflow_id: str, name: str) -> None:
     history = await temporal.get_workflow_handle(workflow_id).fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     (HISTORIES / f"{name}.json").write_text(history.to_json())
+
+
+async def make_stored_form_invalid(sessions: Any, project_id: str) -> None:
+    """The stored form no longer passes the pipeline's check (as if the template had dropped
+    a page since): asks for a page the landing template does not have."""
+    from sitegen.db.tables import OnboardingSubmission
+
+    async with sessions() as session, session.begin():
+        row = (
+            await session.exec(
+                select(OnboardingSubmission).where(
+                    OnboardingSubmission.project_id == uuid.UUID(project_id)
+                )
+            )
+        ).one()
+        row.raw_data = {**row.raw_data, "pages": ["home", "blog"]}
+        session.add(row)
+
+
+def slow_template(root: Path, seconds: int) -> Path:
+    """A copy of the landing template whose build takes `seconds` first: time to kill or
+    cancel things in the middle of it."""
+    import shutil
+
+    from sitegen.settings import REPO_ROOT
+
+    shutil.copytree(REPO_ROOT / "templates" / "landing", root / "landing")
+    manifest = root / "landing" / "template.toml"
+    slow = (
+        f'build_command = ["python", "-c", "import runpy, time; time.sleep({seconds}); '
+        "runpy.run_path('build.py', run_name='__main__')\"]"
+    )
+    text = manifest.read_text()
+    assert 'build_command = ["python", "build.py"]' in text
+    manifest.write_text(text.replace('build_command = ["python", "build.py"]', slow))
+    return root

@@ -4,8 +4,6 @@ down, and only then reads cancelled. Nothing lands after that."""
 from __future__ import annotations
 
 import asyncio
-import shutil
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,25 +15,19 @@ from temporalio.client import Client
 
 from sitegen.api.app import create_app
 from sitegen.integrations.git.local import LocalGit
-from sitegen.settings import REPO_ROOT, Settings
+from sitegen.settings import Settings
 from sitegen.worker import build_clients, build_worker
 from tests.conftest import order_body, unique_onboarding, wait_for
-from tests.pipeline.helpers import notifications, order_site, wait_status, wait_step
+from tests.pipeline.helpers import (
+    make_stored_form_invalid,
+    notifications,
+    order_site,
+    slow_template,
+    wait_status,
+    wait_step,
+)
 
 SLOW_BUILD_SECONDS = 30
-
-
-def slow_template(root: Path) -> Path:
-    """The landing template with a build that takes long enough to be cancelled mid-way."""
-    shutil.copytree(REPO_ROOT / "templates" / "landing", root / "landing")
-    manifest = root / "landing" / "template.toml"
-    slow = (
-        f'build_command = ["python", "-c", "import runpy, time; time.sleep({SLOW_BUILD_SECONDS}); '
-        "runpy.run_path('build.py', run_name='__main__')\"]"
-    )
-    text = manifest.read_text()
-    manifest.write_text(text.replace('build_command = ["python", "build.py"]', slow))
-    return root
 
 
 @pytest.fixture
@@ -43,7 +35,7 @@ async def slow(
     settings: Settings, engine: AsyncEngine, temporal: Client, tmp_path: Path
 ) -> AsyncIterator[tuple[Settings, httpx.AsyncClient]]:
     slow_settings = settings.model_copy(
-        update={"templates_dir": slow_template(tmp_path / "templates")}
+        update={"templates_dir": slow_template(tmp_path / "templates", SLOW_BUILD_SECONDS)}
     )
     app = create_app(slow_settings)
     clients = build_clients(slow_settings, engine)
@@ -75,22 +67,9 @@ async def side_effects(
 async def test_cancel_while_waiting_for_the_onboarding_correction(
     api: httpx.AsyncClient, settings: Settings, sessions: Any
 ) -> None:
-    from sqlmodel import select
-
-    from sitegen.db.tables import OnboardingSubmission
-
     form = unique_onboarding("harbour-physio")
     created = (await api.post("/api/v1/projects", json=order_body(form))).json()
-    async with sessions() as session, session.begin():
-        row = (
-            await session.exec(
-                select(OnboardingSubmission).where(
-                    OnboardingSubmission.project_id == uuid.UUID(created["id"])
-                )
-            )
-        ).one()
-        row.raw_data = {**row.raw_data, "pages": ["home", "blog"]}  # no longer valid
-        session.add(row)
+    await make_stored_form_invalid(sessions, created["id"])
     assert (await api.post(f"/api/v1/projects/{created['id']}/generate")).status_code == 202
 
     async def waiting() -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,11 +15,11 @@ import pytest
 
 from sitegen.api.app import create_app
 from sitegen.integrations.git.local import LocalGit
-from sitegen.settings import REPO_ROOT, Settings
+from sitegen.settings import Settings
 from sitegen.stack.process import free_port
 from sitegen.stack.temporal import TemporalDevServer
 from tests.conftest import unique_onboarding
-from tests.pipeline.helpers import notifications, order_site, wait_status, wait_step
+from tests.pipeline.helpers import notifications, order_site, slow_template, wait_status, wait_step
 
 SLOW_BUILD_SECONDS = 3
 
@@ -28,17 +27,7 @@ SLOW_BUILD_SECONDS = 3
 @pytest.fixture
 def slow_templates(tmp_path: Path) -> Path:
     """The landing template whose build takes a few seconds: time to kill things."""
-    root = tmp_path / "templates"
-    shutil.copytree(REPO_ROOT / "templates" / "landing", root / "landing")
-    manifest = root / "landing" / "template.toml"
-    slow = (
-        f'build_command = ["python", "-c", "import runpy, time; time.sleep({SLOW_BUILD_SECONDS}); '
-        "runpy.run_path('build.py', run_name='__main__')\"]"
-    )
-    text = manifest.read_text()
-    assert 'build_command = ["python", "build.py"]' in text
-    manifest.write_text(text.replace('build_command = ["python", "build.py"]', slow))
-    return root
+    return slow_template(tmp_path / "templates", SLOW_BUILD_SECONDS)
 
 
 class WorkerProcess:

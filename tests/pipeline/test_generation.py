@@ -13,7 +13,7 @@ from temporalio.client import Client
 from sitegen.contracts.operator import CancelRequest
 from sitegen.contracts.pipeline import PIPELINE_STEPS, PipelineState
 from sitegen.contracts.site import Sitemap
-from sitegen.db.tables import OnboardingSubmission, PipelineStep, SiteSpecRecord
+from sitegen.db.tables import PipelineStep, SiteSpecRecord
 from sitegen.settings import Settings
 from tests.api.support import errors_by_field
 from tests.conftest import example_names, order_body, unique_onboarding
@@ -21,6 +21,7 @@ from tests.pipeline.helpers import (
     PreviewSite,
     artifacts,
     keep_history,
+    make_stored_form_invalid,
     notifications,
     order_site,
     rows,
@@ -168,16 +169,7 @@ async def test_invalid_onboarding_waits_for_a_correction(
     template changed since, say), and then the run waits for the client's correction."""
     form = unique_onboarding("harbour-physio")
     created = (await api.post("/api/v1/projects", json=order_body(form))).json()
-    async with sessions() as session, session.begin():
-        row = (
-            await session.exec(
-                select(OnboardingSubmission).where(
-                    OnboardingSubmission.project_id == uuid.UUID(created["id"])
-                )
-            )
-        ).one()
-        row.raw_data = {**row.raw_data, "pages": ["home", "blog"]}
-        session.add(row)
+    await make_stored_form_invalid(sessions, created["id"])
     started = await api.post(f"/api/v1/projects/{created['id']}/generate")
     assert started.status_code == 202, started.text
 
