@@ -115,6 +115,7 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
             project.validate_onboarding,
             project.download_assets,
             project.set_status,
+            project.onboarding_revision,
             project.mark_step,
             project.start_pipeline,
             ai.create_site_spec,

@@ -190,6 +190,14 @@ class ProjectActivities:
     # --- bookkeeping (local activities) ---------------------------------------------------
 
     @activity.defn
+    async def onboarding_revision(self, ref: ProjectRef) -> int:
+        """The stored form's revision (0: none yet): how a waiting run finds a correction
+        whose signal never reached it."""
+        async with self.sessions() as session:
+            submission = await queries.get_onboarding(session, ref.project_id)
+        return submission.revision if submission is not None else 0
+
+    @activity.defn
     async def set_status(self, change: StatusChange) -> None:
         values: dict[str, Any] = {
             "status": change.status.value,

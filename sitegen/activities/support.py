@@ -20,15 +20,24 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from sitegen.contracts.activities import ArtifactRef, OnboardingStepInput, SpecRef
+from sitegen.contracts.activities import (
+    DEPENDENCY_DOWN,
+    ArtifactRef,
+    OnboardingStepInput,
+    SpecRef,
+)
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.contracts.pipeline import StepKey, step_order
 from sitegen.contracts.site import AIUsage, SiteSpec
 from sitegen.contracts.status import ArtifactType, StepStatus
 from sitegen.db import queries
+from sitegen.db.errors import database_unavailable
 from sitegen.db.tables import Artifact, PipelineStep, SiteSpecRecord
+from sitegen.integrations.ai.base import PatchScopeError
+from sitegen.integrations.git.base import InvalidGitName
+from sitegen.integrations.hosting.base import InvalidSiteName, SubdomainTaken, VersionPinned
 from sitegen.integrations.storage.base import ObjectNotFound, Storage
-from sitegen.templates_registry import TemplateManifest, load_template
+from sitegen.templates_registry import TemplateManifest, TemplateNotFoundError, load_template
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -38,6 +47,32 @@ Sessions = async_sessionmaker[AsyncSession]
 def bad_input(kind: str, message: str) -> ApplicationError:
     """Retrying cannot fix this: fail the attempt for good, with a type operators can filter."""
     return ApplicationError(message, type=kind, non_retryable=True)
+
+
+# Errors that mean the same input will fail the same way: no retry can help.
+PERMANENT_ERRORS: tuple[type[Exception], ...] = (
+    InvalidSiteName,
+    SubdomainTaken,
+    VersionPinned,
+    InvalidGitName,
+    PatchScopeError,
+    TemplateNotFoundError,
+    ValidationError,
+)
+
+
+def classify(error: Exception) -> Exception:
+    """What Temporal should do with an activity's error. A database that cannot be reached
+    is waited for (retryable, a type the workflow knows); a deterministic error is final."""
+    if isinstance(error, ApplicationError):
+        return error
+    if database_unavailable(error):
+        return ApplicationError(
+            f"the database is unavailable ({type(error).__name__})", type=DEPENDENCY_DOWN
+        )
+    if isinstance(error, PERMANENT_ERRORS):
+        return bad_input(type(error).__name__, str(error)[:2000])
+    return error
 
 
 async def template_for(templates_dir: Path, template_id: str) -> TemplateManifest:
@@ -98,6 +133,17 @@ class StepTracker:
 
     @contextlib.asynccontextmanager
     async def track(self, project_id: uuid.UUID, step: StepKey) -> AsyncIterator[StepRun]:
+        try:
+            async with self._tracked(project_id, step) as run:
+                yield run
+        except Exception as exc:
+            translated = classify(exc)
+            if translated is exc:
+                raise
+            raise translated from None
+
+    @contextlib.asynccontextmanager
+    async def _tracked(self, project_id: uuid.UUID, step: StepKey) -> AsyncIterator[StepRun]:
         attempt = activity.info().attempt if activity.in_activity() else 1
         await self._running(project_id, step, attempt)
         run = StepRun()

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from sitegen.api.errors import NotFound, Unavailable
+from sitegen.api.errors import NotFound
+from sitegen.api.temporal_link import TemporalLink
 from sitegen.db import queries
 from sitegen.db.tables import Project
 from sitegen.settings import Settings
@@ -29,11 +30,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_temporal(request: Request) -> Client:
-    client: Client | None = request.app.state.temporal
-    if client is None:
-        raise Unavailable("Temporal is not reachable; try again shortly")
-    return client
+async def get_temporal(request: Request) -> Client:
+    """The Temporal client, reconnecting after an outage; a 503 while it cannot."""
+    link: TemporalLink = request.app.state.temporal
+    return await link.client()
 
 
 async def project_or_404(session: AsyncSession, project_id: uuid.UUID) -> Project:

@@ -13,6 +13,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from sitegen.db.errors import database_unavailable
+
 log = structlog.get_logger()
 
 
@@ -89,6 +91,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if database_unavailable(exc):
+            # Down, not broken: say so, and that a retry will do.
+            log.warning("api.database_unavailable", error_type=type(exc).__name__)
+            return JSONResponse(
+                status_code=503,
+                content={"detail": "the database is unavailable; try again shortly"},
+                headers={"Retry-After": "5"},
+            )
         ref = uuid.uuid4().hex[:12]
         log.error("api.unexpected_error", ref=ref, error_type=type(exc).__name__, exc_info=exc)
         return JSONResponse(

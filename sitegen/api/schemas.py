@@ -82,6 +82,9 @@ class ProjectPublic(BaseModel):
     )
     delivered_at: datetime | None = None
     plan_approval: bool = False
+    run_id: str | None = Field(
+        default=None, description="The generation run, when this request started it."
+    )
     onboarding_submitted: bool = False
     validation_errors: list[dict[str, Any]] = Field(default_factory=list)
     created_at: datetime | None

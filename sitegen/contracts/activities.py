@@ -12,6 +12,10 @@ from pydantic import BaseModel, Field
 from sitegen.contracts.pipeline import StepKey
 from sitegen.contracts.status import ArtifactType, ProjectStatus, StepStatus
 
+# The error type of an activity that could not reach the database: the workflow waits for
+# it to come back instead of asking an operator.
+DEPENDENCY_DOWN = "DependencyUnavailable"
+
 
 class ProjectRef(BaseModel):
     project_id: uuid.UUID

@@ -133,6 +133,15 @@ async def get_template(session: AsyncSession, template_id: str) -> TemplateRegis
     return template if template is not None and template.is_active else None
 
 
+async def project_for_order(session: AsyncSession, reference: str) -> Project | None:
+    result = await session.exec(
+        select(Project)
+        .join(CustomerOrder, col(CustomerOrder.id) == col(Project.order_id))
+        .where(CustomerOrder.external_ref == reference)
+    )
+    return result.first()
+
+
 async def order_by_ref(session: AsyncSession, reference: str) -> CustomerOrder | None:
     result = await session.exec(
         select(CustomerOrder).where(CustomerOrder.external_ref == reference)

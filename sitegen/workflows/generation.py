@@ -7,7 +7,6 @@ what keeps an order's time to preview short.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,9 +43,8 @@ with workflow.unsafe.imports_passed_through():
         VersionInfo,
         VersionKind,
     )
-    from sitegen.contracts.status import StepStatus
     from sitegen.workflows import policies
-    from sitegen.workflows.plan import PlanSignOff
+    from sitegen.workflows.onboarding import OnboardingCheck
 
 
 @dataclass
@@ -67,45 +65,12 @@ def build_problem(build: BuildOutcome) -> str | None:
     return None if build.ok else f"build failed (attempt {build.report.version})"
 
 
-class Generation(PlanSignOff):
+class Generation(OnboardingCheck):
     def __init__(self) -> None:
         super().__init__()
-        self._onboarding_revision = 0
         self._built_sha = ""
         # Version numbers go on across generations of a project; the API says where.
         self.first_version = 1
-
-    # --- onboarding -----------------------------------------------------------------------
-
-    async def validated_onboarding(self, project: ProjectRef) -> tuple[str | None, str | None]:
-        """Validate; if invalid, wait for the client's corrected form. Returns the subdomain
-        and the validated snapshot's key, or (None, None) when cancelled."""
-        while True:
-            outcome = await self.step(
-                StepKey.VALIDATE_ONBOARDING,
-                ProjectActivities.validate_onboarding,
-                project,
-                policies.QUICK,
-            )
-            if outcome is None:
-                return None, None
-            # A correction may have arrived while this one was being checked (runs from
-            # before the project-life patch took the first valid form).
-            newest = not self.v2 or outcome.revision >= self._onboarding_revision
-            if outcome.valid and newest:
-                self.pipeline.validation_errors = []
-                return outcome.subdomain, outcome.onboarding_key
-            if not outcome.valid:
-                self.pipeline.validation_errors = [e.model_dump() for e in outcome.errors]
-                self._state(StepKey.VALIDATE_ONBOARDING).status = StepStatus.MANUAL
-                self.waiting("onboarding correction")
-                await workflow.wait_condition(self._correction_or_cancel(outcome.revision))
-                self.waiting(None)
-            if self._cancel is not None:
-                return None, None
-
-    def _correction_or_cancel(self, seen: int) -> Callable[[], bool]:
-        return lambda: self._onboarding_revision > seen or self._cancel is not None
 
     # --- from the spec to a deployed preview ------------------------------------------------
 

@@ -290,9 +290,10 @@ class SiteGenerationWorkflow(Delivery):
         await workflow.execute_activity_method(
             DeployActivities.take_down_preview,
             TakeDownInput(project=self.project),
-            start_to_close_timeout=policies.EXTERNAL.start_to_close,
-            heartbeat_timeout=policies.EXTERNAL.heartbeat,
-            retry_policy=policies.EXTERNAL.retry,
+            # Idempotent, and the last thing a cancelled project needs: never give up on it.
+            start_to_close_timeout=policies.QUICK.start_to_close,
+            heartbeat_timeout=policies.QUICK.heartbeat,
+            retry_policy=policies.QUICK.retry,
             summary="take the preview down",
         )
         await self._finish_cancelled()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -17,7 +18,13 @@ with workflow.unsafe.imports_passed_through():
     from sitegen.activities.notify import NotifyActivities
     from sitegen.activities.project import ProjectActivities
     from sitegen.activities.review import ReviewActivities
-    from sitegen.contracts.activities import AttentionNeeded, ProjectRef, StatusChange, StepMark
+    from sitegen.contracts.activities import (
+        DEPENDENCY_DOWN,
+        AttentionNeeded,
+        ProjectRef,
+        StatusChange,
+        StepMark,
+    )
     from sitegen.contracts.operator import (
         SKIPPABLE_STEPS,
         CancelRequest,
@@ -37,15 +44,29 @@ TEMPLATE = SearchAttributeKey.for_keyword("Template")
 T = TypeVar("T")
 A = TypeVar("A")
 
+# Waits between runs of a step while the database is down: 5 s, doubling, at most a minute.
+OUTAGE_FIRST_WAIT = timedelta(seconds=5)
+OUTAGE_BACKOFF_CEILING = timedelta(minutes=1)
+
+
+def _innermost(err: BaseException) -> BaseException:
+    cause: BaseException = err
+    while isinstance(cause, ActivityError) and cause.cause is not None:
+        cause = cause.cause
+    return cause
+
 
 def describe_failure(err: BaseException) -> str:
     """The innermost message: what actually went wrong, without Temporal's wrapping."""
-    cause: BaseException | None = err
-    while isinstance(cause, ActivityError) and cause.cause is not None:
-        cause = cause.cause
+    cause = _innermost(err)
     if isinstance(cause, ApplicationError) and cause.type:
         return f"{cause.type}: {cause.message}"[:2000]
     return str(cause)[:2000]
+
+
+def _dependency_down(err: BaseException) -> bool:
+    cause = _innermost(err)
+    return isinstance(cause, ApplicationError) and cause.type == DEPENDENCY_DOWN
 
 
 def _cancelled(err: ActivityError) -> bool:
@@ -147,6 +168,7 @@ class StepRunner:
         the fix loop will repair): the step shows as failed with that error, no operator.
         """
         state = self._state(step)
+        outages = 0
         while True:
             if self._cancel is not None:
                 return None  # cancelled between steps: start nothing new
@@ -172,6 +194,12 @@ class StepRunner:
                 # the failure first, then stopped.)
                 if self.v2 and (self._cancel is not None or _cancelled(err)):
                     raise asyncio.CancelledError() from err
+                if self.v2 and _dependency_down(err):
+                    # The database is down, not the step wrong: wait for it, however long,
+                    # and run the step again. Nobody needs to decide anything.
+                    outages += 1
+                    await self._wait_out_outage(step, outages)
+                    continue
                 error = describe_failure(err)
             else:
                 state.finished_at = workflow.now()
@@ -190,6 +218,13 @@ class StepRunner:
                 return None
             self._cancel = self._cancel or CancelRequest(reason=f"aborted at {step}")
             return None
+
+    async def _wait_out_outage(self, step: StepKey, outages: int) -> None:
+        state = self._state(step)
+        state.error = "waiting for the database to come back"
+        workflow.set_current_details(f"Waiting for the database to come back ({step})")
+        delay = min(OUTAGE_BACKOFF_CEILING, OUTAGE_FIRST_WAIT * 2 ** (outages - 1))
+        await workflow.sleep(delay, summary=f"database down: {step} waits")
 
     async def ask_operator(self, step: StepKey, error: str) -> FailureAction:
         """Record the failure, tell a human, and wait for retry / skip / abort."""

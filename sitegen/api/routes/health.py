@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from sitegen.api.schemas import Health
+from sitegen.api.temporal_link import TemporalLink
 
 router = APIRouter(tags=["health"])
 
@@ -21,14 +22,12 @@ async def healthz(request: Request) -> JSONResponse:
             await asyncio.wait_for(session.exec(text("SELECT 1")), timeout=3)
     except Exception:  # any failure means "not healthy"; the reason is not for the public
         database = "unavailable"
-    client = request.app.state.temporal
-    if client is None:
+    link: TemporalLink = request.app.state.temporal
+    try:
+        client = await link.client()  # reconnects after an outage
+        await asyncio.wait_for(client.service_client.check_health(), timeout=3)
+    except Exception:  # any failure means "not healthy"; the reason is not for the public
         temporal = "unavailable"
-    else:
-        try:
-            await asyncio.wait_for(client.service_client.check_health(), timeout=3)
-        except Exception:
-            temporal = "unavailable"
     ok = database == temporal == "ok"
     body = Health(status="ok" if ok else "degraded", database=database, temporal=temporal)
     return JSONResponse(status_code=200 if ok else 503, content=body.model_dump())

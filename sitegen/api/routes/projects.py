@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, get_temporal, project_or_404
 from sitegen.api.errors import ApiError, Conflict, NotFound, Unavailable
 from sitegen.api.generation import start_generation
+from sitegen.api.messages import send_signal
 from sitegen.api.schemas import (
     GenerationStarted,
     OnboardingAccepted,
@@ -22,6 +26,7 @@ from sitegen.api.schemas import (
     ProjectCreate,
     ProjectPublic,
 )
+from sitegen.api.temporal_link import TemporalLink
 from sitegen.contracts.onboarding import Onboarding, slugify
 from sitegen.contracts.onboarding_check import (
     onboarding_problems,
@@ -33,6 +38,7 @@ from sitegen.contracts.status import ProjectStatus
 from sitegen.db import queries
 from sitegen.db.tables import CustomerOrder, Project
 from sitegen.db.tables_core import OnboardingSubmission
+from sitegen.settings import Settings
 from sitegen.templates_registry import TemplateManifest
 
 router = APIRouter(tags=["projects"])
@@ -87,6 +93,12 @@ async def _checked_onboarding(
     return form
 
 
+def request_fingerprint(body: ProjectCreate) -> str:
+    """The same order sent again (a client's retry) is recognised by its exact content."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 def _public(project: Project, submission: OnboardingSubmission | None) -> ProjectPublic:
     return ProjectPublic(
         **project.model_dump(exclude={"meta"}),
@@ -98,15 +110,28 @@ def _public(project: Project, submission: OnboardingSubmission | None) -> Projec
 
 @router.post("/projects", status_code=201, response_model=ProjectPublic, responses=_ERRORS)
 async def create_project(
-    body: ProjectCreate, request: Request, settings: SettingsDep
+    body: ProjectCreate, request: Request, response: Response, settings: SettingsDep
 ) -> ProjectPublic:
-    """Create customer (found by email), order and project in one transaction."""
+    """Create customer (found by email), order and project in one transaction. The same
+    request again (same order reference, same body) is answered with the same project and
+    run (200), and starts the run if the first attempt could not."""
     if body.start_generation and body.onboarding is None:
         raise _Invalid("start_generation", "needs `onboarding` in the same request")
-    # Refuse before writing anything, so a retry of the same order is not a 409.
-    client = get_temporal(request) if body.start_generation else None
+    # Refuse before writing anything when Temporal is needed and down: a retry then works.
+    client = await get_temporal(request) if body.start_generation else None
+    fingerprint = request_fingerprint(body)
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
     async with sessions() as session, session.begin():
+        earlier = await queries.project_for_order(session, body.order.reference)
+        if earlier is not None:
+            if earlier.meta.get("request") != fingerprint:
+                raise Conflict("an order with this reference already exists", "order.reference")
+            response.status_code = 200
+            submission = await queries.get_onboarding(session, earlier.id)
+            public = _public(earlier, submission)
+            if earlier.status != ProjectStatus.PENDING:
+                return await _existing_run(public, earlier, client)
+            return await _started(public, earlier, client, settings)
         form = None
         if body.onboarding is not None:
             form = await _checked_onboarding(
@@ -143,7 +168,10 @@ async def create_project(
             template_id=body.template_id,
             workflow_id=workflow_id_for(slug),
             status=ProjectStatus.PENDING.value,
-            meta={"plan_approval": True} if body.plan_approval else {},
+            meta={
+                "request": fingerprint,
+                **({"plan_approval": True} if body.plan_approval else {}),
+            },
             # Claimed with the form, so a second order for it is refused at once.
             subdomain=form.subdomain if form is not None else None,
         )
@@ -156,9 +184,34 @@ async def create_project(
                 session, project.id, form.model_dump(mode="json", exclude_none=True)
             )
         public = _public(project, submission)
-    if client is not None:
-        await start_generation(client, project, settings)
+    return await _started(public, project, client, settings)
+
+
+async def _existing_run(
+    public: ProjectPublic, project: Project, client: Client | None
+) -> ProjectPublic:
+    """A retried order whose run is already under way (or over): never a second run."""
+    if client is None or project.workflow_id is None:
+        return public
+    with contextlib.suppress(RPCError):
+        run = await client.get_workflow_handle(project.workflow_id).describe()
+        return public.model_copy(update={"run_id": run.run_id})
     return public
+
+
+async def _started(
+    public: ProjectPublic, project: Project, client: Client | None, settings: Settings
+) -> ProjectPublic:
+    """The project, with its run started when asked (finding the run a retry started)."""
+    if client is None:
+        return public
+    try:
+        started = await start_generation(client, project, settings)
+    except RPCError:
+        raise Unavailable(
+            "the order is saved but its run could not be started; send the same request again"
+        ) from None
+    return public.model_copy(update={"run_id": started.run_id})
 
 
 @router.get("/projects", response_model=list[ProjectPublic])
@@ -219,21 +272,18 @@ async def submit_onboarding(
             workflow_notified=False,
         )
         waiting = project.status == ProjectStatus.ONBOARDING
-    client: Client | None = request.app.state.temporal
     if waiting:
-        if client is None:
-            raise Unavailable("Temporal is not reachable; the form is saved, send it again")
-        try:
-            await client.get_workflow_handle(workflow_id_for(project.slug)).signal(
-                "onboarding_corrected", OnboardingCorrected(revision=accepted.revision)
+        # The run is told at once. If Temporal cannot be reached, the form is saved all
+        # the same and the run finds it by itself: while it waits for a correction it also
+        # looks at the stored form now and then, so a correction is never lost.
+        link: TemporalLink = request.app.state.temporal
+        with contextlib.suppress(Unavailable):
+            accepted.workflow_notified = await send_signal(
+                await link.client(),
+                project,
+                "onboarding_corrected",
+                OnboardingCorrected(revision=accepted.revision),
             )
-            accepted.workflow_notified = True
-        except RPCError as exc:
-            if exc.status != RPCStatusCode.NOT_FOUND:
-                raise Unavailable(
-                    "Temporal did not take the correction; the form is saved, send it again"
-                ) from None
-            # No run: the next `generate` reads the stored form.
     return accepted
 
 
