@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,13 +10,14 @@ import structlog
 from fastapi import FastAPI
 
 from sitegen.api import errors
+from sitegen.api.errors import Unavailable
 from sitegen.api.openapi import document_raw_bodies
 from sitegen.api.routes import health, operators, plan, projects, review, templates
+from sitegen.api.temporal_link import TemporalLink
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.db.engine import make_engine, make_sessionmaker
 from sitegen.logging import configure_logging
 from sitegen.settings import Settings, get_settings
-from sitegen.temporal_client import connect
 
 log = structlog.get_logger()
 
@@ -32,12 +33,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url.get_secret_value())
         app.state.settings = settings
         app.state.sessions = make_sessionmaker(engine)
-        app.state.temporal = None
-        try:
-            app.state.temporal = await asyncio.wait_for(connect(settings), timeout=10)
-        except (RuntimeError, OSError, TimeoutError) as exc:
-            # The API still serves reads; /healthz and generate say Temporal is down.
-            log.warning("api.temporal_unreachable", error=str(exc))
+        app.state.temporal = TemporalLink(settings)
+        # Connect now if Temporal is there; if not, the first request that needs it tries
+        # again (the API still serves reads, and says 503 for what needs Temporal).
+        with contextlib.suppress(Unavailable):
+            await app.state.temporal.client()
         yield
         await engine.dispose()
 
