@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # agency is told the project has stalled.
     review_reminder_days: float = Field(default=3, gt=0)
     review_escalation_days: float = Field(default=14, gt=0)
+    # A run waiting for a corrected form looks at the stored one after this long (doubling
+    # up to an hour), in case the API could not tell it (Temporal unreachable then).
+    correction_check_seconds: float = Field(default=60, gt=0)
     # Continue a project's run as new past this many history events (0: when Temporal
     # suggests it). Only tests set it, to cross the boundary quickly.
     workflow_history_limit: int = Field(default=0, ge=0)

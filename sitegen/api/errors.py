@@ -6,12 +6,13 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from sitegen.db.errors import database_unavailable
 
@@ -89,8 +90,7 @@ def install(app: FastAPI) -> None:
             )
         return JSONResponse(status_code=409, content={"detail": "conflicts with existing data"})
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _dependency_or_bug(_: Request, exc: Exception) -> JSONResponse:
         if database_unavailable(exc):
             # Down, not broken: say so, and that a retry will do.
             log.warning("api.database_unavailable", error_type=type(exc).__name__)
@@ -99,8 +99,19 @@ def install(app: FastAPI) -> None:
                 content={"detail": "the database is unavailable; try again shortly"},
                 headers={"Retry-After": "5"},
             )
-        ref = uuid.uuid4().hex[:12]
-        log.error("api.unexpected_error", ref=ref, error_type=type(exc).__name__, exc_info=exc)
-        return JSONResponse(
-            status_code=500, content={"detail": f"internal error (reference {ref})"}
-        )
+        return _internal_error(exc)
+
+    # Registered by class (not only as the catch-all), so they are answered here and not
+    # re-raised by the server-error middleware.
+    for kind in (OSError, TimeoutError, DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        app.add_exception_handler(kind, _dependency_or_bug)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return await _dependency_or_bug(request, exc)
+
+
+def _internal_error(exc: Exception) -> JSONResponse:
+    ref = uuid.uuid4().hex[:12]
+    log.error("api.unexpected_error", ref=ref, error_type=type(exc).__name__, exc_info=exc)
+    return JSONResponse(status_code=500, content={"detail": f"internal error (reference {ref})"})

@@ -89,6 +89,7 @@ async def start_generation(
                 ),
                 history_limit=settings.workflow_history_limit,
                 first_version=first_version,
+                correction_check_after=timedelta(seconds=settings.correction_check_seconds),
             ),
             id=workflow_id,
             task_queue=settings.task_queue,

@@ -96,6 +96,9 @@ class GenerateSiteInput(BaseModel):
     review: ReviewTimers = Field(default_factory=ReviewTimers)
     # Continue as new once history passes this many events (0: when Temporal suggests).
     history_limit: int = Field(default=0, ge=0)
+    # While waiting for a corrected form, look at the stored one this long after the last
+    # look (doubling up to an hour), in case the API's signal was lost.
+    correction_check_after: timedelta = Field(default=timedelta(minutes=1))
     # Set only by continue-as-new: everything the project has lived through so far.
     carried: CarriedLife | None = None
 

@@ -26,6 +26,7 @@ class OnboardingCheck(PlanSignOff):
     def __init__(self) -> None:
         super().__init__()
         self._onboarding_revision = 0
+        self.correction_check_after = CORRECTION_LOOK_FIRST
 
     async def validated_onboarding(self, project: ProjectRef) -> tuple[str | None, str | None]:
         """Validate; if invalid, wait for the client's corrected form. Returns the subdomain
@@ -64,7 +65,7 @@ class OnboardingCheck(PlanSignOff):
         if not self.v2:
             await workflow.wait_condition(self._correction_or_cancel(seen))
             return
-        pause = CORRECTION_LOOK_FIRST
+        pause = self.correction_check_after
         while True:
             try:
                 await workflow.wait_condition(

@@ -60,6 +60,7 @@ class SiteGenerationWorkflow(Delivery):
         self.order = order
         self.plan_approval = order.plan_approval
         self.first_version = order.first_version
+        self.correction_check_after = order.correction_check_after
         self.timers = order.review
         self._updates = 0
         self._worked = False
