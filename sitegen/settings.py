@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -73,6 +73,70 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = False
+
+    # Payload encryption (sitegen/payload_codec.py): every payload crossing Temporal is
+    # sealed with this key (32 bytes, base64 standard or url-safe), tagged with its id. Old
+    # keys (id -> key, a JSON object) only decode, so a key can rotate without losing
+    # history. Unset on a laptop: `sitegen dev` makes one in {data_dir}/secrets/payload.key.
+    payload_key: SecretStr | None = None
+    payload_key_id: str = "k1"
+    payload_old_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    # Browser origins allowed to call the codec endpoint (the Temporal UI decoding payloads
+    # for an operator). Empty: the dev server's UI, http://localhost:{temporal_ui_port} and
+    # http://127.0.0.1:{temporal_ui_port}.
+    codec_cors_origins: list[str] = Field(default_factory=list)
+
+    # Key checks raise PayloadKeyError, not ValueError: pydantic would print the raw input,
+    # the key itself, in its validation error.
+    @field_validator("payload_key")
+    @classmethod
+    def _payload_key_is_32_bytes(cls, value: SecretStr | None) -> SecretStr | None:
+        from sitegen.payload_codec import parse_key
+
+        if value is not None:
+            parse_key(value.get_secret_value(), "SITEGEN_PAYLOAD_KEY")
+        return value
+
+    @field_validator("payload_key_id")
+    @classmethod
+    def _payload_key_id_is_a_name(cls, value: str) -> str:
+        from sitegen.payload_codec import check_key_id
+
+        return check_key_id(value, "SITEGEN_PAYLOAD_KEY_ID")
+
+    @field_validator("payload_old_keys")
+    @classmethod
+    def _payload_old_keys_are_32_bytes(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        from sitegen.payload_codec import check_key_id, parse_key
+
+        for key_id, key in value.items():
+            check_key_id(key_id, "each key id of SITEGEN_PAYLOAD_OLD_KEYS")
+            parse_key(key.get_secret_value(), f"SITEGEN_PAYLOAD_OLD_KEYS[{key_id!r}]")
+        return value
+
+    @model_validator(mode="after")
+    def _payload_key_ids_are_unique(self) -> Settings:
+        from sitegen.payload_codec import PayloadKeyError, parse_key
+
+        old = self.payload_old_keys.get(self.payload_key_id)
+        if old is not None and self.payload_key is not None:
+            same = parse_key(old.get_secret_value(), "") == parse_key(
+                self.payload_key.get_secret_value(), ""
+            )
+            if not same:
+                raise PayloadKeyError(
+                    f"SITEGEN_PAYLOAD_OLD_KEYS has {self.payload_key_id!r}, the id of the "
+                    "current key (SITEGEN_PAYLOAD_KEY_ID), with a different key; a key id "
+                    "must always name the same key"
+                )
+        return self
+
+    @property
+    def codec_origins(self) -> list[str]:
+        if self.codec_cors_origins:
+            return self.codec_cors_origins
+        port = self.temporal_ui_port
+        return [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
 
     @property
     def data_path(self) -> Path:

@@ -29,6 +29,17 @@ from sitegen.worker import build_clients, build_worker
 
 EXAMPLES = REPO_ROOT / "examples" / "onboarding"
 
+# One fixed payload key for every test process: the in-process worker and API, the tests'
+# own clients, and the subprocesses that copy os.environ (workers, `sitegen dev`) all seal
+# and open payloads alike, and histories recorded by a test (tests/histories) decode in the
+# replay test. Set, not defaulted: a developer's own key must not leak into recordings.
+# Decodes to b"sitegen-test-payload-key-32-byte": plainly a test key wherever it shows up.
+TEST_PAYLOAD_KEY = "c2l0ZWdlbi10ZXN0LXBheWxvYWQta2V5LTMyLWJ5dGU"
+TEST_PAYLOAD_KEY_ID = "test"
+os.environ["SITEGEN_PAYLOAD_KEY"] = TEST_PAYLOAD_KEY
+os.environ["SITEGEN_PAYLOAD_KEY_ID"] = TEST_PAYLOAD_KEY_ID
+os.environ["SITEGEN_PAYLOAD_OLD_KEYS"] = "{}"
+
 
 def example(name: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((EXAMPLES / f"{name}.json").read_text())

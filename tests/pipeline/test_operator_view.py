@@ -9,7 +9,6 @@ import httpx
 import pytest
 from temporalio.api.sdk.v1 import WorkflowMetadata
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 
 from tests.conftest import unique_onboarding
 from tests.pipeline.helpers import order_site, wait_status
@@ -17,8 +16,9 @@ from tests.pipeline.helpers import order_site, wait_status
 pytestmark = pytest.mark.usefixtures("worker")
 
 
-def decoded(payload: Any) -> str:
-    return str(pydantic_data_converter.payload_converter.from_payload(payload, str))
+async def decoded(temporal: Client, payload: Any) -> str:
+    """A summary as the UI shows it, through the codec (payloads are encrypted)."""
+    return str((await temporal.data_converter.decode([payload], [str]))[0])
 
 
 async def test_runs_read_well_in_the_temporal_ui(api: httpx.AsyncClient, temporal: Client) -> None:
@@ -43,7 +43,7 @@ async def test_runs_read_well_in_the_temporal_ui(api: httpx.AsyncClient, tempora
     assert metadata.current_details == "Waiting for review"
 
     summaries = [
-        decoded(event.user_metadata.summary)
+        await decoded(temporal, event.user_metadata.summary)
         async for event in handle.fetch_history_events()
         if event.HasField("user_metadata") and event.user_metadata.HasField("summary")
     ]

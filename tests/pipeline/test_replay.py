@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from sitegen.settings import Settings
+from sitegen.temporal_client import data_converter
 from sitegen.workflows.site_generation import SiteGenerationWorkflow
 from tests.pipeline.helpers import HISTORIES
 
@@ -36,6 +37,10 @@ def test_histories_are_committed() -> None:
 @pytest.mark.parametrize("path", HISTORY_FILES, ids=lambda p: Path(p).stem)
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
-    replayer = Replayer(workflows=[SiteGenerationWorkflow], data_converter=pydantic_data_converter)
+    # The converter every process uses: recordings made since payloads are encrypted open with
+    # the fixed test key (tests/conftest.py); older plaintext ones pass through the codec.
+    replayer = Replayer(
+        workflows=[SiteGenerationWorkflow], data_converter=data_converter(Settings())
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
