@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_ARGS ?=
 
-.PHONY: demo test lint typecheck unit bench install lock clean
+.PHONY: demo test lint typecheck unit chaos bench install lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ unit: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# Orders through their whole life while processes are killed and dependencies go down;
+# prints a table of faults, duplicates and losses. SITEGEN_CHAOS_SEED repeats a run.
+chaos: $(STAMP)
+	$(BIN)/pytest -m chaos -q -s -p no:cacheprovider tests/chaos
 
 # Both scenarios, each on its own private stack, into bench/results/latest.json.
 # `make bench BENCH_ARGS=--quick` is a short run of both.

@@ -9,15 +9,18 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
 import pytest
 
 from sitegen.stack.process import free_port
+from tests.conftest import unique_onboarding
 
 SITEGEN = Path(sys.executable).parent / "sitegen"
 PORT_SETTINGS = (
@@ -262,3 +265,104 @@ def test_ctrl_c_during_start_up_stops_cleanly(
     while stack_processes(data_dir, ports) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert stack_processes(data_dir, ports) == []
+
+
+def create_project(api: str, name: str, **extra: object) -> dict[str, Any]:
+    tag = uuid.uuid4().hex[:8]
+    created = httpx.post(
+        f"{api}/api/v1/projects",
+        json={
+            "customer": {"name": "Ana Souza", "email": f"ana+{tag}@example.com"},
+            "order": {"reference": f"ord_{tag}"},
+            "name": name,
+            **extra,
+        },
+        timeout=10,
+    )
+    assert created.status_code == 201, created.text
+    project: dict[str, Any] = created.json()
+    return project
+
+
+def order_site(api: str) -> dict[str, Any]:
+    """A paid order with its onboarding, generation started at once."""
+    onboarding = unique_onboarding("ironbark-software")
+    return create_project(api, "Ironbark", onboarding=onboarding, start_generation=True)
+
+
+def wait_preview_ready(api: str, project: dict[str, Any], dev: Dev) -> None:
+    url = f"{api}/api/v1/projects/{project['id']}"
+
+    def preview_ready() -> bool:
+        status = httpx.get(url, timeout=5).json()["status"]
+        assert status not in ("needs_attention", "cancelled"), status
+        return bool(status == "preview_ready")
+
+    poll(preview_ready, 40, "preview_ready", dev)
+
+
+def stack_child(dev: Dev, name: str) -> psutil.Process:
+    """The server `sitegen dev` started (a direct child), by its executable's name."""
+    found = [p for p in psutil.Process(dev.proc.pid).children() if p.name() == name]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_dev_restarts_a_killed_postgres(
+    tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
+) -> None:
+    data_dir = tmp_path / "data"
+    ports = free_ports()
+    api = f"http://127.0.0.1:{ports['SITEGEN_API_PORT']}"
+    dev = run_dev(data_dir, ports)
+    poll(answers(f"{api}/healthz"), 60, "the API", dev)
+    project = create_project(api, "Crash Proof Bakery")
+    postmaster = stack_child(dev, "postgres")
+    assert (data_dir / "postgres" / "postmaster.pid").read_text().split()[0] == str(postmaster.pid)
+    postmaster.kill()  # SIGKILL: no shutdown checkpoint, postmaster.pid left behind
+
+    poll(lambda: "postgres crashed; restarted" in dev.output, 30, "the restart", dev)
+    # The API was not restarted. Postgres accepts connections before the restart is reported,
+    # and the API's pool pings a connection before lending it and replaces a dead one, so
+    # the very first request already works (without the ping it fails with a 503).
+    fetched = httpx.get(f"{api}/api/v1/projects/{project['id']}", timeout=5)
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.json()["slug"] == project["slug"]
+    assert stack_child(dev, "postgres").pid != postmaster.pid
+    # The worker's pool recovers the same way: a new order runs to its preview.
+    wait_preview_ready(api, order_site(api), dev)
+    assert dev.output.count("crashed; restarted") == 1, dev.output  # nothing else went down
+    assert_stopped_cleanly(dev, data_dir, ports)
+
+
+def test_dev_restarts_a_killed_temporal_server(
+    tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
+) -> None:
+    data_dir = tmp_path / "data"
+    ports = free_ports()
+    api = f"http://127.0.0.1:{ports['SITEGEN_API_PORT']}"
+    dev = run_dev(data_dir, ports)
+    poll(answers(f"{api}/healthz"), 60, "the API", dev)
+    before = order_site(api)
+    wait_preview_ready(api, before, dev)
+
+    server = stack_child(dev, "temporal")
+    server.kill()  # SIGKILL; its SQLite file stays
+
+    poll(lambda: "temporal crashed; restarted" in dev.output, 30, "the restart", dev)
+    poll(answers(f"{api}/healthz"), 30, "the API's Temporal client", dev)
+    # The server kept its data: the run from before the crash takes a revision.
+    revision = httpx.post(
+        f"{api}/api/v1/projects/{before['id']}/revisions",
+        json={"message": 'Change the headline on the home page to "Back after the crash"'},
+        timeout=30,
+    )
+    assert revision.status_code == 202, revision.text
+    # A new order runs end to end: the API starts it and the worker (never restarted)
+    # polls the new server.
+    wait_preview_ready(api, order_site(api), dev)
+    versions = f"{api}/api/v1/projects/{before['id']}/versions"
+    poll(lambda: len(httpx.get(versions, timeout=5).json()) == 2, 30, "the revision", dev)
+    assert stack_child(dev, "temporal").pid != server.pid
+    assert dev.output.count("crashed; restarted") == 1, dev.output  # nothing else went down
+    assert_stopped_cleanly(dev, data_dir, ports)

@@ -18,6 +18,7 @@ from sitegen.activities.support import ArtifactStore, Sessions, StepTracker, tem
 from sitegen.contracts.activities import BuildInput, BuildOutcome
 from sitegen.contracts.site import SiteSpec
 from sitegen.contracts.status import ArtifactType, StepStatus
+from sitegen.failpoints import DURING_BUILD, failpoint
 from sitegen.integrations.build.runner import BuildRunner
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.storage.base import Storage
@@ -130,5 +131,6 @@ def _last_line(log: str) -> str:
 
 
 def _heartbeat() -> None:
+    failpoint(DURING_BUILD)
     if activity.in_activity():
         activity.heartbeat()

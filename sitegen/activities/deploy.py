@@ -29,6 +29,7 @@ from sitegen.contracts.review_activities import (
     TakeDownInput,
 )
 from sitegen.db.tables import Project, SiteVersion
+from sitegen.failpoints import AFTER_DEPLOY, failpoint
 from sitegen.integrations.hosting.base import Deployment, Hosting
 from sitegen.integrations.storage.base import Storage
 
@@ -83,6 +84,7 @@ class DeployActivities:
                 version_url = pinned.url
                 await self._record_version(step, deployment.deploy_id, version_url)
                 await self.hosting.activate(project.slug, deployment.deploy_id)
+            failpoint(AFTER_DEPLOY)
             run.output_ref = deployment.deploy_id
             run.details = {
                 "url": deployment.url,

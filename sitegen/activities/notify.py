@@ -16,6 +16,7 @@ from sitegen.contracts.activities import AttentionNeeded, NotifyInput, NotifyOut
 from sitegen.contracts.pipeline import StepKey
 from sitegen.contracts.review_activities import Notice
 from sitegen.db.tables import Customer, Notification, Project
+from sitegen.failpoints import AFTER_NOTIFICATION, failpoint
 
 log = structlog.get_logger()
 
@@ -63,6 +64,7 @@ class NotifyActivities:
                 )
                 return NotifyOutcome(notification_id=existing.one(), created=False)
         log.info("notification.queued", kind=kind, notification_id=str(created_id))
+        failpoint(AFTER_NOTIFICATION)
         return NotifyOutcome(notification_id=created_id, created=True)
 
     @activity.defn

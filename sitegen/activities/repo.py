@@ -20,6 +20,7 @@ from sitegen.contracts.activities import (
 from sitegen.contracts.pipeline import StepKey
 from sitegen.contracts.review_activities import MergeInput, RestoreInput
 from sitegen.db.tables import Project
+from sitegen.failpoints import AFTER_COMMIT, AFTER_MERGE, failpoint
 from sitegen.integrations.git.base import GitHost, MergeConflict, PatchApplyError
 from sitegen.integrations.storage.base import Storage
 
@@ -109,6 +110,7 @@ class RepoActivities:
                 )
             except PatchApplyError as exc:
                 raise bad_input("PatchRejected", f"the patch does not apply: {exc}") from None
+            failpoint(AFTER_COMMIT)
             run.output_ref = commit.sha
             run.details = {"created": commit.created, "round": step.round}
             return CommitOutcome(
@@ -148,6 +150,7 @@ class RepoActivities:
                 )
             except MergeConflict as exc:
                 raise bad_input("MergeConflict", str(exc)) from None
+            failpoint(AFTER_MERGE)
             run.output_ref = commit.sha
             run.details = {"created": commit.created}
             return CommitOutcome(sha=commit.sha, created=commit.created)

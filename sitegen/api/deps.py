@@ -14,6 +14,7 @@ from temporalio.client import Client
 from sitegen.api.errors import NotFound
 from sitegen.api.temporal_link import TemporalLink
 from sitegen.db import queries
+from sitegen.db.errors import database_unavailable
 from sitegen.db.tables import Project
 from sitegen.settings import Settings
 
@@ -24,10 +25,20 @@ def get_settings(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    # One transaction per request: all of it commits, or none of it does.
+    """The request's session. Reads need nothing more. A route that writes commits before it
+    answers (never in this dependency's exit, which runs after the response has started),
+    so a commit that fails is the route's error and never a success that did not happen."""
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with sessions() as session, session.begin():
+    session = sessions()
+    try:
         yield session
+    finally:
+        try:
+            await session.close()
+        except Exception as exc:
+            # The answer is out already; a connection lost meanwhile is the pool's to drop.
+            if not database_unavailable(exc):
+                raise
 
 
 async def get_temporal(request: Request) -> Client:

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from sitegen.db.errors import database_unavailable
 
@@ -103,7 +104,14 @@ def install(app: FastAPI) -> None:
 
     # Registered by class (not only as the catch-all), so they are answered here and not
     # re-raised by the server-error middleware.
-    for kind in (OSError, TimeoutError, DBAPIError, asyncpg.PostgresError, asyncpg.InterfaceError):
+    for kind in (
+        OSError,
+        TimeoutError,
+        DBAPIError,
+        PoolTimeout,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+    ):
         app.add_exception_handler(kind, _dependency_or_bug)
 
     @app.exception_handler(Exception)

@@ -58,6 +58,25 @@ def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
             ) from None
 
 
+def wait_port_free(host: str, port: int, timeout: float) -> bool:
+    """Wait for a crashed server's port to be bindable again. The kernel closes a killed
+    process's sockets as it exits, but a straggler (a child that inherited the listener) can
+    hold it a moment longer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # As the servers themselves bind: connections in TIME_WAIT don't block the port.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((host, port))
+                return True
+            except OSError:
+                pass
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 
 from sitegen.db.migrate import prepare_database
+from sitegen.payload_codec import load_or_create_local_key
 from sitegen.settings import Settings
 from sitegen.stack.postgres import EmbeddedPostgres
 from sitegen.stack.process import (
@@ -58,6 +59,8 @@ class Stack:
 
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
+        # One payload key for every child: the worker seals what the API's client opens.
+        key = self.settings.payload_key or load_or_create_local_key(self.data_dir)
         env.update(
             SITEGEN_DATA_DIR=str(self.data_dir),
             SITEGEN_DATABASE_URL=self.database_url,
@@ -65,6 +68,8 @@ class Stack:
             SITEGEN_API_PORT=str(self.settings.api_port),
             SITEGEN_HOSTING_PORT=str(self.settings.hosting_port),
             SITEGEN_TEMPORAL_UI_PORT=str(self.settings.temporal_ui_port),
+            SITEGEN_PAYLOAD_KEY=key.get_secret_value(),
+            SITEGEN_PAYLOAD_KEY_ID=self.settings.payload_key_id,
         )
         return env
 
@@ -140,11 +145,13 @@ class Stack:
         if s.temporal_address:
             self.temporal_address = s.temporal_address
         else:
+            api_host = "127.0.0.1" if s.api_host in ("0.0.0.0", "::") else s.api_host
             self.temporal = TemporalDevServer(
                 self.data_dir,
                 s.temporal_port,
                 s.temporal_ui_port if self.ui else None,
                 s.temporal_namespace,
+                codec_endpoint=f"http://{api_host}:{s.api_port}/api/v1/codec",
             )
             self.temporal.start()
             self.temporal_address = self.temporal.address
@@ -174,18 +181,38 @@ class Stack:
         )
 
     def restart_crashed(self) -> list[str]:
-        """Bring back a service that died on its own (at most 5 times a minute each)."""
+        """Bring back whatever died on its own (at most 5 times a minute each); returns names.
+
+        Postgres and Temporal come first and on their own data, so a worker or API that died
+        with them comes back to a live server. Those that survived recover by themselves: the
+        engine's pool pings a connection before use and replaces a dead one, and the Temporal
+        clients' core reconnects and retries on its own.
+
+        Call it from the thread that will keep running (the main one): a child's parent-death
+        signal fires when the *thread* that started it exits.
+        """
         restarted = []
+        for server in (self.postgres, self.temporal):
+            if server is None or server.alive():
+                continue
+            self._count_restart(server.name, server.log_path)
+            server.restart()
+            restarted.append(server.name)
         for name, child in self.services.items():
             if child.alive():
                 continue
-            recent = [t for t in self._restarts.get(name, []) if time.monotonic() - t < 60]
-            if len(recent) >= 5:
-                raise StackError(f"{name} keeps crashing; its log is {child.log_path}")
-            self._restarts[name] = [*recent, time.monotonic()]
+            self._count_restart(name, child.log_path)
             child.start()
             restarted.append(name)
         return restarted
+
+    def _count_restart(self, name: str, log_path: Path) -> None:
+        """Refuse a sixth restart within a minute: something is wrong that restarts won't fix."""
+        now = time.monotonic()
+        recent = [t for t in self._restarts.get(name, []) if now - t < 60]
+        if len(recent) >= 5:
+            raise StackError(f"{name} keeps crashing; its log is {log_path}")
+        self._restarts[name] = [*recent, now]
 
     def stop(self) -> None:
         # Front door first, then the worker (it finishes its current task), then state.

@@ -7,7 +7,14 @@ import signal
 import sys
 from pathlib import Path
 
-from sitegen.stack.process import ChildProcess, StackError, ensure_port_free, port_open, wait_until
+from sitegen.stack.process import (
+    ChildProcess,
+    StackError,
+    ensure_port_free,
+    port_open,
+    wait_port_free,
+    wait_until,
+)
 
 # Registered at start so the workflow can upsert them and operators can filter in the UI.
 SEARCH_ATTRIBUTES = {
@@ -30,16 +37,34 @@ def temporal_binary() -> Path:
 
 
 class TemporalDevServer:
-    def __init__(self, data_dir: Path, port: int, ui_port: int | None, namespace: str) -> None:
+    name = "temporal"  # as the supervisor reports it
+
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        ui_port: int | None,
+        namespace: str,
+        codec_endpoint: str | None = None,
+    ) -> None:
         self.db_file = data_dir / "temporal" / "temporal.db"
         self.port = port
         self.ui_port = ui_port
         self.namespace = namespace
+        # Where the UI's browser decrypts payloads for an operator (the API's codec route).
+        self.codec_endpoint = codec_endpoint
         self.child: ChildProcess | None = None
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.db_file.parent.parent / "logs" / "temporal.log"
+
+    def alive(self) -> bool:
+        return self.child is not None and self.child.alive()
 
     def argv(self) -> list[str]:
         argv = [
@@ -65,6 +90,8 @@ class TemporalDevServer:
             argv.append("--headless")
         else:
             argv += ["--ui-port", str(self.ui_port)]
+            if self.codec_endpoint:
+                argv += ["--ui-codec-endpoint", self.codec_endpoint]
         for name, kind in SEARCH_ATTRIBUTES.items():
             argv += ["--search-attribute", f"{name}={kind}"]
         return argv
@@ -75,13 +102,21 @@ class TemporalDevServer:
             ensure_port_free("127.0.0.1", self.ui_port, "Temporal UI", "SITEGEN_TEMPORAL_UI_PORT")
         self.db_file.parent.mkdir(parents=True, exist_ok=True)
         self.child = ChildProcess(
-            "temporal",
+            self.name,
             self.argv(),
-            self.db_file.parent.parent / "logs" / "temporal.log",
+            self.log_path,
             stop_signal=signal.SIGTERM,
         )
         self.child.start()
         wait_until(lambda: port_open("127.0.0.1", self.port), 30, "Temporal", self.child)
+
+    def restart(self) -> None:
+        """Start again after a crash with the same SQLite file, so every workflow, task queue
+        and search attribute is still there, on the same ports, so clients reconnect to it."""
+        for port in (self.port, self.ui_port):
+            if port is not None:
+                wait_port_free("127.0.0.1", port, 10)
+        self.start()
 
     def stop(self) -> None:
         if self.child:

@@ -1,14 +1,31 @@
 import asyncio
 import os
+import signal
 import socket
+import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import pytest
 
 from sitegen.integrations.build import BuildRunner
 
 PY = sys.executable
+REPO = Path(__file__).resolve().parents[2]
+
+# A stand-in for the Temporal worker: one asyncio loop in the main thread awaiting a build.
+WORKER_SCRIPT = """
+import asyncio, sys
+from pathlib import Path
+from sitegen.integrations.build import BuildRunner
+
+workdir, kind, script = sys.argv[1:]
+runner = BuildRunner(120, 1024, use_bwrap=kind == "bwrap")
+asyncio.run(runner.run(Path(workdir), [sys.executable, "-c", script]))
+"""
 
 
 async def _bwrap_ok() -> bool:
@@ -94,6 +111,52 @@ async def test_cancellation_kills_build(runner_kind: str, tmp_path: Path) -> Non
         await task
     await asyncio.sleep(0.2)
     assert await _no_sleepers(str(tmp_path))
+
+
+def test_build_dies_with_a_killed_worker(runner_kind: str, tmp_path: Path) -> None:
+    # The build writes its pid first, and starts a grandchild that would survive a kill of
+    # the build alone; both sleep far longer than the test waits for them to go.
+    script = (
+        "import os, subprocess, sys, time;"
+        "open('build.pid', 'w').write(str(os.getpid()));"
+        f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)  # {tmp_path}']);"
+        "open('started', 'w').close(); time.sleep(60)"
+    )
+    worker = subprocess.Popen(
+        [PY, "-c", WORKER_SCRIPT, str(tmp_path), runner_kind, script],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_until(lambda: (tmp_path / "started").exists() or worker.poll() is not None, 20)
+        assert worker.poll() is None, f"the worker exited early ({worker.returncode})"
+        # The runner's guard, the build and its grandchild (bwrap adds itself and its init).
+        sleepers = [pid for pid in _sleepers(str(tmp_path)) if pid != worker.pid]
+        assert len(sleepers) >= 3, sleepers
+        build_pid = int((tmp_path / "build.pid").read_text())
+        if runner_kind == "rlimits":  # in bwrap the pid is inside the sandbox's pid namespace
+            assert build_pid in sleepers
+    finally:
+        worker.send_signal(signal.SIGKILL)  # no cleanup code of ours runs
+        worker.wait(10)
+    _wait_until(lambda: not any(_running(pid) for pid in sleepers), 5)
+    assert [pid for pid in sleepers if _running(pid)] == []
+    assert _sleepers(str(tmp_path)) == []
+
+
+def _wait_until(check: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a killed orphan may wait a while for init to reap it)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 async def test_log_tail_is_bounded(runner_kind: str, tmp_path: Path) -> None:

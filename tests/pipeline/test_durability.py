@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 from sitegen.api.app import create_app
@@ -106,6 +108,32 @@ async def assert_each_side_effect_once(
     assert kinds == ["preview_ready", "preview_ready"]
 
 
+def slow_builds(work_root: Path) -> list[str]:
+    """This test's slow builds still running: `time.sleep(` in the command line and a working
+    directory under this test's own data dir (other tests' builds live elsewhere)."""
+    root = str(work_root.resolve())
+    found = []
+    for proc in psutil.process_iter(["cmdline", "cwd", "status"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        cwd = proc.info["cwd"] or ""
+        if (
+            "time.sleep(" in cmdline
+            and cwd.startswith(root)
+            and proc.info["status"] != psutil.STATUS_ZOMBIE  # dead, awaiting init's reaping
+        ):
+            found.append(f"{proc.pid}: {cmdline[:120]}")
+    return found
+
+
+async def poll_builds(work_root: Path, *, present: bool, seconds: float) -> bool:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while bool(await asyncio.to_thread(slow_builds, work_root)) != present:
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
 async def test_worker_killed_mid_step_then_replaced(
     durable_api: httpx.AsyncClient,
     durable_settings: Settings,
@@ -115,7 +143,11 @@ async def test_worker_killed_mid_step_then_replaced(
     worker_process.start()
     created = await order_site(durable_api, unique_onboarding("ironbark-software"))
     await wait_step(sessions, created["id"], "build_and_test", "running", seconds=60)
+    # Kill only once the build really runs, so its death below is the worker's doing.
+    assert await poll_builds(durable_settings.work_root, present=True, seconds=20)
     worker_process.kill()  # SIGKILL: no goodbye, the build dies with it
+    # An orphaned build would sleep on for seconds more; the kernel ends it at once.
+    assert await poll_builds(durable_settings.work_root, present=False, seconds=2)
 
     worker_process.start()
     project = await wait_status(durable_api, created["id"], seconds=90)
@@ -183,7 +215,9 @@ async def test_worker_killed_during_a_revision_build(
     )
     assert response.status_code == 202, response.text
     await wait_step(sessions, pid, "build_and_test", "running", seconds=60)
+    assert await poll_builds(durable_settings.work_root, present=True, seconds=20)
     worker_process.kill()  # SIGKILL in the middle of the revision's build
+    assert await poll_builds(durable_settings.work_root, present=False, seconds=2)
 
     worker_process.start()
 

@@ -221,4 +221,5 @@ async def cancel(
             raise Conflict(f"the project is {project.status}; its run is not active")
         project.status = ProjectStatus.CANCELLED  # no run: nothing else to stop
         session.add(project)
+        await session.commit()
     return CancelPublic(project_id=project.id, already_cancelled=False)

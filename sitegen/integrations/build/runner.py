@@ -4,15 +4,24 @@ Two sandboxes, chosen at first use:
 
 - ``bwrap`` (bubblewrap): new user/pid/net/ipc/uts namespaces (no network at all), all
   capabilities dropped, /usr and the Python install mounted read-only, a private /tmp, and only
-  ``workdir`` writable; ``--die-with-parent`` ties the sandbox's life to ours.
+  ``workdir`` writable; ``--die-with-parent`` ties the sandbox's life to the guard's (below).
 - ``rlimits``: a plain subprocess. Used where bwrap is missing or does not work (some
   containers forbid namespaces), or when forced with ``use_bwrap=False``. This is weak isolation
   (same network, same filesystem view) and is logged loudly once.
 
-Both apply rlimits (address space, CPU seconds, open files, file size) through a tiny
-``python -I -S`` wrapper that sets them and execs the command; the wrapper avoids
-``preexec_fn``, which is unsafe in a threaded process such as a Temporal worker. The command
-runs in its own process group, and a timeout or a cancellation kills the whole group.
+Both run the command under a tiny ``python -I -S`` guard (``_GUARD``) instead of using
+``preexec_fn``, which is unsafe in a threaded process such as a Temporal worker. The guard leads
+the build's own process group, sets the rlimits (address space, CPU seconds, open files, file
+size) in the child it forks, execs the command there and passes its exit status back. A
+timeout or a cancellation kills the whole group.
+
+Builds die with the worker. A SIGKILLed worker runs no cleanup, so the kernel does it: the guard
+asks for a parent-death signal (``PR_SET_PDEATHSIG``) and answers it by killing its whole group,
+grandchildren included; the command gets SIGKILL when the guard dies, and bwrap's
+``--die-with-parent`` takes its pid namespace down with it. The signal fires when the *thread*
+that forked the guard exits. asyncio forks from the event loop's thread (``Popen`` runs inside
+``loop.subprocess_exec``), and ``run`` awaits the build on that loop, so that thread outlives
+the build unless the whole process dies.
 """
 
 from __future__ import annotations
@@ -32,13 +41,41 @@ import structlog
 
 log = structlog.get_logger()
 
-_RLIMIT_WRAPPER = """\
-import os, resource, sys
+_GUARD = """\
+import ctypes, os, resource, signal, sys
 a = sys.argv
-for r, v in ((resource.RLIMIT_AS, a[1]), (resource.RLIMIT_CPU, a[2]),
-             (resource.RLIMIT_NOFILE, a[3]), (resource.RLIMIT_FSIZE, a[4])):
-    resource.setrlimit(r, (int(v), int(v)))
-os.execvp(a[5], a[5:])
+prctl = ctypes.CDLL(None).prctl
+def end_group(*_):
+    os.killpg(0, signal.SIGKILL)
+signal.signal(signal.SIGTERM, end_group)
+prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+if os.getppid() != int(a[1]):  # the worker died before the line above
+    end_group()
+guard = os.getpid()
+pid = os.fork()
+if pid == 0:
+    prctl(1, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != guard:
+        os._exit(137)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for r, v in ((resource.RLIMIT_AS, a[2]), (resource.RLIMIT_CPU, a[3]),
+                 (resource.RLIMIT_NOFILE, a[4]), (resource.RLIMIT_FSIZE, a[5])):
+        resource.setrlimit(r, (int(v), int(v)))
+    try:
+        os.execvp(a[6], a[6:])
+    except OSError as exc:
+        os.write(2, f"{a[6]}: {exc.strerror}\\n".encode())
+        os._exit(127)
+code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+if code < 0:  # die of the same signal, so the runner sees what the command saw
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    try:
+        signal.signal(-code, signal.SIG_DFL)
+    except (OSError, ValueError):
+        pass
+    os.kill(guard, -code)
+    code = 128 - code  # still here: the signal's default is to ignore it
+os._exit(code)
 """
 # Read-only extras a toolchain may need; bound only when they exist on the host.
 _ETC_PATHS = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
@@ -136,14 +173,14 @@ class BuildRunner:
         if sandbox == "bwrap":
             full_env["TMPDIR"] = "/tmp"  # the sandbox's private tmpfs
         full_env.update(env or {})
-        command = self._rlimit_prefix() + (
+        command = self._guard_prefix() + (
             self._bwrap_prefix(workdir) + list(argv) if sandbox == "bwrap" else list(argv)
         )
         return await self._execute(command, workdir, full_env, sandbox, on_progress)
 
-    def _rlimit_prefix(self) -> list[str]:
+    def _guard_prefix(self) -> list[str]:
         mb = 1024 * 1024
-        return [sys.executable, "-I", "-S", "-c", _RLIMIT_WRAPPER,
+        return [sys.executable, "-I", "-S", "-c", _GUARD, str(os.getpid()),
                 str(self.memory_mb * mb), str(self.cpu_seconds), str(self.max_open_files),
                 str(self.max_file_mb * mb)]  # fmt: skip
 

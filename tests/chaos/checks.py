@@ -1,0 +1,135 @@
+"""What must hold after the chaos: every project delivered, every side effect exactly once,
+nothing stuck, nothing lost, every history replayable. Each check returns the problems it
+found (duplicates and losses counted apart), so the report can show them all at once."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from temporalio.client import Client
+from temporalio.worker import Replayer
+
+from sitegen.integrations.git.base import IDEMPOTENCY_TRAILER
+from sitegen.settings import Settings
+from sitegen.workflows.site_generation import SiteGenerationWorkflow
+
+# Every project: the first preview, two revisions, delivery.
+EXPECTED_NOTIFICATIONS = {"preview_ready": 2, "revision_applied": 2, "delivered": 2}
+EXPECTED_VERSIONS = [1, 2, 3]
+PATCH_COMMITS = 3  # the first content patch and one per revision (no fix rounds expected)
+DEPLOYS = 4  # three preview versions and the production deploy
+
+
+@dataclass
+class Findings:
+    duplicates: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
+    other: list[str] = field(default_factory=list)
+    histories: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return not (self.duplicates or self.lost or self.other)
+
+
+def _git_keys(settings: Settings, slug: str, branch: str) -> list[str]:
+    out = subprocess.run(
+        [
+            "git",
+            "--git-dir",
+            str(settings.repos_root / f"{slug}.git"),
+            "log",
+            f"--format=%(trailers:key={IDEMPOTENCY_TRAILER},valueonly)",
+            branch,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [line.strip() for line in out.stdout.splitlines() if line.strip()]
+
+
+def check_repositories(settings: Settings, projects: list[dict[str, Any]], found: Findings) -> None:
+    repos = sorted(p.name for p in settings.repos_root.iterdir() if p.name.endswith(".git"))
+    wanted = sorted(f"{p['slug']}.git" for p in projects)
+    if repos != wanted:
+        found.duplicates.append(f"repositories: {len(repos)} for {len(wanted)} projects")
+    for project in projects:
+        slug = project["slug"]
+        keys = _git_keys(settings, slug, "preview")
+        repeated = [k for k, n in Counter(keys).items() if n > 1]
+        if repeated:
+            found.duplicates.append(f"{slug}: the same commit made twice: {repeated}")
+        patches = [k for k in keys if "/apply_patch/" in k]
+        if len(patches) > PATCH_COMMITS:
+            found.duplicates.append(f"{slug}: {len(patches)} patch commits")
+        elif len(patches) < PATCH_COMMITS:
+            found.lost.append(f"{slug}: {len(patches)} patch commits")
+        deploys = list((settings.sites_root / slug / "deploys").iterdir())
+        if len(deploys) != DEPLOYS:
+            where = found.duplicates if len(deploys) > DEPLOYS else found.lost
+            where.append(f"{slug}: {len(deploys)} deploys")
+
+
+async def check_rows(sessions: Any, projects: list[dict[str, Any]], found: Findings) -> None:
+    ids = [uuid.UUID(p["id"]) for p in projects]
+    async with sessions() as session:
+
+        async def rows(sql: str) -> list[Any]:
+            return list((await session.execute(text(sql), {"ids": ids})).all())
+
+        for project_id, kind, count in await rows(
+            "SELECT project_id, kind, count(*) FROM notification "
+            "WHERE project_id = ANY(:ids) GROUP BY project_id, kind"
+        ):
+            expected = EXPECTED_NOTIFICATIONS.get(kind)
+            if expected is None:
+                found.other.append(f"{project_id}: unexpected notification {kind} x{count}")
+            elif count > expected:
+                found.duplicates.append(f"{project_id}: {kind} x{count}")
+        for project_id, kinds in await rows(
+            "SELECT project_id, array_agg(kind) FROM notification "
+            "WHERE project_id = ANY(:ids) GROUP BY project_id"
+        ):
+            for kind, expected in EXPECTED_NOTIFICATIONS.items():
+                if kinds.count(kind) < expected:
+                    found.lost.append(f"{project_id}: {kind} x{kinds.count(kind)}")
+        for project_id, numbers in await rows(
+            "SELECT project_id, array_agg(number ORDER BY number) FROM site_version "
+            "WHERE project_id = ANY(:ids) GROUP BY project_id"
+        ):
+            if numbers != EXPECTED_VERSIONS:
+                found.other.append(f"{project_id}: versions {numbers}")
+        for project_id, statuses in await rows(
+            "SELECT project_id, array_agg(status::text) FROM revision_request "
+            "WHERE project_id = ANY(:ids) GROUP BY project_id"
+        ):
+            if sorted(statuses) != ["applied", "applied"]:
+                found.lost.append(f"{project_id}: revisions {statuses}")
+        for (stuck,) in await rows(
+            "SELECT step_key FROM pipeline_step WHERE project_id = ANY(:ids) AND status = 'running'"
+        ):
+            found.other.append(f"a pipeline_step still running: {stuck}")
+        for project_id, status in await rows(
+            "SELECT id, status FROM project WHERE id = ANY(:ids) AND status != 'delivered'"
+        ):
+            found.lost.append(f"{project_id}: {status}, not delivered")
+
+
+async def check_histories(client: Client, projects: list[dict[str, Any]], found: Findings) -> None:
+    """Every run of every project (continue-as-new makes several) replays on today's code."""
+    replayer = Replayer(workflows=[SiteGenerationWorkflow], data_converter=client.data_converter)
+    for project in projects:
+        query = f"WorkflowId = '{project['workflow_id']}'"
+        async for run in client.list_workflows(query):
+            handle = client.get_workflow_handle(run.id, run_id=run.run_id)
+            history = await handle.fetch_history()
+            result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+            found.histories += 1
+            if result.replay_failure is not None:
+                found.other.append(f"{run.id}/{run.run_id}: replay failed")

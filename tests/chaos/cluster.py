@@ -1,0 +1,174 @@
+"""A whole sitegen of its own for the chaos suite: Postgres, the Temporal dev server, the
+worker as a real process (armed with a failpoint when asked), the API, and an asset host
+that can be told to fail. Every part can be stopped, killed and started again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from sitegen.db.migrate import prepare_database
+from sitegen.settings import REPO_ROOT, Settings
+from sitegen.stack.postgres import EmbeddedPostgres
+from sitegen.stack.process import free_port
+from sitegen.stack.temporal import TemporalDevServer
+from tests.pipeline.helpers import slow_template
+
+# A build long enough to be interrupted mid-way (the progress tick comes every second).
+BUILD_SECONDS = 1.5
+# The smallest valid PNG: the logo every chaos order asks for.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a4f30000000049454e44ae426082"
+)
+
+
+class AssetHost:
+    """Serves the orders' logos; `mode` makes it answer 500 or 429 for a while."""
+
+    def __init__(self) -> None:
+        self.mode = "ok"
+        self.errors_served = 0
+        host = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if host.mode != "ok":
+                    host.errors_served += 1
+                    self.send_response(int(host.mode))
+                    if host.mode == "429":
+                        self.send_header("Retry-After", "1")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(PNG)))
+                self.end_headers()
+                self.wfile.write(PNG)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@dataclass
+class WorkerProcess:
+    """`python -m sitegen.worker`, as `sitegen dev` runs it, optionally armed to kill itself
+    at a failpoint (see sitegen/failpoints.py)."""
+
+    env: dict[str, str]
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+    armed: str = ""
+    started: int = 0
+
+    def start(self, failpoint: str = "") -> None:
+        self.armed = failpoint
+        env = {**self.env, "SITEGEN_FAILPOINT": failpoint}
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sitegen.worker"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        self.started += 1
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        if self.proc is not None and self.alive():
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+@dataclass
+class Cluster:
+    root: Path
+    postgres: EmbeddedPostgres
+    temporal: TemporalDevServer
+    assets: AssetHost
+    settings: Settings
+    worker: WorkerProcess
+    logs: list[Path] = field(default_factory=list)
+
+    def kill_temporal(self) -> None:
+        assert self.temporal.child is not None and self.temporal.child.proc is not None
+        self.temporal.child.proc.send_signal(signal.SIGKILL)
+        self.temporal.child.proc.wait(10)
+
+
+@contextmanager
+def cluster(root: Path) -> Iterator[Cluster]:
+    """Everything started, and everything stopped again whatever happens in between."""
+    postgres = EmbeddedPostgres(root / "pg", free_port(), durable=True)
+    temporal = TemporalDevServer(root / "temporal", free_port(), None, "default")
+    assets = AssetHost()
+    worker: WorkerProcess | None = None
+    try:
+        postgres.start()
+        prepare_database(postgres.url, REPO_ROOT / "templates")
+        temporal.start()
+        assets.start()
+        settings = Settings(
+            data_dir=root / "data",
+            database_url=SecretStr(postgres.url),
+            temporal_address=temporal.address,
+            task_queue="chaos",
+            hosting_port=free_port(),
+            templates_dir=slow_template(root / "templates", BUILD_SECONDS),  # type: ignore[arg-type]
+            asset_allow_private_hosts=True,
+            asset_timeout_seconds=3,
+        )
+        env = {
+            **os.environ,
+            "SITEGEN_DATABASE_URL": postgres.url,
+            "SITEGEN_TEMPORAL_ADDRESS": temporal.address,
+            "SITEGEN_DATA_DIR": str(settings.data_dir),
+            "SITEGEN_TASK_QUEUE": settings.task_queue,
+            "SITEGEN_TEMPLATES_DIR": str(settings.templates_dir),
+            "SITEGEN_HOSTING_PORT": str(settings.hosting_port),
+            "SITEGEN_ASSET_ALLOW_PRIVATE_HOSTS": "true",
+            "SITEGEN_ASSET_TIMEOUT_SECONDS": "3",
+        }
+        worker = WorkerProcess(env, root / "worker.log")
+        yield Cluster(root, postgres, temporal, assets, settings, worker)
+    finally:
+        if worker is not None:
+            worker.stop()
+        assets.stop()
+        temporal.stop()
+        postgres.stop()
