@@ -70,7 +70,10 @@ def check_repositories(settings: Settings, projects: list[dict[str, Any]], found
             found.duplicates.append(f"{slug}: {len(patches)} patch commits")
         elif len(patches) < PATCH_COMMITS:
             found.lost.append(f"{slug}: {len(patches)} patch commits")
-        deploys = list((settings.sites_root / slug / "deploys").iterdir())
+        entries = list((settings.sites_root / slug / "deploys").iterdir())
+        deploys = [e for e in entries if not e.name.startswith(".")]
+        if len(entries) != len(deploys):
+            found.other.append(f"{slug}: a half-copied deploy left behind")
         if len(deploys) != DEPLOYS:
             where = found.duplicates if len(deploys) > DEPLOYS else found.lost
             where.append(f"{slug}: {len(deploys)} deploys")

@@ -18,6 +18,7 @@ from sitegen.integrations.hosting import (
     VersionPinned,
     make_static_host_app,
 )
+from sitegen.integrations.hosting.local import deploy_id_for
 from sitegen.settings import Settings
 
 
@@ -105,6 +106,24 @@ async def test_crash_mid_copy_leaves_nothing_visible(
     monkeypatch.undo()
     d = await hosting.deploy("acme", src, "k1")
     assert (deploys / d.deploy_id / "about" / "index.html").is_file()
+
+
+async def test_retry_after_a_kill_mid_copy_removes_the_leftovers(
+    hosting: LocalHosting, tmp_path: Path
+) -> None:
+    """A SIGKILL runs no `finally`: the half-copied folder and the half-made link stay
+    behind until the retry of the same deploy clears them."""
+    src = make_build(tmp_path / "b1", "v1")
+    site_dir = hosting.sites_root / "acme"
+    deploy_id = deploy_id_for("acme", "k1")
+    half = site_dir / "deploys" / f".tmp-{deploy_id}-0123"
+    (half / "about").mkdir(parents=True)
+    (half / "index.html").write_text("half")
+    os.symlink(f"deploys/{deploy_id}", site_dir / ".current-0123")
+    d = await hosting.deploy("acme", src, "k1")
+    assert d.created
+    assert [p.name for p in (site_dir / "deploys").iterdir()] == [deploy_id]
+    assert sorted(p.name for p in site_dir.iterdir()) == ["current", "deploys", "meta"]
 
 
 async def test_deploy_skips_symlinks(hosting: LocalHosting, tmp_path: Path) -> None:

@@ -149,6 +149,9 @@ class LocalHosting:
                 raise DeployError(f"source directory {source} does not exist")
             if not (source / "index.html").is_file():
                 log.warning("hosting.no_index_html", site=site, deploy_id=deploy_id)
+            # A worker killed mid-copy cannot clean up after itself: its retry does.
+            for leftover in final.parent.glob(f".tmp-{deploy_id}-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
             tmp = final.with_name(f".tmp-{deploy_id}-{uuid.uuid4().hex}")
             try:
                 files, size = _copy_tree(source, tmp)
@@ -173,6 +176,9 @@ class LocalHosting:
     @staticmethod
     def _activate_sync(site_dir: Path, deploy_id: str) -> None:
         link = site_dir / "current"
+        for leftover in site_dir.glob(".current-*"):  # from a worker killed mid-activation
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
         tmp = site_dir / f".current-{uuid.uuid4().hex}"
         os.symlink(f"deploys/{deploy_id}", tmp)
         try:
