@@ -26,6 +26,7 @@ from sitegen.stack.temporal import TemporalDevServer
 from sitegen.worker import build_clients, build_worker
 from tests.conftest import order_body, unique_onboarding, wait_for
 from tests.pipeline.helpers import (
+    keep_history,
     make_stored_form_invalid,
     notifications,
     order_site,
@@ -110,6 +111,7 @@ async def test_postgres_stopped_mid_generation_is_waited_out(
     assert len(list((settings.sites_root / slug / "deploys").iterdir())) == 1
     kinds = sorted(n.kind for n in await notifications(sessions, created["id"]))
     assert kinds == ["preview_ready", "preview_ready"]
+    await keep_history(temporal, created["workflow_id"], "life_postgres_outage_waited_out")
 
 
 @pytest.fixture
@@ -183,7 +185,7 @@ async def test_the_same_order_twice_is_one_project_and_one_run(
 
 @pytest.mark.usefixtures("worker")
 async def test_a_correction_whose_signal_was_lost_is_still_found(
-    settings: Settings, sessions: Any
+    settings: Settings, sessions: Any, temporal: Client
 ) -> None:
     """The run looks at the stored form now and then while it waits for a correction."""
     quick = settings.model_copy(update={"correction_check_seconds": 1})
@@ -209,3 +211,4 @@ async def test_a_correction_whose_signal_was_lost_is_still_found(
             await queries.save_onboarding(session, uuid.UUID(created["id"]), form)
         project = await wait_status(api, created["id"], ("preview_ready",), seconds=60)
         assert project["status"] == "preview_ready"
+        await keep_history(temporal, created["workflow_id"], "life_correction_found_unsignalled")

@@ -32,6 +32,8 @@ def test_histories_are_committed() -> None:
         "life_fixes_exhausted_operator_abort",
         "life_invalid_onboarding_corrected",
     } <= names
+    # Runs through outages: a database down waited out, a correction found without a signal.
+    assert {"life_postgres_outage_waited_out", "life_correction_found_unsignalled"} <= names
 
 
 @pytest.mark.parametrize("path", HISTORY_FILES, ids=lambda p: Path(p).stem)
