@@ -157,15 +157,22 @@ def assert_stopped_cleanly(dev: Dev, data_dir: Path, ports: dict[str, int]) -> N
             sock.bind(("127.0.0.1", port))
 
 
-def test_dev_starts_serves_stops_and_keeps_data(
+def serving(
     tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
-) -> None:
+) -> tuple[Dev, Path, dict[str, int], str]:
+    """`sitegen dev` on fresh ports and a fresh data dir, once its API answers."""
     data_dir = tmp_path / "data"
     ports = free_ports()
     api = f"http://127.0.0.1:{ports['SITEGEN_API_PORT']}"
-
     dev = run_dev(data_dir, ports)
     poll(answers(f"{api}/healthz"), 60, "the API", dev)
+    return dev, data_dir, ports, api
+
+
+def test_dev_starts_serves_stops_and_keeps_data(
+    tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
+) -> None:
+    dev, data_dir, ports, api = serving(tmp_path, run_dev)
     poll(lambda: "Press Ctrl-C" in dev.output, 10, "the banner", dev)
     assert f"{api}/docs" in dev.output
     assert f"http://localhost:{ports['SITEGEN_TEMPORAL_UI_PORT']}" in dev.output
@@ -311,11 +318,7 @@ def stack_child(dev: Dev, name: str) -> psutil.Process:
 def test_dev_restarts_a_killed_postgres(
     tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
 ) -> None:
-    data_dir = tmp_path / "data"
-    ports = free_ports()
-    api = f"http://127.0.0.1:{ports['SITEGEN_API_PORT']}"
-    dev = run_dev(data_dir, ports)
-    poll(answers(f"{api}/healthz"), 60, "the API", dev)
+    dev, data_dir, ports, api = serving(tmp_path, run_dev)
     project = create_project(api, "Crash Proof Bakery")
     postmaster = stack_child(dev, "postgres")
     assert (data_dir / "postgres" / "postmaster.pid").read_text().split()[0] == str(postmaster.pid)
@@ -338,11 +341,7 @@ def test_dev_restarts_a_killed_postgres(
 def test_dev_restarts_a_killed_temporal_server(
     tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
 ) -> None:
-    data_dir = tmp_path / "data"
-    ports = free_ports()
-    api = f"http://127.0.0.1:{ports['SITEGEN_API_PORT']}"
-    dev = run_dev(data_dir, ports)
-    poll(answers(f"{api}/healthz"), 60, "the API", dev)
+    dev, data_dir, ports, api = serving(tmp_path, run_dev)
     before = order_site(api)
     wait_preview_ready(api, before, dev)
 

@@ -169,6 +169,24 @@ async def make_stored_form_invalid(sessions: Any, project_id: str) -> None:
         session.add(row)
 
 
+async def waiting_for_correction(
+    api: httpx.AsyncClient, sessions: Any, form: dict[str, Any]
+) -> dict[str, Any]:
+    """A project whose stored form fails the pipeline's check, generation started, and the
+    run waiting for the client's correction: the project as the API then shows it."""
+    created = (await api.post("/api/v1/projects", json=order_body(form))).json()
+    await make_stored_form_invalid(sessions, created["id"])
+    started = await api.post(f"/api/v1/projects/{created['id']}/generate")
+    assert started.status_code == 202, started.text
+
+    async def waiting() -> dict[str, Any] | None:
+        body: dict[str, Any] = (await api.get(f"/api/v1/projects/{created['id']}")).json()
+        return body if body["waiting_for"] == "onboarding correction" else None
+
+    project: dict[str, Any] = await wait_for(waiting, 30)
+    return project
+
+
 def slow_template(root: Path, seconds: int) -> Path:
     """A copy of the landing template whose build takes `seconds` first: time to kill or
     cancel things in the middle of it."""

@@ -17,14 +17,14 @@ from sitegen.api.app import create_app
 from sitegen.integrations.git.local import LocalGit
 from sitegen.settings import Settings
 from sitegen.worker import build_clients, build_worker
-from tests.conftest import order_body, unique_onboarding, wait_for
+from tests.conftest import unique_onboarding
 from tests.pipeline.helpers import (
-    make_stored_form_invalid,
     notifications,
     order_site,
     slow_template,
     wait_status,
     wait_step,
+    waiting_for_correction,
 )
 
 SLOW_BUILD_SECONDS = 30
@@ -67,16 +67,7 @@ async def side_effects(
 async def test_cancel_while_waiting_for_the_onboarding_correction(
     api: httpx.AsyncClient, settings: Settings, sessions: Any
 ) -> None:
-    form = unique_onboarding("harbour-physio")
-    created = (await api.post("/api/v1/projects", json=order_body(form))).json()
-    await make_stored_form_invalid(sessions, created["id"])
-    assert (await api.post(f"/api/v1/projects/{created['id']}/generate")).status_code == 202
-
-    async def waiting() -> bool:
-        body = (await api.get(f"/api/v1/projects/{created['id']}")).json()
-        return bool(body["waiting_for"] == "onboarding correction")
-
-    await wait_for(waiting, 30)
+    created = await waiting_for_correction(api, sessions, unique_onboarding("harbour-physio"))
     assert (await api.post(f"/api/v1/projects/{created['id']}/cancel", json={})).status_code == 202
     project = await wait_status(api, created["id"], ("cancelled",))
     assert project["waiting_for"] is None

@@ -21,12 +21,12 @@ from tests.pipeline.helpers import (
     PreviewSite,
     artifacts,
     keep_history,
-    make_stored_form_invalid,
     notifications,
     order_site,
     rows,
     text_of,
     wait_status,
+    waiting_for_correction,
 )
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -168,18 +168,7 @@ async def test_invalid_onboarding_waits_for_a_correction(
     """The API checks every form; a stored form can still fail the pipeline's check (the
     template changed since, say), and then the run waits for the client's correction."""
     form = unique_onboarding("harbour-physio")
-    created = (await api.post("/api/v1/projects", json=order_body(form))).json()
-    await make_stored_form_invalid(sessions, created["id"])
-    started = await api.post(f"/api/v1/projects/{created['id']}/generate")
-    assert started.status_code == 202, started.text
-
-    async def waiting_for_client() -> dict[str, Any] | None:
-        body: dict[str, Any] = (await api.get(f"/api/v1/projects/{created['id']}")).json()
-        return body if body["waiting_for"] == "onboarding correction" else None
-
-    from tests.conftest import wait_for
-
-    waiting = await wait_for(waiting_for_client, 30)
+    waiting = created = await waiting_for_correction(api, sessions, form)
     assert waiting["status"] == "onboarding"
     errors = waiting["validation_errors"]
     assert errors[0]["field"] == "pages.1" and "blog" in errors[0]["reason"]

@@ -27,12 +27,12 @@ from sitegen.worker import build_clients, build_worker
 from tests.conftest import order_body, unique_onboarding, wait_for
 from tests.pipeline.helpers import (
     keep_history,
-    make_stored_form_invalid,
     notifications,
     order_site,
     slow_template,
     wait_status,
     wait_step,
+    waiting_for_correction,
 )
 
 OUTAGE_SECONDS = 15  # longer than any old attempt cap of the bookkeeping (about 6 s)
@@ -195,15 +195,7 @@ async def test_a_correction_whose_signal_was_lost_is_still_found(
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
     ):
         form = unique_onboarding("harbour-physio")
-        created = (await api.post("/api/v1/projects", json=order_body(form))).json()
-        await make_stored_form_invalid(sessions, created["id"])
-        assert (await api.post(f"/api/v1/projects/{created['id']}/generate")).status_code == 202
-
-        async def waiting() -> bool:
-            body = (await api.get(f"/api/v1/projects/{created['id']}")).json()
-            return bool(body["waiting_for"] == "onboarding correction")
-
-        await wait_for(waiting, 30)
+        created = await waiting_for_correction(api, sessions, form)
         # The corrected form lands in the database, and no signal is sent at all.
         from sitegen.db import queries
 
