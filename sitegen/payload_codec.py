@@ -174,8 +174,8 @@ def _cipher(key: bytes) -> AESGCM:
 def load_or_create_local_key(data_dir: Path) -> SecretStr:
     """The laptop's payload key, `{data_dir}/secrets/payload.key`, made once (mode 0600).
 
-    For a machine with no accounts: `sitegen dev` passes it to its children as
-    SITEGEN_PAYLOAD_KEY, so the worker, the API and the CLI agree. Creation is atomic and
+    For a machine with no accounts: the worker, the API and the CLI of one data dir all
+    read this file, so they agree. Creation is atomic and
     never replaces a key: two processes racing both end up with the first one written (a
     replaced key would make every payload sealed with the other unreadable).
     """

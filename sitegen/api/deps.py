@@ -1,4 +1,4 @@
-"""FastAPI dependencies: settings, a per-request transaction, and the shared Temporal client."""
+"""FastAPI dependencies: settings, a session per request, and the shared Temporal client."""
 
 from __future__ import annotations
 
@@ -49,6 +49,9 @@ async def get_temporal(request: Request) -> Client:
 
 async def project_or_404(session: AsyncSession, project_id: uuid.UUID) -> Project:
     project = await queries.get_project(session, project_id)
+    # End the read's transaction: the connection goes back to the pool before the route
+    # waits on Temporal (up to its update timeout), so a slow worker never starves the pool.
+    await session.commit()
     if project is None:
         raise NotFound("project")
     return project

@@ -92,8 +92,10 @@ def install(app: FastAPI) -> None:
         return JSONResponse(status_code=409, content={"detail": "conflicts with existing data"})
 
     async def _dependency_or_bug(_: Request, exc: Exception) -> JSONResponse:
-        if database_unavailable(exc):
-            # Down, not broken: say so, and that a retry will do.
+        # Down, not broken: say so, and that a retry will do. A full pool counts here (the
+        # request cannot be served now) but not in the worker, where it would be waited
+        # out forever instead of reaching an operator.
+        if database_unavailable(exc) or isinstance(exc, PoolTimeout):
             log.warning("api.database_unavailable", error_type=type(exc).__name__)
             return JSONResponse(
                 status_code=503,

@@ -38,8 +38,6 @@ def database_unavailable(error: BaseException) -> bool:
             return True
         if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
             return True
-        if isinstance(current, sa_exc.TimeoutError):
-            return True  # no connection to be had from the pool: as good as down
         if isinstance(current, sa_exc.DBAPIError) and current.orig is not None:
             current = current.orig
             continue

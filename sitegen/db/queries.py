@@ -77,8 +77,14 @@ async def get_project(session: AsyncSession, project_id: uuid.UUID) -> Project |
 
 
 async def get_project_for_update(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
-    result = await session.exec(select(Project).where(Project.id == project_id).with_for_update())
-    return result.first()
+    # populate_existing: the locked row's values, not those of an earlier read in the session.
+    query = (
+        select(Project)
+        .where(Project.id == project_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.exec(query)).first()
 
 
 async def get_onboarding(

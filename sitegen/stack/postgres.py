@@ -155,7 +155,7 @@ class EmbeddedPostgres:
     def restart(self) -> None:
         """Start again after a crash, on the same data dir and port: Postgres replays its WAL,
         so every committed row is back once it accepts connections."""
-        wait_port_free("127.0.0.1", self.port, 10)
+        wait_port_free("127.0.0.1", self.port, 10, "Postgres")
         self.start()
 
     def _clear_leftovers(self) -> None:

@@ -46,34 +46,36 @@ def _stop_signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
+def _bindable(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers themselves bind: connections in TIME_WAIT don't block the port.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:
-            raise StackError(
-                f"port {port} ({what}) is already in use: stop whatever uses it "
-                f"or set {setting} to a free port"
-            ) from None
+            return False
+        return True
 
 
-def wait_port_free(host: str, port: int, timeout: float) -> bool:
+def ensure_port_free(host: str, port: int, what: str, setting: str) -> None:
+    if not _bindable(host, port):
+        raise StackError(
+            f"port {port} ({what}) is already in use: stop whatever uses it "
+            f"or set {setting} to a free port"
+        )
+
+
+def wait_port_free(host: str, port: int, timeout: float, what: str) -> None:
     """Wait for a crashed server's port to be bindable again. The kernel closes a killed
     process's sockets as it exits, but a straggler (a child that inherited the listener) can
     hold it a moment longer."""
     deadline = time.monotonic() + timeout
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            # As the servers themselves bind: connections in TIME_WAIT don't block the port.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                sock.bind((host, port))
-                return True
-            except OSError:
-                pass
+    while not _bindable(host, port):
         if time.monotonic() > deadline:
-            return False
+            raise StackError(
+                f"{what} crashed, and its port {port} is still held {timeout:.0f}s later: "
+                "a leftover process of it may still be running"
+            )
         time.sleep(0.1)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from sitegen.db.migrate import prepare_database
-from sitegen.payload_codec import load_or_create_local_key
+from sitegen.payload_codec import PayloadKeyError, codec_from_settings
 from sitegen.settings import Settings
 from sitegen.stack.postgres import EmbeddedPostgres
 from sitegen.stack.process import (
@@ -59,8 +59,9 @@ class Stack:
 
     def _child_env(self) -> dict[str, str]:
         env = dict(os.environ)
-        # One payload key for every child: the worker seals what the API's client opens.
-        key = self.settings.payload_key or load_or_create_local_key(self.data_dir)
+        # The payload key is not passed on: each child reads the same settings (or, with a
+        # Temporal on this machine, the same key file in the data dir), and a key in the
+        # environment would reach every subprocess the children start.
         env.update(
             SITEGEN_DATA_DIR=str(self.data_dir),
             SITEGEN_DATABASE_URL=self.database_url,
@@ -68,8 +69,6 @@ class Stack:
             SITEGEN_API_PORT=str(self.settings.api_port),
             SITEGEN_HOSTING_PORT=str(self.settings.hosting_port),
             SITEGEN_TEMPORAL_UI_PORT=str(self.settings.temporal_ui_port),
-            SITEGEN_PAYLOAD_KEY=key.get_secret_value(),
-            SITEGEN_PAYLOAD_KEY_ID=self.settings.payload_key_id,
         )
         return env
 
@@ -87,6 +86,12 @@ class Stack:
         ensure_port_free("127.0.0.1", s.hosting_port, "preview host", "SITEGEN_HOSTING_PORT")
         try:
             self._start_backing_services()
+            # The payload key settled before any child starts (made once for a Temporal on
+            # this machine; a shared Temporal without one is refused here, in one line).
+            try:
+                codec_from_settings(s)
+            except PayloadKeyError as exc:
+                raise StackError(str(exc)) from exc
             prepare_database(self.database_url, s.templates_dir)
             py = sys.executable
             self._service("worker", [py, "-m", "sitegen.worker"]).start()
@@ -146,6 +151,8 @@ class Stack:
             self.temporal_address = s.temporal_address
         else:
             api_host = "127.0.0.1" if s.api_host in ("0.0.0.0", "::") else s.api_host
+            if ":" in api_host:
+                api_host = f"[{api_host}]"  # an IPv6 address in a URL
             self.temporal = TemporalDevServer(
                 self.data_dir,
                 s.temporal_port,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import signal
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
+from temporalio.client import Client
 
 from sitegen.stack.process import (
     ChildProcess,
@@ -109,13 +114,31 @@ class TemporalDevServer:
         )
         self.child.start()
         wait_until(lambda: port_open("127.0.0.1", self.port), 30, "Temporal", self.child)
+        # The port opens before the frontend serves ("Frontend is not healthy yet"): ready
+        # means a client can connect and finds the namespace.
+        wait_until(self._serving, 30, "Temporal to serve", self.child)
+
+    def _serving(self) -> bool:
+        async def probe() -> bool:
+            try:
+                client = await Client.connect(self.address, namespace=self.namespace)
+                await client.workflow_service.describe_namespace(
+                    DescribeNamespaceRequest(namespace=self.namespace)
+                )
+            except Exception:  # not yet, whatever the reason: asked again shortly
+                return False
+            return True
+
+        # Its own thread and event loop: start() is also called from async code's threads.
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, probe()).result()
 
     def restart(self) -> None:
         """Start again after a crash with the same SQLite file, so every workflow, task queue
         and search attribute is still there, on the same ports, so clients reconnect to it."""
         for port in (self.port, self.ui_port):
             if port is not None:
-                wait_port_free("127.0.0.1", port, 10)
+                wait_port_free("127.0.0.1", port, 10, "Temporal")
         self.start()
 
     def stop(self) -> None:

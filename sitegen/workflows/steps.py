@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeKey
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, TimeoutType
 from temporalio.exceptions import CancelledError as TemporalCancelled
+from temporalio.exceptions import TimeoutError as ActivityTimeout
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
@@ -47,6 +48,12 @@ A = TypeVar("A")
 # Waits between runs of a step while the database is down: 5 s, doubling, at most a minute.
 OUTAGE_FIRST_WAIT = timedelta(seconds=5)
 OUTAGE_BACKOFF_CEILING = timedelta(minutes=1)
+# A step whose every attempt was lost with its worker (killed, redeployed) is run again this
+# many times before an operator is asked: the step did nothing wrong, but a step that keeps
+# taking its worker down with it (a poison pill) must still reach a human.
+WORKER_LOSS_RERUNS = 5
+# Marks runs that re-run a step after worker losses; older runs asked the operator at once.
+RERUN_AFTER_WORKER_LOSS = "rerun-after-worker-loss"
 
 
 def _innermost(err: BaseException) -> BaseException:
@@ -67,6 +74,12 @@ def describe_failure(err: BaseException) -> str:
 def _dependency_down(err: BaseException) -> bool:
     cause = _innermost(err)
     return isinstance(cause, ApplicationError) and cause.type == DEPENDENCY_DOWN
+
+
+def _worker_lost(err: BaseException) -> bool:
+    """The last attempt ended because its worker stopped heartbeating: the worker died."""
+    cause = _innermost(err)
+    return isinstance(cause, ActivityTimeout) and cause.type == TimeoutType.HEARTBEAT
 
 
 def _cancelled(err: ActivityError) -> bool:
@@ -168,7 +181,7 @@ class StepRunner:
         the fix loop will repair): the step shows as failed with that error, no operator.
         """
         state = self._state(step)
-        outages = 0
+        outages = losses = 0
         while True:
             if self._cancel is not None:
                 return None  # cancelled between steps: start nothing new
@@ -199,6 +212,14 @@ class StepRunner:
                     # and run the step again. Nobody needs to decide anything.
                     outages += 1
                     await self._wait_out_outage(step, outages)
+                    continue
+                if (
+                    self.v2
+                    and _worker_lost(err)
+                    and losses < WORKER_LOSS_RERUNS
+                    and workflow.patched(RERUN_AFTER_WORKER_LOSS)
+                ):
+                    losses += 1  # the workers died, not the step: run it again
                     continue
                 error = describe_failure(err)
             else:

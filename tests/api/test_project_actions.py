@@ -83,6 +83,20 @@ async def test_onboarding_closed_for_cancelled_project(
     assert generate.status_code == 409
 
 
+async def test_cancel_a_project_that_never_started_is_stored(api: httpx.AsyncClient) -> None:
+    """No run to tell: the route itself marks it cancelled, and it stays so; generate is then
+    refused (both take the project's row lock, so neither slips between the other's steps)."""
+    project = await create(api, onboarding=unique_onboarding("harbour-physio"))
+    url = f"{PROJECTS}/{project['id']}"
+    cancelled = await api.post(f"{url}/cancel", json={"reason": "client withdrew"})
+    assert cancelled.status_code == 202, cancelled.text
+    assert cancelled.json()["already_cancelled"] is False
+    assert (await api.get(url)).json()["status"] == "cancelled"
+    again = await api.post(f"{url}/cancel", json={})
+    assert again.json()["already_cancelled"] is True
+    assert (await api.post(f"{url}/generate")).status_code == 409
+
+
 # --- GET /projects/{id}/pipeline -----------------------------------------------------------
 
 

@@ -65,6 +65,10 @@ def check_repositories(settings: Settings, projects: list[dict[str, Any]], found
         repeated = [k for k, n in Counter(keys).items() if n > 1]
         if repeated:
             found.duplicates.append(f"{slug}: the same commit made twice: {repeated}")
+        merges = [k for k in _git_keys(settings, slug, "main") if "/merge_to_main" in k]
+        if len(merges) != 1:
+            where = found.duplicates if len(merges) > 1 else found.lost
+            where.append(f"{slug}: {len(merges)} merges to main")
         patches = [k for k in keys if "/apply_patch/" in k]
         if len(patches) > PATCH_COMMITS:
             found.duplicates.append(f"{slug}: {len(patches)} patch commits")
@@ -79,41 +83,57 @@ def check_repositories(settings: Settings, projects: list[dict[str, Any]], found
             where.append(f"{slug}: {len(deploys)} deploys")
 
 
-async def check_rows(sessions: Any, projects: list[dict[str, Any]], found: Findings) -> None:
+async def check_rows(
+    sessions: Any, projects: list[dict[str, Any]], seed: int, found: Findings
+) -> None:
     ids = [uuid.UUID(p["id"]) for p in projects]
     async with sessions() as session:
 
-        async def rows(sql: str) -> list[Any]:
-            return list((await session.execute(text(sql), {"ids": ids})).all())
+        async def rows(sql: str, **params: Any) -> list[Any]:
+            return list((await session.execute(text(sql), {"ids": ids, **params})).all())
 
-        for project_id, kind, count in await rows(
-            "SELECT project_id, kind, count(*) FROM notification "
-            "WHERE project_id = ANY(:ids) GROUP BY project_id, kind"
+        # Every project of this run, including any the report never heard of (an order
+        # taken twice would be one).
+        (made,) = (
+            await rows(
+                "SELECT count(*) FROM project p JOIN customer_order o ON o.id = p.order_id "
+                "WHERE o.external_ref LIKE :refs",
+                refs=f"chaos-{seed}-%",
+            )
+        )[0]
+        if made != len(projects):
+            found.duplicates.append(f"{made} projects for {len(projects)} orders")
+        # Counted per project from the list of ids, so a project with none at all shows.
+        notes = {pid: Counter[str]() for pid in ids}
+        for project_id, kind in await rows(
+            "SELECT project_id, kind FROM notification WHERE project_id = ANY(:ids)"
         ):
-            expected = EXPECTED_NOTIFICATIONS.get(kind)
-            if expected is None:
-                found.other.append(f"{project_id}: unexpected notification {kind} x{count}")
-            elif count > expected:
-                found.duplicates.append(f"{project_id}: {kind} x{count}")
-        for project_id, kinds in await rows(
-            "SELECT project_id, array_agg(kind) FROM notification "
-            "WHERE project_id = ANY(:ids) GROUP BY project_id"
+            notes[project_id][kind] += 1
+        versions: dict[uuid.UUID, list[int]] = {pid: [] for pid in ids}
+        for project_id, number in await rows(
+            "SELECT project_id, number FROM site_version WHERE project_id = ANY(:ids) "
+            "ORDER BY number"
         ):
+            versions[project_id].append(number)
+        revisions: dict[uuid.UUID, list[str]] = {pid: [] for pid in ids}
+        for project_id, status in await rows(
+            "SELECT project_id, status::text FROM revision_request WHERE project_id = ANY(:ids)"
+        ):
+            revisions[project_id].append(status)
+        for pid in ids:
+            for kind, count in notes[pid].items():
+                expected = EXPECTED_NOTIFICATIONS.get(kind)
+                if expected is None:
+                    found.other.append(f"{pid}: unexpected notification {kind} x{count}")
+                elif count > expected:
+                    found.duplicates.append(f"{pid}: {kind} x{count}")
             for kind, expected in EXPECTED_NOTIFICATIONS.items():
-                if kinds.count(kind) < expected:
-                    found.lost.append(f"{project_id}: {kind} x{kinds.count(kind)}")
-        for project_id, numbers in await rows(
-            "SELECT project_id, array_agg(number ORDER BY number) FROM site_version "
-            "WHERE project_id = ANY(:ids) GROUP BY project_id"
-        ):
-            if numbers != EXPECTED_VERSIONS:
-                found.other.append(f"{project_id}: versions {numbers}")
-        for project_id, statuses in await rows(
-            "SELECT project_id, array_agg(status::text) FROM revision_request "
-            "WHERE project_id = ANY(:ids) GROUP BY project_id"
-        ):
-            if sorted(statuses) != ["applied", "applied"]:
-                found.lost.append(f"{project_id}: revisions {statuses}")
+                if notes[pid][kind] < expected:
+                    found.lost.append(f"{pid}: {kind} x{notes[pid][kind]}")
+            if versions[pid] != EXPECTED_VERSIONS:
+                found.other.append(f"{pid}: versions {versions[pid]}")
+            if sorted(revisions[pid]) != ["applied", "applied"]:
+                found.lost.append(f"{pid}: revisions {revisions[pid]}")
         for (stuck,) in await rows(
             "SELECT step_key FROM pipeline_step WHERE project_id = ANY(:ids) AND status = 'running'"
         ):

@@ -4,14 +4,10 @@ that can be told to fail. Every part can be stopped, killed and started again.""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -23,6 +19,7 @@ from sitegen.stack.postgres import EmbeddedPostgres
 from sitegen.stack.process import free_port
 from sitegen.stack.temporal import TemporalDevServer
 from tests.pipeline.helpers import slow_template
+from tests.worker_process import WorkerProcess, worker_env
 
 # A build long enough to be interrupted mid-way (the progress tick comes every second).
 BUILD_SECONDS = 1.5
@@ -75,47 +72,6 @@ class AssetHost:
 
 
 @dataclass
-class WorkerProcess:
-    """`python -m sitegen.worker`, as `sitegen dev` runs it, optionally armed to kill itself
-    at a failpoint (see sitegen/failpoints.py)."""
-
-    env: dict[str, str]
-    log: Path
-    proc: subprocess.Popen[bytes] | None = None
-    armed: str = ""
-    started: int = 0
-
-    def start(self, failpoint: str = "") -> None:
-        self.armed = failpoint
-        env = {**self.env, "SITEGEN_FAILPOINT": failpoint}
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "sitegen.worker"],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        self.started += 1
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        if self.proc is not None and self.alive():
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.alive():
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-
-@dataclass
 class Cluster:
     root: Path
     postgres: EmbeddedPostgres
@@ -123,12 +79,10 @@ class Cluster:
     assets: AssetHost
     settings: Settings
     worker: WorkerProcess
-    logs: list[Path] = field(default_factory=list)
 
     def kill_temporal(self) -> None:
-        assert self.temporal.child is not None and self.temporal.child.proc is not None
-        self.temporal.child.proc.send_signal(signal.SIGKILL)
-        self.temporal.child.proc.wait(10)
+        assert self.temporal.child is not None
+        self.temporal.child.kill()  # SIGKILL; its SQLite file stays
 
 
 @contextmanager
@@ -153,17 +107,9 @@ def cluster(root: Path) -> Iterator[Cluster]:
             asset_allow_private_hosts=True,
             asset_timeout_seconds=3,
         )
-        env = {
-            **os.environ,
-            "SITEGEN_DATABASE_URL": postgres.url,
-            "SITEGEN_TEMPORAL_ADDRESS": temporal.address,
-            "SITEGEN_DATA_DIR": str(settings.data_dir),
-            "SITEGEN_TASK_QUEUE": settings.task_queue,
-            "SITEGEN_TEMPLATES_DIR": str(settings.templates_dir),
-            "SITEGEN_HOSTING_PORT": str(settings.hosting_port),
-            "SITEGEN_ASSET_ALLOW_PRIVATE_HOSTS": "true",
-            "SITEGEN_ASSET_TIMEOUT_SECONDS": "3",
-        }
+        env = worker_env(
+            settings, SITEGEN_ASSET_ALLOW_PRIVATE_HOSTS="true", SITEGEN_ASSET_TIMEOUT_SECONDS="3"
+        )
         worker = WorkerProcess(env, root / "worker.log")
         yield Cluster(root, postgres, temporal, assets, settings, worker)
     finally:

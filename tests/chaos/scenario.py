@@ -8,6 +8,7 @@ import asyncio
 import copy
 import json
 import random
+import signal
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,21 +16,16 @@ from typing import Any
 
 import httpx
 
-from sitegen.failpoints import (
-    AFTER_COMMIT,
-    AFTER_DEPLOY,
-    AFTER_MERGE,
-    AFTER_NOTIFICATION,
-    DURING_BUILD,
-)
+from sitegen.failpoints import POINTS
 from sitegen.settings import REPO_ROOT
 from tests.chaos.cluster import Cluster
 
 EXAMPLES = sorted((REPO_ROOT / "examples" / "onboarding").glob("*.json"))
-# Kills at the moments a retry must find its own earlier work; merge comes last, as the
-# first approvals arrive.
-FAILPOINTS = [AFTER_COMMIT, DURING_BUILD, AFTER_DEPLOY, AFTER_NOTIFICATION, AFTER_MERGE]
 POSTGRES_OUTAGE_SECONDS = 30
+# However the faults fall, a call through them gets an answer within this, and the whole
+# run ends within RUN_SECONDS: a stuck run fails instead of hanging CI.
+CALL_SECONDS = 300
+RUN_SECONDS = 1200
 RANDOM_WORKER_KILLS = 2
 REVISIONS = (
     'Change the headline on the home page to "Chaos proof, order {n}"',
@@ -61,10 +57,12 @@ class Chaos:
         self.rng = random.Random(seed)
         self.report = Report(seed=seed, orders=orders)
         self.previews = 0
-        self.delivered = 0
         self.done = asyncio.Event()
         self.progress = asyncio.Condition()
-        self._pending_failpoints = list(FAILPOINTS)
+        # Kills at the moments a retry must find its own earlier work, in POINTS' order (the
+        # merge comes last, as the first approvals arrive).
+        self.pending_failpoints = list(POINTS)
+        self.armed = ""
         self._killing = False
 
     # --- talking to the API through the faults --------------------------------------------
@@ -72,7 +70,8 @@ class Chaos:
     async def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """The request, repeated through 503s and dropped connections (the same body, so a
         retry is the same request); anything else unexpected fails the run."""
-        while True:
+        deadline = time.monotonic() + CALL_SECONDS
+        while time.monotonic() < deadline:
             try:
                 response = await self.api.request(method, f"/api/v1{path}", **kwargs)
             except httpx.TransportError:
@@ -86,6 +85,7 @@ class Chaos:
             if response.status_code >= 400:
                 raise Unexpected(f"{method} {path} → {response.status_code}: {response.text}")
             return response.json()
+        raise Unexpected(f"{method} {path}: no answer through {CALL_SECONDS} s of faults")
 
     async def until(self, project_id: str, reached: Any, seconds: float = 600) -> dict[str, Any]:
         deadline = time.monotonic() + seconds
@@ -93,7 +93,13 @@ class Chaos:
             project = await self.call("GET", f"/projects/{project_id}")
             revisions = await self.call("GET", f"/projects/{project_id}/revisions")
             if project["status"] in ("cancelled", "needs_attention"):
-                raise Unexpected(f"project {project['slug']} is {project['status']}")
+                steps = await self.call("GET", f"/projects/{project_id}/pipeline")
+                failed = [
+                    f"{s['step_key']}: {s['error_message']}"
+                    for s in steps
+                    if s["status"] not in ("success", "queued", "skipped")
+                ]
+                raise Unexpected(f"project {project['slug']} is {project['status']}: {failed}")
             if reached(project, revisions):
                 return dict(project)
             await asyncio.sleep(1)
@@ -118,8 +124,13 @@ class Chaos:
         }
 
     async def life(self, n: int) -> None:
-        created = await self.call("POST", "/projects", json=self.order(n))
+        order = self.order(n)
+        created = await self.call("POST", "/projects", json=order)
         pid = created["id"]
+        # The same order again (a payment webhook delivered twice): the same project and run.
+        again = await self.call("POST", "/projects", json=order)
+        if (again["id"], again["run_id"]) != (pid, created["run_id"]):
+            raise Unexpected(f"order {n} sent twice made {again['id']} beside {pid}")
         await self.until(pid, lambda p, _: p["status"] == "preview_ready")
         async with self.progress:
             self.previews += 1
@@ -143,25 +154,32 @@ class Chaos:
             )
         await self.call("POST", f"/projects/{pid}/approve", json={"approved_by": "chaos"})
         await self.until(pid, lambda p, _: p["status"] == "delivered")
-        self.delivered += 1
         self.report.projects.append(created)
 
     # --- the faults -------------------------------------------------------------------------
 
+    def start_worker(self) -> None:
+        self.armed = self.pending_failpoints[0] if self.pending_failpoints else ""
+        self.cluster.worker.start(SITEGEN_FAILPOINT=self.armed)
+
     async def watch_worker(self) -> None:
-        """A new worker takes over whenever one dies, armed with the next failpoint."""
+        """A new worker takes over whenever one dies, armed with the next failpoint. Only
+        a SIGKILL counts as a fault: a worker that exits by itself (it found no Temporal
+        while the server was down) is simply started again, still armed."""
         worker = self.cluster.worker
-        worker.start(self._pending_failpoints[0])
+        self.start_worker()
         while not self.done.is_set():
             if not worker.alive():
+                assert worker.proc is not None
+                code = worker.proc.returncode
                 if self._killing:
                     self.report.faults["worker SIGKILL at a random moment"] += 1
-                elif worker.armed:
-                    self.report.faults[f"worker killed {worker.armed.replace('_', ' ')}"] += 1
-                    self._pending_failpoints.pop(0)
-                self.report.note(f"worker died (armed: {worker.armed or '-'}); new worker")
-                worker.start(self._pending_failpoints[0] if self._pending_failpoints else "")
+                elif code == -signal.SIGKILL and self.armed:
+                    self.report.faults[f"worker killed {self.armed.replace('_', ' ')}"] += 1
+                    self.pending_failpoints.pop(0)
+                self.report.note(f"worker ended ({code}, armed: {self.armed or '-'}); new one")
                 self._killing = False
+                self.start_worker()
             await asyncio.sleep(0.1)
 
     async def random_kills(self) -> None:
@@ -170,7 +188,7 @@ class Chaos:
             if self.done.is_set():
                 return
             self._killing = True
-            self.cluster.worker.kill()
+            await asyncio.to_thread(self.cluster.worker.kill)
 
     async def flaky_assets(self) -> None:
         assets = self.cluster.assets
@@ -202,7 +220,7 @@ class Chaos:
         await self.previews_reached(0.5)
         await asyncio.sleep(self.rng.uniform(0, 3))
         self.report.note("Temporal server killed")
-        self.cluster.kill_temporal()
+        await asyncio.to_thread(self.cluster.kill_temporal)
         await asyncio.sleep(self.rng.uniform(1, 3))
         await asyncio.to_thread(self.cluster.temporal.start)
         self.report.note("Temporal server back")
@@ -221,12 +239,13 @@ class Chaos:
             # Every life must end well, and a fault that cannot be injected (or undone) ends
             # the run at once rather than leaving the lives to time out.
             pending = set(lives) | set(faults)
-            while any(not task.done() for task in lives):
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    error = None if task.cancelled() else task.exception()
-                    if error is not None:
-                        raise error
+            async with asyncio.timeout(RUN_SECONDS):
+                while any(not task.done() for task in lives):
+                    done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        error = None if task.cancelled() else task.exception()
+                        if error is not None:
+                            raise error
         finally:
             for task in lives:
                 task.cancel()  # one life failed: the others stop too, the run is over

@@ -65,7 +65,8 @@ async def test_nothing_is_lost_or_done_twice_under_faults(chaos_cluster: Cluster
             transport=httpx.ASGITransport(app=app), base_url="http://chaos", timeout=60
         ) as api,
     ):
-        report = await Chaos(chaos_cluster, api, seed, orders).run()
+        chaos = Chaos(chaos_cluster, api, seed, orders)
+        report = await chaos.run()
     wall = time.monotonic() - started
 
     settings = chaos_cluster.settings
@@ -73,7 +74,7 @@ async def test_nothing_is_lost_or_done_twice_under_faults(chaos_cluster: Cluster
     check_repositories(settings, report.projects, found)
     engine = make_engine(chaos_cluster.postgres.url)
     try:
-        await check_rows(make_sessionmaker(engine), report.projects, found)
+        await check_rows(make_sessionmaker(engine), report.projects, seed, found)
     finally:
         await engine.dispose()
     await check_histories(await connect(settings), report.projects, found)
@@ -85,6 +86,7 @@ async def test_nothing_is_lost_or_done_twice_under_faults(chaos_cluster: Cluster
         console.print(f"[red]{problem}[/]")
     kills = sum(n for fault, n in report.faults.items() if fault.startswith("worker"))
     assert kills >= 5, report.faults
+    assert chaos.pending_failpoints == [], f"failpoints never reached: {chaos.pending_failpoints}"
     assert report.faults[f"Postgres down {POSTGRES_OUTAGE_SECONDS} s"] == 1
     assert report.faults["Temporal server killed and restarted"] == 1
     assert len(report.projects) == orders

@@ -2,6 +2,7 @@ import asyncio
 import json
 import os
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -120,10 +121,18 @@ async def test_retry_after_a_kill_mid_copy_removes_the_leftovers(
     (half / "about").mkdir(parents=True)
     (half / "index.html").write_text("half")
     os.symlink(f"deploys/{deploy_id}", site_dir / ".current-0123")
+    old = time.time() - 3600
+    os.utime(site_dir / ".current-0123", (old, old), follow_symlinks=False)
+    os.symlink(f"deploys/{deploy_id}", site_dir / ".current-4567")  # another's, in flight
     d = await hosting.deploy("acme", src, "k1")
     assert d.created
     assert [p.name for p in (site_dir / "deploys").iterdir()] == [deploy_id]
-    assert sorted(p.name for p in site_dir.iterdir()) == ["current", "deploys", "meta"]
+    assert sorted(p.name for p in site_dir.iterdir()) == [
+        ".current-4567",
+        "current",
+        "deploys",
+        "meta",
+    ]
 
 
 async def test_deploy_skips_symlinks(hosting: LocalHosting, tmp_path: Path) -> None:

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +16,10 @@ from sitegen.integrations.git.local import LocalGit
 from sitegen.settings import Settings
 from sitegen.stack.process import free_port
 from sitegen.stack.temporal import TemporalDevServer
+from sitegen.workflows import policies
 from tests.conftest import unique_onboarding
 from tests.pipeline.helpers import notifications, order_site, slow_template, wait_status, wait_step
+from tests.worker_process import WorkerProcess, worker_env
 
 SLOW_BUILD_SECONDS = 3
 
@@ -32,46 +30,6 @@ def slow_templates(tmp_path: Path) -> Path:
     return slow_template(tmp_path / "templates", SLOW_BUILD_SECONDS)
 
 
-class WorkerProcess:
-    """`python -m sitegen.worker`, exactly as `sitegen dev` runs it."""
-
-    def __init__(self, settings: Settings, log: Path) -> None:
-        assert settings.database_url is not None
-        self.env = {
-            **os.environ,
-            "SITEGEN_DATABASE_URL": settings.database_url.get_secret_value(),
-            "SITEGEN_TEMPORAL_ADDRESS": str(settings.temporal_address),
-            "SITEGEN_DATA_DIR": str(settings.data_dir),
-            "SITEGEN_TASK_QUEUE": settings.task_queue,
-            "SITEGEN_TEMPLATES_DIR": str(settings.templates_dir),
-            "SITEGEN_HOSTING_PORT": str(settings.hosting_port),
-        }
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "sitegen.worker"],
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-
-
 @pytest.fixture
 def durable_settings(settings: Settings, slow_templates: Path) -> Settings:
     return settings.model_copy(update={"templates_dir": slow_templates})
@@ -79,7 +37,7 @@ def durable_settings(settings: Settings, slow_templates: Path) -> Settings:
 
 @pytest.fixture
 def worker_process(durable_settings: Settings, tmp_path: Path) -> Iterator[WorkerProcess]:
-    worker = WorkerProcess(durable_settings, tmp_path / "worker.log")
+    worker = WorkerProcess(worker_env(durable_settings), tmp_path / "worker.log")
     yield worker
     worker.stop()
 
@@ -161,6 +119,30 @@ async def test_worker_killed_mid_step_then_replaced(
     await assert_each_side_effect_once(durable_settings, sessions, created)
 
 
+async def test_a_build_outlives_more_worker_deaths_than_its_attempts(
+    durable_api: httpx.AsyncClient,
+    durable_settings: Settings,
+    worker_process: WorkerProcess,
+    sessions: Any,
+) -> None:
+    """Every attempt of the build lost with its worker, more times than the build's retry
+    policy allows: the workers died, the step did nothing wrong, so it runs again and
+    nobody is asked to decide anything."""
+    worker_process.start()
+    created = await order_site(durable_api, unique_onboarding("ironbark-software"))
+    await wait_step(sessions, created["id"], "build_and_test", "running", seconds=60)
+    for _ in range(policies.BUILD.retry.maximum_attempts + 1):
+        # A dead worker is noticed after the heartbeat timeout; then the next one builds.
+        assert await poll_builds(durable_settings.work_root, present=True, seconds=60)
+        worker_process.kill()
+        worker_process.start()
+    project = await wait_status(durable_api, created["id"], seconds=120)
+    assert project["status"] == "preview_ready", project
+    kinds = {n.kind for n in await notifications(sessions, created["id"])}
+    assert "needs_attention" not in kinds
+    await assert_each_side_effect_once(durable_settings, sessions, created)
+
+
 @pytest.fixture
 def own_temporal(tmp_path: Path) -> Iterator[TemporalDevServer]:
     server = TemporalDevServer(tmp_path / "own-temporal", free_port(), None, "default")
@@ -176,7 +158,7 @@ async def test_temporal_restarted_mid_pipeline(
     sessions: Any,
 ) -> None:
     settings = durable_settings.model_copy(update={"temporal_address": own_temporal.address})
-    worker = WorkerProcess(settings, tmp_path / "worker.log")
+    worker = WorkerProcess(worker_env(settings), tmp_path / "worker.log")
     worker.start()
     app = create_app(settings)
     try:

@@ -297,13 +297,19 @@ async def generate(
     project_id: uuid.UUID, session: SessionDep, client: TemporalDep, settings: SettingsDep
 ) -> GenerationStarted:
     """Start generation; a second call while it runs returns the same run."""
-    project = await project_or_404(session, project_id)
-    if await queries.get_onboarding(session, project_id) is None:
-        raise Conflict("submit the onboarding form before generating", "onboarding")
-    if project.status == ProjectStatus.CANCELLED:
-        raise Conflict("project is cancelled")
-    first_version = await queries.next_version_number(session, project_id)
-    return await start_generation(client, project, settings, first_version)
+    await project_or_404(session, project_id)
+    # The row lock `cancel` also takes: a project is never cancelled while its run starts.
+    project = await queries.get_project_for_update(session, project_id)
+    assert project is not None  # projects are never deleted
+    try:
+        if await queries.get_onboarding(session, project_id) is None:
+            raise Conflict("submit the onboarding form before generating", "onboarding")
+        if project.status == ProjectStatus.CANCELLED:
+            raise Conflict("project is cancelled")
+        first_version = await queries.next_version_number(session, project_id)
+        return await start_generation(client, project, settings, first_version)
+    finally:
+        await session.rollback()  # nothing written: the lock goes
 
 
 @router.get(

@@ -216,10 +216,18 @@ async def cancel(
     if project.status == ProjectStatus.CANCELLED:
         return CancelPublic(project_id=project.id, already_cancelled=True)
     # A pending project may have a run that no worker has picked up yet: it is told too.
-    if not await send_signal(client, project, "cancel", CancelRequest(reason=body.reason)):
-        if project.status != ProjectStatus.PENDING:
-            raise Conflict(f"the project is {project.status}; its run is not active")
-        project.status = ProjectStatus.CANCELLED  # no run: nothing else to stop
-        session.add(project)
-        await session.commit()
+    if await send_signal(client, project, "cancel", CancelRequest(reason=body.reason)):
+        return CancelPublic(project_id=project.id, already_cancelled=False)
+    if project.status != ProjectStatus.PENDING:
+        raise Conflict(f"the project is {project.status}; its run is not active")
+    # No run: mark it cancelled, under the row lock `generate` also takes, so a run started
+    # meanwhile is either told (signalled again here) or never started (generate sees it).
+    locked = await queries.get_project_for_update(session, project_id)
+    assert locked is not None  # projects are never deleted
+    if locked.status == ProjectStatus.PENDING and not await send_signal(
+        client, locked, "cancel", CancelRequest(reason=body.reason)
+    ):
+        locked.status = ProjectStatus.CANCELLED
+        session.add(locked)
+    await session.commit()
     return CancelPublic(project_id=project.id, already_cancelled=False)

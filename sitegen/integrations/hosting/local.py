@@ -16,7 +16,7 @@ Addresses (``SiteAddresses``, defaults shown)::
     http://{subdomain}.live.localhost:8080/   production: the deploy chosen at delivery
 
 Each step is atomic and the order makes retries safe: a crash before the directory rename leaves
-only a temp dir (ignored, replaced on retry); a crash after it but before the meta file makes the
+only a temp dir (ignored, removed by the retry); a crash after it but before the meta file makes the
 retry skip the copy and (re)activate; once the meta file exists the retry changes nothing, so an
 old deploy_key replayed later can never roll ``current`` back. ``activate=False`` stores a deploy
 without touching ``current`` (the production build), and a retry never activates it later.
@@ -67,6 +67,9 @@ from sitegen.integrations.hosting.records import (
 log = structlog.get_logger()
 
 __all__ = ["HOSTS_DIR", "LocalHosting", "deploy_id_for"]
+
+# Making and renaming a link takes microseconds: one this old was left by a dead process.
+STALE_LINK_SECONDS = 60
 
 
 def deploy_id_for(site: str, deploy_key: str) -> str:
@@ -176,9 +179,12 @@ class LocalHosting:
     @staticmethod
     def _activate_sync(site_dir: Path, deploy_id: str) -> None:
         link = site_dir / "current"
-        for leftover in site_dir.glob(".current-*"):  # from a worker killed mid-activation
+        # A link a killed worker made but never moved into place; an old one only, since
+        # another worker process may be activating right now (the lock is per process).
+        for leftover in site_dir.glob(".current-*"):
             with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
+                if time.time() - leftover.lstat().st_mtime > STALE_LINK_SECONDS:
+                    leftover.unlink()
         tmp = site_dir / f".current-{uuid.uuid4().hex}"
         os.symlink(f"deploys/{deploy_id}", tmp)
         try:
