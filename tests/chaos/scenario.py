@@ -131,6 +131,7 @@ class Chaos:
         again = await self.call("POST", "/projects", json=order)
         if (again["id"], again["run_id"]) != (pid, created["run_id"]):
             raise Unexpected(f"order {n} sent twice made {again['id']} beside {pid}")
+        self.report.faults["order sent twice"] += 1
         await self.until(pid, lambda p, _: p["status"] == "preview_ready")
         async with self.progress:
             self.previews += 1
