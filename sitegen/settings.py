@@ -55,6 +55,10 @@ class Settings(BaseSettings):
 
     build_timeout_seconds: int = Field(default=120, ge=5)
     build_memory_mb: int = Field(default=1024, ge=64)
+    build_max_processes: int = Field(default=256, ge=8)
+    # Builds run AI-written code: without bubblewrap they are refused, unless this says a
+    # shared network and filesystem are acceptable here (and every build report says so).
+    build_allow_unsandboxed: bool = False
     max_fix_attempts: int = Field(default=3, ge=0, le=10)
 
     # A preview waiting for the client this long gets them a reminder; this long, and the

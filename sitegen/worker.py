@@ -88,6 +88,8 @@ def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
         runner=BuildRunner(
             timeout_seconds=settings.build_timeout_seconds,
             memory_mb=settings.build_memory_mb,
+            max_processes=settings.build_max_processes,
+            use_bwrap=None if settings.build_allow_unsandboxed else True,
         ),
     )
 

@@ -84,6 +84,8 @@ class BuildActivities:
                 "timed_out": result.timed_out,
                 "duration_seconds": round(result.duration_seconds, 3),
                 "sandbox": result.sandbox,
+                # False only where unsandboxed builds were allowed: network and files shared.
+                "isolated": result.sandbox == "bwrap",
                 "pages": checks.pages if checks else 0,
                 "problems": checks.problems[:50] if checks else [],
                 "log": log,

@@ -34,6 +34,7 @@ from sitegen.db import queries
 from sitegen.db.errors import database_unavailable
 from sitegen.db.tables import Artifact, PipelineStep, SiteSpecRecord
 from sitegen.integrations.ai.base import PatchScopeError
+from sitegen.integrations.build.runner import SandboxUnavailable
 from sitegen.integrations.git.base import InvalidGitName
 from sitegen.integrations.hosting.base import InvalidSiteName, SubdomainTaken, VersionPinned
 from sitegen.integrations.storage.base import ObjectNotFound, Storage
@@ -58,6 +59,7 @@ PERMANENT_ERRORS: tuple[type[Exception], ...] = (
     PatchScopeError,
     TemplateNotFoundError,
     ValidationError,
+    SandboxUnavailable,  # this host cannot sandbox builds: a setting must change, not luck
 )
 
 

