@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from sitegen.contracts.patches import matches_any, safe_repo_path
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
 MANIFEST_NAME = "template.toml"
@@ -53,7 +54,7 @@ class TemplateManifest(_Manifest):
     @classmethod
     def _relative_globs(cls, globs: list[str]) -> list[str]:
         for glob in globs:
-            if not _is_safe_relative(glob.replace("*", "x").replace("?", "x")):
+            if not safe_repo_path(glob.replace("*", "x").replace("?", "x")):
                 raise ValueError(f"editable glob must be a relative path: {glob!r}")
         return globs
 
@@ -93,42 +94,6 @@ def list_templates(templates_dir: Path) -> list[TemplateManifest]:
     ]
 
 
-def _is_safe_relative(path: str) -> bool:
-    if not path or "\\" in path or "\x00" in path or path.startswith("/"):
-        return False
-    if re.match(r"^[A-Za-z]:", path):  # a Windows drive is absolute too
-        return False
-    parts = PurePosixPath(path).parts
-    return all(part not in ("..", ".", "") for part in parts) and "//" not in path
-
-
-@lru_cache(maxsize=256)
-def _glob_regex(glob: str) -> re.Pattern[str]:
-    # fnmatch lets '*' cross '/', which would make 'content/*.json' match nested paths;
-    # here '*' and '?' stay within one segment and only '**/' spans directories.
-    out: list[str] = []
-    i = 0
-    while i < len(glob):
-        if glob.startswith("**/", i):
-            out.append(r"(?:[^/]+/)*")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(r".*")
-            i += 2
-        elif glob[i] == "*":
-            out.append(r"[^/]*")
-            i += 1
-        elif glob[i] == "?":
-            out.append(r"[^/]")
-            i += 1
-        else:
-            out.append(re.escape(glob[i]))
-            i += 1
-    return re.compile("".join(out))
-
-
 def is_editable(manifest: TemplateManifest, path: str) -> bool:
     """True when an AI patch may touch `path` (a repo-relative POSIX path)."""
-    if not _is_safe_relative(path):
-        return False
-    return any(_glob_regex(glob).fullmatch(path) for glob in manifest.editable_files)
+    return safe_repo_path(path) and matches_any(path, manifest.editable_files)

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from sitegen.contracts.onboarding import Onboarding, Tone
-from sitegen.contracts.site import CodePatch, SiteContent, diff_paths
+from sitegen.contracts.patches import diff_paths
+from sitegen.contracts.site import CodePatch, SiteContent
 from sitegen.integrations.ai import OfflineAI, SiteAI
 from sitegen.integrations.ai.diffing import file_diff
 from sitegen.templates_registry import (

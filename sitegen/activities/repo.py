@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import col, update
 from temporalio import activity
 
-from sitegen.activities.patch_scope import patch_violations
+from sitegen.activities.patch_scope import judge_for, patch_violations
 from sitegen.activities.support import Sessions, StepTracker, bad_input, template_for
 from sitegen.contracts.activities import (
     ApplyPatchInput,
@@ -21,7 +21,7 @@ from sitegen.contracts.pipeline import StepKey
 from sitegen.contracts.review_activities import MergeInput, RestoreInput
 from sitegen.db.tables import Project
 from sitegen.failpoints import AFTER_COMMIT, AFTER_MERGE, failpoint
-from sitegen.integrations.git.base import GitHost, MergeConflict, PatchApplyError
+from sitegen.integrations.git.base import GitHost, MergeConflict, PatchApplyError, PatchRefused
 from sitegen.integrations.storage.base import Storage
 
 PREVIEW_BRANCH = "preview"
@@ -107,9 +107,12 @@ class RepoActivities:
                     f"{what}\n\nPatch: {step.patch.storage_key}",
                     project.key(StepKey.APPLY_PATCH, *change, f"round-{step.round}"),
                     allow_empty=True,
+                    judge=judge_for(template),
                 )
             except PatchApplyError as exc:
                 raise bad_input("PatchRejected", f"the patch does not apply: {exc}") from None
+            except PatchRefused as exc:
+                raise bad_input("PatchRejected", str(exc)) from None
             failpoint(AFTER_COMMIT)
             run.output_ref = commit.sha
             run.details = {"created": commit.created, "round": step.round}

@@ -7,7 +7,6 @@ that rambles fails validation instead of bloating storage or a workflow payload.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 
@@ -305,16 +304,3 @@ class LayoutPlanResult(AIResult[LayoutPlan]):
 
 class CodePatchResult(AIResult[CodePatch]):
     pass
-
-
-_DIFF_PATH = re.compile(r"^(?:---|\+\+\+) (?:[ab]/)?(\S+)")
-
-
-def diff_paths(diff: str) -> list[str]:
-    """Every repo path a unified diff touches (sorted), so callers can check it themselves."""
-    paths = {
-        m.group(1)
-        for line in diff.splitlines()
-        if (m := _DIFF_PATH.match(line)) and m.group(1) != "/dev/null"
-    }
-    return sorted(paths)

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.contracts.patches import safe_repo_path
 from sitegen.integrations.git.base import GitError, InvalidGitName
 
 _REPO_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -97,43 +98,6 @@ def validate_key(key: str) -> str:
 
 def validate_repo_path(path: str) -> str:
     """A file path inside the repo: relative, normalised, never touching .git."""
-    if not path or path.startswith("/") or "\\" in path or any(c in path for c in "\0\n\r\t"):
-        raise InvalidGitName(f"invalid file path {path!r}")
-    parts = path.split("/")
-    if any(p in ("", ".", "..") for p in parts) or any(p.lower() == ".git" for p in parts):
+    if not safe_repo_path(path):
         raise InvalidGitName(f"invalid file path {path!r}")
     return path
-
-
-def glob_to_regex(pattern: str) -> re.Pattern[str]:
-    """Translate a path glob: ``*``/``?`` stay within one segment, ``**/`` spans directories."""
-    out: list[str] = []
-    i = 0
-    n = len(pattern)
-    while i < n:
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[" and (end := pattern.find("]", i + 2)) != -1:
-            body = pattern[i + 1 : end]
-            if body.startswith("!"):
-                body = "^" + body[1:]
-            out.append("[" + body.replace("\\", "\\\\") + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("^" + "".join(out) + "$")
-
-
-def is_glob(pattern: str) -> bool:
-    return any(c in pattern for c in "*?[")

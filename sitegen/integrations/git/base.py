@@ -7,6 +7,7 @@ new commit is made, so a retried activity finds its commit instead of making a s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -36,6 +37,15 @@ class RefNotFound(GitError):
 
 class PatchApplyError(GitError):
     """The unified diff does not apply to the branch head (message is git's own). Not retryable."""
+
+
+class PatchRefused(GitError):
+    """What the patch would change is not allowed (the judge's findings). Nothing was
+    written. Not retryable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems[:5]))
 
 
 class MergeConflict(GitError):
@@ -74,6 +84,21 @@ class CommitResult:
     noop: bool = False
 
 
+@dataclass(frozen=True)
+class FileChange:
+    """One file a patch changes, as git applied it (not as the patch text claims)."""
+
+    path: str
+    status: str  # A added, M modified, D deleted, T type changed
+    old_mode: str  # 000000 when the file is new
+    new_mode: str  # 000000 when the file is deleted; 100644 a regular file
+    binary: bool
+
+
+# Judges a patch by what git would change; the findings refuse it (empty: allowed).
+PatchJudge = Callable[[list[FileChange]], list[str]]
+
+
 @runtime_checkable
 class GitHost(Protocol):
     async def ensure_repo(self, name: str, template_dir: Path) -> RepoInfo: ...
@@ -93,7 +118,11 @@ class GitHost(Protocol):
         idempotency_key: str,
         *,
         allow_empty: bool = False,
-    ) -> CommitResult: ...
+        judge: PatchJudge | None = None,
+    ) -> CommitResult:
+        """Apply a unified diff as one commit. ``judge`` sees what git applied (paths,
+        modes, binaries) before anything is written; its findings raise PatchRefused."""
+        ...
 
     async def commit_files(
         self,

@@ -26,18 +26,18 @@ from pathlib import Path
 
 import structlog
 
+from sitegen.contracts.patches import glob_regex, is_glob
 from sitegen.integrations.git._plumbing import DEFAULT_BRANCH, CommitPlan, GitPlumbing
-from sitegen.integrations.git._support import (
-    glob_to_regex,
-    is_glob,
-    validate_repo_path,
-)
+from sitegen.integrations.git._support import validate_repo_path
 from sitegen.integrations.git.base import (
     BranchInfo,
     CommitResult,
+    FileChange,
     GitError,
     MergeConflict,
     PatchApplyError,
+    PatchJudge,
+    PatchRefused,
     RefNotFound,
     RepoInfo,
 )
@@ -138,14 +138,14 @@ class LocalGit(GitPlumbing):
             raise RefNotFound(f"ref {ref!r} not found in {name!r}")
         listing = await self._git(["ls-tree", "-r", "-z", "--full-tree", sha], git_dir=bare)
         exact = {p for p in paths_or_globs if not is_glob(p)}
-        patterns = [glob_to_regex(p) for p in paths_or_globs if is_glob(p)]
+        patterns = [glob_regex(p) for p in paths_or_globs if is_glob(p)]
         wanted: list[tuple[str, str]] = []
         for entry in listing.stdout.decode("utf-8", "replace").split("\0"):
             meta, _, path = entry.partition("\t")
             parts = meta.split()
             if len(parts) != 3 or parts[1] != "blob" or parts[0] == "120000":
                 continue
-            if path in exact or any(p.match(path) for p in patterns):
+            if path in exact or any(p.fullmatch(path) for p in patterns):
                 wanted.append((path, parts[2]))
         if not wanted:
             return {}
@@ -175,8 +175,10 @@ class LocalGit(GitPlumbing):
         idempotency_key: str,
         *,
         allow_empty: bool = False,
+        judge: PatchJudge | None = None,
     ) -> CommitResult:
-        """Apply a unified diff (paths relative to the repo root, ``a/``/``b/`` prefixes)."""
+        """Apply a unified diff (paths relative to the repo root, ``a/``/``b/`` prefixes)
+        to a scratch index; ``judge`` rules on what it changed before anything is written."""
         if patch.strip() and not patch.endswith("\n"):
             patch += "\n"  # a missing final newline makes git report a corrupt patch
 
@@ -190,9 +192,35 @@ class LocalGit(GitPlumbing):
                     )  # fmt: skip
                     if out.returncode != 0:
                         raise PatchApplyError("patch does not apply", out.stderr)
+                if judge is not None and (
+                    problems := judge(await self._changes(bare, head, index))
+                ):
+                    raise PatchRefused(problems)
             return (await self._git(["write-tree"], git_dir=bare, index=index)).text
 
         return await self._commit(name, branch, message, idempotency_key, build_tree, allow_empty)
+
+    async def _changes(self, bare: Path, head: str, index: Path) -> list[FileChange]:
+        """What the scratch index changes against ``head``: paths, modes, binaries. Renames
+        and copies show as what they are on disk, a deletion and an addition."""
+        raw = await self._git(["diff-index", "--cached", "--raw", "-z", "--no-renames",
+                               "--abbrev=40", head], git_dir=bare, index=index)  # fmt: skip
+        numstat = await self._git(["diff-index", "--cached", "--numstat", "-z", "--no-renames",
+                                   head], git_dir=bare, index=index)  # fmt: skip
+        binary = set()
+        for entry in numstat.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            added, _, rest = entry.partition("\t")
+            deleted, _, path = rest.partition("\t")
+            if added == "-" and deleted == "-":
+                binary.add(path)
+        fields = raw.stdout.decode("utf-8", "surrogateescape").split("\0")
+        changes = []
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            if not meta.startswith(":"):
+                continue
+            old_mode, new_mode, _, _, status = meta[1:].split(" ")
+            changes.append(FileChange(path, status[:1], old_mode, new_mode, path in binary))
+        return changes
 
     async def commit_files(
         self,
