@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import json
 import shutil
@@ -84,6 +85,7 @@ class BuildActivities:
                 "timed_out": result.timed_out,
                 "duration_seconds": round(result.duration_seconds, 3),
                 "sandbox": result.sandbox,
+                "limit": result.limit,  # the sandbox limit that stopped it, if one did
                 # False only where unsandboxed builds were allowed: network and files shared.
                 "isolated": result.sandbox == "bwrap",
                 "pages": checks.pages if checks else 0,
@@ -107,10 +109,14 @@ class BuildActivities:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
             run.output_ref = ref.storage_key
             run.details = {k: report[k] for k in ("ok", "attempt", "sandbox", "pages", "exit_code")}
+            findings: list[str] = []
             if not ok:
                 # The fix loop takes it from here, but the row says what went wrong.
                 run.status = StepStatus.FAILED
-                findings = (checks.problems if checks else []) or [_last_line(result.log)]
+                last = _last_line(result.log.replace(str(workdir), "."))
+                findings = (checks.problems if checks else []) or [last]
+                if result.limit:
+                    findings = [f"stopped by the sandbox's {result.limit} limit", *findings]
                 run.message = f"attempt {build.attempt} failed: " + "; ".join(findings[:3])
             return BuildOutcome(
                 ok=ok,
@@ -118,6 +124,8 @@ class BuildActivities:
                 dist_key=dist_key,
                 duration_seconds=result.duration_seconds,
                 pages=checks.pages if checks else 0,
+                findings=_digest(findings),
+                fixable=result.limit is None,
             )
 
     async def _spec(self, project_id: uuid.UUID) -> SiteSpec | None:
@@ -125,6 +133,12 @@ class BuildActivities:
         if not await self.storage.exists(key):
             return None
         return await self.artifacts.load(key, SiteSpec)
+
+
+def _digest(findings: list[str]) -> str:
+    if not findings:
+        return ""
+    return hashlib.sha256("\n".join(sorted(findings)).encode()).hexdigest()[:16]
 
 
 def _last_line(log: str) -> str:

@@ -254,3 +254,24 @@ class DecisionCreate(_Body):
 class DecisionPublic(BaseModel):
     step: str
     action: str
+
+
+class BuildReportPublic(BaseModel):
+    """One build attempt: what ran, in which sandbox, and what it found."""
+
+    version: int
+    created_at: datetime | None
+    ok: bool
+    attempt: int
+    sha: str
+    sandbox: str
+    isolated: bool = Field(
+        default=True, description="false only where unsandboxed builds were allowed"
+    )
+    limit: str | None = Field(default=None, description="the sandbox limit that stopped it")
+    timed_out: bool = False
+    exit_code: int | None
+    duration_seconds: float
+    pages: int
+    problems: list[str] = Field(default_factory=list)
+    report_key: str = Field(description="storage key of the full report, with the build log")

@@ -137,6 +137,10 @@ class BuildOutcome(BaseModel):
     dist_key: str | None = None
     duration_seconds: float
     pages: int = 0
+    # What failed, as a digest: the same twice in a row means the fix loop made no progress.
+    findings: str = ""
+    # False when a sandbox limit stopped the build: no patch can fix that.
+    fixable: bool = True
 
 
 class NewVersion(BaseModel):

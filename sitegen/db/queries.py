@@ -188,6 +188,19 @@ async def site_versions(session: AsyncSession, project_id: uuid.UUID) -> list[Si
     return list(result.all())
 
 
+async def artifacts_of(
+    session: AsyncSession, project_id: uuid.UUID, kind: ArtifactType
+) -> list[Artifact]:
+    """Every version of one kind of artifact, oldest first."""
+    result = await session.exec(
+        select(Artifact)
+        .where(Artifact.project_id == project_id)
+        .where(Artifact.type == kind)
+        .order_by(col(Artifact.version))
+    )
+    return list(result.all())
+
+
 async def latest_artifact(
     session: AsyncSession, project_id: uuid.UUID, kind: ArtifactType
 ) -> Artifact | None:

@@ -60,6 +60,20 @@ class FirstPreview:
     counters: ArtifactCounters
 
 
+# Marks runs whose fix loop stops early (a sandbox limit, or no progress); older runs spent
+# every round.
+FIX_LOOP_STOPS_EARLY = "fix-loop-stops-early"
+
+
+def _no_patch_helps(build: BuildOutcome, previous: str) -> str:
+    """Why another automatic fix round is pointless, or "" when one may help."""
+    if not build.fixable:
+        return "the build was stopped by a sandbox limit; no patch can fix that"
+    if build.findings and build.findings == previous:
+        return "the last fix changed nothing: the build failed with the same findings again"
+    return ""
+
+
 def build_problem(build: BuildOutcome) -> str | None:
     """A failed build is a result the fix loop repairs; the step still shows as failed."""
     return None if build.ok else f"build failed (attempt {build.report.version})"
@@ -286,6 +300,7 @@ class Generation(OnboardingCheck):
         `change` tells apart the commits and keys of distinct changes (a revision's id).
         """
         round_, rounds = 0, self.max_fixes
+        previous = ""  # the last failed build's findings
         while patch is not None:
             commit = await self.step(
                 StepKey.APPLY_PATCH,
@@ -305,11 +320,15 @@ class Generation(OnboardingCheck):
                 )
                 if build is None or build.ok:
                     return build
+                hopeless = _no_patch_helps(build, previous)
+                previous = build.findings
+                if hopeless and round_ < rounds and workflow.patched(FIX_LOOP_STOPS_EARLY):
+                    rounds = round_  # more automatic rounds would change nothing
                 if round_ < rounds or not operator_decides:
                     break
                 action = await self.ask_operator(
                     StepKey.BUILD_AND_TEST,
-                    f"build failed after {rounds} automatic fix attempts",
+                    hopeless or f"build failed after {rounds} automatic fix attempts",
                 )
                 if action != FailureAction.RETRY:
                     self._cancel = self._cancel or CancelRequest(reason="aborted at build")

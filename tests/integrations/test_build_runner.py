@@ -101,7 +101,7 @@ async def test_a_fork_bomb_is_stopped(runner_kind: str, tmp_path: Path) -> None:
     assert not res.ok, res.log
     assert "refused after" in res.log and "forked" not in res.log, res.log
     refused = int(res.log.split("refused after ")[1].split(":")[0])
-    assert refused < 64
+    assert refused < 64 and res.limit == "processes"
     # Every process of the bomb went with the build.
     await asyncio.sleep(0.2)
     assert await _no_sleepers(str(tmp_path))
@@ -231,6 +231,16 @@ async def test_memory_limit(runner_kind: str, tmp_path: Path) -> None:
     script = "b = bytearray(1024 * 1024 * 1024); print('allocated')"
     res = await make(runner_kind, memory_mb=256).run(tmp_path, [PY, "-c", script])
     assert not res.ok and "allocated" not in res.log and "MemoryError" in res.log
+    assert res.limit == "memory"
+
+
+async def test_an_endless_loop_meets_the_cpu_limit(runner_kind: str, tmp_path: Path) -> None:
+    res = await make(runner_kind, cpu_seconds=1, timeout_seconds=20).run(
+        tmp_path, [PY, "-c", "while True: pass"]
+    )
+    assert not res.ok and not res.timed_out
+    assert res.limit == "cpu time", res
+    assert res.duration_seconds < 10
 
 
 async def test_bwrap_isolation(tmp_path: Path) -> None:

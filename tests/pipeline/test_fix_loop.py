@@ -111,6 +111,9 @@ async def test_a_broken_build_is_fixed_automatically(
     kinds = sorted((a.type.value, a.version) for a in await artifacts(sessions, created["id"]))
     assert ("build_report", 1) in kinds and ("build_report", 2) in kinds
     assert ("code_patch", 1) in kinds and ("code_patch", 2) in kinds
+    builds = (await api.get(f"/api/v1/projects/{created['id']}/builds")).json()
+    assert [(b["attempt"], b["ok"]) for b in builds] == [(1, False), (2, True)]
+    assert all(b["sandbox"] == "bwrap" and b["isolated"] for b in builds)
     await handle.signal("cancel", {"reason": "test"})
     await wait_status(api, created["id"], ("cancelled",))
     await keep_history(temporal, created["workflow_id"], "life_fix_loop_repairs_build")

@@ -47,49 +47,10 @@ from pathlib import Path
 
 import structlog
 
+from sitegen.integrations.build.guard import GUARD as _GUARD
+
 log = structlog.get_logger()
 
-_GUARD = """\
-import ctypes, os, resource, signal, sys
-a = sys.argv
-prctl = ctypes.CDLL(None).prctl
-def end_group(*_):
-    os.killpg(0, signal.SIGKILL)
-signal.signal(signal.SIGTERM, end_group)
-prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-if os.getppid() != int(a[1]):  # the worker died before the line above
-    end_group()
-guard = os.getpid()
-pid = os.fork()
-if pid == 0:
-    prctl(1, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != guard:
-        os._exit(137)
-    uid = int(a[7])
-    if uid >= 0:  # a root worker builds as an unprivileged user
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
-    for r, v in ((resource.RLIMIT_AS, a[2]), (resource.RLIMIT_CPU, a[3]),
-                 (resource.RLIMIT_NOFILE, a[4]), (resource.RLIMIT_FSIZE, a[5]),
-                 (resource.RLIMIT_NPROC, a[6])):
-        resource.setrlimit(r, (int(v), int(v)))
-    try:
-        os.execvp(a[8], a[8:])
-    except OSError as exc:
-        os.write(2, f"{a[8]}: {exc.strerror}\\n".encode())
-        os._exit(127)
-code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-if code < 0:  # die of the same signal, so the runner sees what the command saw
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    try:
-        signal.signal(-code, signal.SIG_DFL)
-    except (OSError, ValueError):
-        pass
-    os.kill(guard, -code)
-    code = 128 - code  # still here: the signal's default is to ignore it
-os._exit(code)
-"""
 # Read-only extras a toolchain may need; bound only when they exist on the host.
 _ETC_PATHS = ("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
               "/etc/localtime", "/etc/mime.types", "/etc/ssl", "/etc/ca-certificates")  # fmt: skip
@@ -123,6 +84,25 @@ class BuildResult:
     log: str  # combined stdout+stderr, last ``log_tail_bytes`` only
     sandbox: str  # "bwrap", or "rlimits" (unsandboxed: allowed explicitly)
     timed_out: bool = False
+
+    @property
+    def limit(self) -> str | None:
+        """The sandbox limit that stopped the build, if one did: no patch can fix that."""
+        if self.timed_out:
+            return "time"
+        code = self.exit_code or 0
+        # Killed by a signal: negative, or 128 + the signal where bwrap passes it on.
+        killed_by = -code if code < 0 else code - 128 if self.sandbox == "bwrap" else 0
+        by_signal = {int(signal.SIGXCPU): "cpu time", int(signal.SIGXFSZ): "file size"}
+        if killed_by in by_signal:
+            return by_signal[killed_by]
+        if self.ok:
+            return None
+        if "MemoryError" in self.log or "Cannot allocate memory" in self.log:
+            return "memory"
+        if "Resource temporarily unavailable" in self.log:  # fork() or a thread refused
+            return "processes"
+        return None
 
 
 class BuildRunner:
@@ -277,7 +257,10 @@ class BuildRunner:
         try:
             try:
                 async with asyncio.timeout(self.timeout_seconds):
-                    await proc.wait()
+                    # Not proc.wait(): before Python 3.12 it also waits for the output pipe
+                    # to close, which a stray background child can hold open for ever.
+                    while proc.returncode is None:  # noqa: ASYNC110 (no event to wait on)
+                        await asyncio.sleep(0.05)
             except TimeoutError:
                 timed_out = True
                 log.warning("build.timeout", timeout_seconds=self.timeout_seconds)
