@@ -90,6 +90,8 @@ class BuildActivities:
                 "isolated": result.sandbox == "bwrap",
                 "pages": checks.pages if checks else 0,
                 "problems": checks.problems[:50] if checks else [],
+                # The same, machine-readable: file, line, rule, message.
+                "findings": [f.model_dump() for f in checks.findings[:100]] if checks else [],
                 "log": log,
             }
             ref = await self.artifacts.save(

@@ -1,52 +1,135 @@
-"""The "test" half of build_and_test: checks a built site the way a visitor would meet it."""
+"""The "test" half of build_and_test: quality gates on a built site, checked the way a
+visitor, a validator and a search engine meet it. Each finding names the file, the line,
+the rule and what is wrong, so the fix loop and an operator can act on it."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, Field
 
+TITLE_LENGTH = (10, 60)
+DESCRIPTION_LENGTH = (50, 160)
+# Text a visitor must never read: template leftovers and empty values printed as words.
+# (Case matters: Portuguese "todo" is a word, "TODO" is a leftover.)
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{%|\bNone\b|\bundefined\b|\b[Ll]orem ipsum\b|\bTODO\b")
+_HEADING = re.compile(r"^h([1-6])$")
+_NOT_TEXT = ("script", "style", "template")
 
-class PageFacts(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lang: str | None = None
-        self.title = ""
-        self.description: str | None = None
-        self.links: list[str] = []
-        self._in_title = False
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "html":
-            self.lang = values.get("lang")
-        elif tag == "title":
-            self._in_title = True
-        elif tag == "meta" and values.get("name") == "description":
-            self.description = values.get("content")
-        elif tag in ("a", "link") and values.get("href"):
-            self.links.append(str(values["href"]))
-        elif tag in ("img", "script", "source") and values.get("src"):
-            self.links.append(str(values["src"]))
+class Finding(BaseModel):
+    file: str
+    line: int = 0
+    rule: str
+    message: str
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self.title += data
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message} [{self.rule}]"
 
 
 class SiteCheckReport(BaseModel):
     pages: int = 0
-    problems: list[str] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        return [str(f) for f in self.findings]
 
     @property
     def ok(self) -> bool:
-        return self.pages > 0 and not self.problems
+        return self.pages > 0 and not self.findings
+
+
+class PageFacts(HTMLParser):
+    """What the gates need from one page, each with the line it is on."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lang: str | None = None
+        self.title = ""
+        self.description: str | None = None
+        self.robots = ""
+        self.canonical: str | None = None
+        self.icons: list[str] = []
+        self.refs: list[tuple[int, str]] = []  # (line, href or src)
+        self.hash_links: list[int] = []
+        self.unsafe_blank: list[int] = []
+        self.images_without_alt: list[int] = []
+        self.headings: list[tuple[int, int, str]] = []  # (line, level, id)
+        self.headings_in_address: list[int] = []
+        self.mains: list[int] = []
+        self.regions: list[tuple[int, str]] = []  # (line, label or labelledby=id)
+        self.navs: list[tuple[int, str]] = []
+        self.heading_text: dict[str, str] = {}
+        self.placeholders: list[tuple[int, str]] = []
+        self._stack: list[str] = []
+        self._in_title = False
+        self._heading_id: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        line = self.getpos()[0]
+        if tag not in ("meta", "link", "img", "br", "hr", "input", "source"):
+            self._stack.append(tag)
+        if tag == "html":
+            self.lang = a.get("lang")
+        elif tag == "title":
+            self._in_title = True
+        elif tag == "meta" and a.get("name") == "description":
+            self.description = a.get("content")
+        elif tag == "meta" and a.get("name") == "robots":
+            self.robots = a.get("content", "")
+        elif tag == "link" and "canonical" in a.get("rel", "").split():
+            self.canonical = a.get("href")
+        elif tag == "link" and "icon" in a.get("rel", "").split():
+            self.icons.append(a.get("href", ""))
+        if tag in ("a", "link") and "href" in a:
+            self.refs.append((line, a["href"]))
+            if tag == "a" and a["href"] == "#":
+                self.hash_links.append(line)
+        if tag in ("img", "script", "source") and a.get("src"):
+            self.refs.append((line, a["src"]))
+        if tag == "a" and a.get("target") == "_blank" and "noopener" not in a.get("rel", ""):
+            self.unsafe_blank.append(line)
+        if tag == "img" and "alt" not in a:
+            self.images_without_alt.append(line)
+        if m := _HEADING.match(tag):
+            self.headings.append((line, int(m.group(1)), a.get("id", "")))
+            self._heading_id = a.get("id") or None
+            if "address" in self._stack[:-1]:
+                self.headings_in_address.append(line)
+        if tag == "main":
+            self.mains.append(line)
+        if tag == "nav":
+            self.navs.append((line, a.get("aria-label", "")))
+        if tag == "section" and (a.get("aria-label") or a.get("aria-labelledby")):
+            label = a.get("aria-label") or f"#{a.get('aria-labelledby')}"
+            self.regions.append((line, label))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if _HEADING.match(tag):
+            self._heading_id = None
+        if tag in self._stack:
+            while self._stack and self._stack.pop() != tag:
+                pass
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        if self._heading_id:
+            self.heading_text[self._heading_id] = (
+                self.heading_text.get(self._heading_id, "") + data
+            ).strip()
+        if self._stack and self._stack[-1] in _NOT_TEXT:
+            return
+        if m := _PLACEHOLDER.search(data):
+            self.placeholders.append((self.getpos()[0], m.group(0)))
 
 
 def _resolves(dist: Path, page: Path, href: str) -> bool:
@@ -63,27 +146,112 @@ def _resolves(dist: Path, page: Path, href: str) -> bool:
     return target.is_file() or (target / "index.html").is_file()
 
 
+def _sitemap_locs(dist: Path) -> set[str] | None:
+    sitemap = dist / "sitemap.xml"
+    if not sitemap.is_file():
+        return None
+    return set(re.findall(r"<loc>\s*([^<\s]+)\s*</loc>", sitemap.read_text(errors="replace")))
+
+
+def check_page(dist: Path, page: Path, expected_lang: str | None) -> list[Finding]:
+    facts = PageFacts()
+    facts.feed(page.read_text(errors="replace"))
+    name = page.relative_to(dist).as_posix()
+    not_found = name == "404.html"
+    out: list[Finding] = []
+
+    def find(rule: str, message: str, line: int = 0) -> None:
+        out.append(Finding(file=name, line=line, rule=rule, message=message))
+
+    title = facts.title.strip()
+    if not title:
+        find("title", "no <title>")
+    elif not TITLE_LENGTH[0] <= len(title) <= TITLE_LENGTH[1]:
+        find("title-length", f"title is {len(title)} characters, not {TITLE_LENGTH}")
+    description = (facts.description or "").strip()
+    if not not_found and not description:
+        find("meta-description", "no meta description")
+    elif (
+        description
+        and not not_found  # not indexed, so no snippet to size
+        and not DESCRIPTION_LENGTH[0] <= len(description) <= DESCRIPTION_LENGTH[1]
+    ):
+        find("description-length", f"description is {len(description)} characters")
+    if not facts.lang:
+        find("html-lang", "<html> has no lang")
+    elif expected_lang and facts.lang != expected_lang:
+        find("html-lang", f"lang is {facts.lang}, expected {expected_lang}")
+    for line, href in facts.refs:
+        if not _resolves(dist, page, href):
+            find("broken-link", f"{href} does not resolve", line)
+        elif not_found and not href.startswith(("/", "#", "mailto:", "tel:", "http", "//")):
+            find("404-relative-link", f"{href} breaks when the 404 page is served deeper", line)
+    if not facts.icons:
+        find("favicon", "no <link rel=icon>")
+    for line in facts.hash_links:
+        find("href-hash", 'a link to "#" goes nowhere', line)
+    for line in facts.unsafe_blank:
+        find("noopener", 'target="_blank" without rel="noopener"', line)
+    for line in facts.images_without_alt:
+        find("img-alt", "an image without alt text", line)
+    h1s = [line for line, level, _ in facts.headings if level == 1]
+    if len(h1s) != 1:
+        find("one-h1", f"{len(h1s)} <h1> elements; a page has exactly one")
+    previous = 0
+    for line, level, _ in facts.headings:
+        if previous and level > previous + 1:
+            find("heading-order", f"<h{level}> follows <h{previous}>", line)
+        previous = level
+    for line in facts.headings_in_address:
+        find("heading-in-address", "a heading inside <address> (invalid HTML)", line)
+    if len(facts.mains) != 1:
+        find("landmark-unique", f"{len(facts.mains)} <main> landmarks")
+    labels = [label for _, label in facts.navs]
+    if len(labels) > 1 and len(set(labels)) != len(labels):
+        find("landmark-unique", "two <nav> landmarks share a label (or have none)")
+    names: dict[str, int] = {}
+    for line, label in facts.regions:
+        text = facts.heading_text.get(label[1:], "") if label.startswith("#") else label
+        if text and text in names:
+            find("landmark-unique", f"two regions are both named {text!r}", line)
+        names.setdefault(text, line)
+    for line, text in facts.placeholders:
+        find("placeholder", f"placeholder text {text!r} in the page", line)
+    if not_found:
+        if "noindex" not in facts.robots:
+            find("404-noindex", "the 404 page does not ask search engines not to index it")
+        if facts.canonical:
+            find("404-canonical", "the 404 page names a canonical URL")
+    return out
+
+
 def check_site(dist: Path, expected_lang: str | None = None) -> SiteCheckReport:
     report = SiteCheckReport()
     if not (dist / "index.html").is_file():
-        report.problems.append("index.html is missing")
+        report.findings.append(Finding(file="index.html", rule="missing", message="missing"))
+    titles: dict[str, str] = {}
+    locs = _sitemap_locs(dist)
     for page in sorted(dist.rglob("*.html")):
         report.pages += 1
+        report.findings += check_page(dist, page, expected_lang)
         facts = PageFacts()
         facts.feed(page.read_text(errors="replace"))
         name = page.relative_to(dist).as_posix()
-        if not facts.title.strip():
-            report.problems.append(f"{name}: no <title>")
-        if name != "404.html" and not facts.description:
-            report.problems.append(f"{name}: no meta description")
-        if not facts.lang:
-            report.problems.append(f"{name}: <html> has no lang")
-        elif expected_lang and facts.lang != expected_lang:
-            report.problems.append(f"{name}: lang is {facts.lang}, expected {expected_lang}")
-        report.problems += [
-            f"{name}: broken link {href}" for href in facts.links if not _resolves(dist, page, href)
-        ]
+        title = facts.title.strip()
+        if title and title in titles:
+            report.findings.append(
+                Finding(file=name, rule="unique-title", message=f"same title as {titles[title]}")
+            )
+        titles.setdefault(title, name)
+        if locs is not None and facts.canonical and facts.canonical not in locs:
+            report.findings.append(
+                Finding(
+                    file=name,
+                    rule="canonical-sitemap",
+                    message=f"canonical {facts.canonical} is not in sitemap.xml",
+                )
+            )
     for required in ("sitemap.xml", "robots.txt"):
         if not (dist / required).is_file():
-            report.problems.append(f"{required} is missing")
+            report.findings.append(Finding(file=required, rule="missing", message="missing"))
     return report

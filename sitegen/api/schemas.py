@@ -256,6 +256,13 @@ class DecisionPublic(BaseModel):
     action: str
 
 
+class BuildFinding(BaseModel):
+    file: str
+    line: int
+    rule: str
+    message: str
+
+
 class BuildReportPublic(BaseModel):
     """One build attempt: what ran, in which sandbox, and what it found."""
 
@@ -274,4 +281,7 @@ class BuildReportPublic(BaseModel):
     duration_seconds: float
     pages: int
     problems: list[str] = Field(default_factory=list)
+    findings: list[BuildFinding] = Field(
+        default_factory=list, description="what the quality gates found, machine-readable"
+    )
     report_key: str = Field(description="storage key of the full report, with the build log")

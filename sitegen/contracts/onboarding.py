@@ -110,6 +110,9 @@ class Business(_Form):
     industry: ShortText
     city: ShortText
     region: ShortText | None = None
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = Field(
+        default=None, description="ISO 3166 code, e.g. 'GB' or 'BR': how to read local phones"
+    )
     phone: Phone
     email: EmailStr
     address: MediumText | None = None

@@ -10,7 +10,6 @@ links and Open Graph tags (otherwise `base_url` in content/site.json, then a def
 
 from __future__ import annotations
 
-import colorsys
 import json
 import os
 import re
@@ -21,6 +20,8 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
+
+from colours import band, contrast, ink, luminance, mix, on_colour
 
 ROOT = Path(__file__).resolve().parent
 DIST = ROOT / "dist"
@@ -136,6 +137,9 @@ def validate_site(site: Any) -> None:
             raise BuildError(f"content/site.json: social[{i}].url must be an http(s) URL")
     if site.get("whatsapp") is not None and not phone_href(str(site["whatsapp"])):
         raise BuildError("content/site.json: field 'whatsapp' has no digits")
+    for field in ("phone_e164", "whatsapp_e164"):
+        if site.get(field) is not None and not re.fullmatch(r"\+[1-9][0-9]{6,14}", site[field]):
+            raise BuildError(f"content/site.json: field '{field}' is not +<country><number>")
 
 
 def validate_page(page: Any, rel: str, page_ids: set[str]) -> None:
@@ -169,54 +173,6 @@ def phone_href(phone: str) -> str:
 
 
 # --- colour: derive accessible companions so any brand colour yields readable text ---
-def _rgb(hex_colour: str) -> tuple[float, float, float]:
-    h = hex_colour.lstrip("#")
-    return (int(h[0:2], 16) / 255, int(h[2:4], 16) / 255, int(h[4:6], 16) / 255)
-
-
-def _hex(rgb: tuple[float, float, float]) -> str:
-    return "#" + "".join(f"{round(max(0.0, min(1.0, c)) * 255):02x}" for c in rgb)
-
-
-def luminance(hex_colour: str) -> float:
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in _rgb(hex_colour))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: str, b: str) -> float:
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
-
-
-def on_colour(bg: str) -> str:
-    """Near-black or white, whichever reads better on `bg`."""
-    dark, light = "#16181d", "#ffffff"
-    return dark if contrast(bg, dark) >= contrast(bg, light) else light
-
-
-def ink(colour: str, background: str, target: float = 4.5) -> str:
-    """Darken (or lighten, on dark backgrounds) `colour` until it is readable as text."""
-    h, lightness, s = colorsys.rgb_to_hls(*_rgb(colour))
-    step = -0.03 if luminance(background) > 0.4 else 0.03
-    candidate = colour
-    for _ in range(40):
-        if contrast(candidate, background) >= target:
-            return candidate
-        lightness = max(0.0, min(1.0, lightness + step))
-        candidate = _hex(colorsys.hls_to_rgb(h, lightness, s))
-    # A pale brand colour on a pale background: plain text colour is the honest answer.
-    return on_colour(background)
-
-
-def mix(a: str, b: str, weight: float) -> str:
-    (r1, g1, b1), (r2, g2, b2) = _rgb(a), _rgb(b)
-    w = 1 - weight
-    return _hex((r1 * weight + r2 * w, g1 * weight + g2 * w, b1 * weight + b2 * w))
-
-
 def tokens_css(tokens: Any) -> str:
     rel = "theme/tokens.json"
     require(tokens, {"colors": dict, "fonts": dict}, rel)
@@ -231,24 +187,34 @@ def tokens_css(tokens: Any) -> str:
     if not isinstance(radius, int) or not 0 <= radius <= 32:
         raise BuildError(f"{rel}: radius_px must be an integer from 0 to 32")
     bg, text = colors["background"], colors["text"]
-    if contrast(text, bg) < 4.5:
-        text = on_colour(bg)
     primary, secondary = colors["primary"], colors["secondary"]
+    # Text and links sit on the page and on its tinted cards: readable on the worst of them.
+    surfaces = [bg, mix(text, bg, 0.03), mix(primary, bg, 0.08), mix(secondary, bg, 0.12)]
+    worst = (min if luminance(bg) > 0.4 else max)(surfaces, key=luminance)
+    if contrast(text, worst) < 4.5:
+        text = on_colour(worst)
+    primary_band, secondary_band = band(primary), band(secondary)
     values = {
         "primary": primary,
         "on-primary": on_colour(primary),
-        "primary-ink": ink(primary, bg),
-        "primary-soft": mix(primary, bg, 0.08),
+        "primary-ink": ink(primary, worst),
+        "primary-soft": surfaces[2],
+        "primary-band": primary_band,
+        "on-primary-band": on_colour(primary_band),
         "secondary": secondary,
         "on-secondary": on_colour(secondary),
-        "secondary-ink": ink(secondary, bg),
-        "secondary-soft": mix(secondary, bg, 0.12),
+        "secondary-ink": ink(secondary, worst),
+        "secondary-soft": surfaces[3],
+        "secondary-band": secondary_band,
+        "on-secondary-band": on_colour(secondary_band),
         "background": bg,
-        "surface": mix(text, bg, 0.03),
+        "surface": surfaces[1],
         "text": text,
-        "muted": ink(mix(text, bg, 0.7), bg),
+        "muted": ink(mix(text, bg, 0.7), worst),
         "border": mix(text, bg, 0.12),
         "footer": mix(primary, "#0d0f14", 0.18),
+        # A keyboard focus ring visible (3:1) on every light surface.
+        "focus": ink(secondary, worst, 3.0),
     }
     lines = [f"  --color-{k}: {v};" for k, v in values.items()]
     lines += [
@@ -270,6 +236,19 @@ def find_logo() -> str | None:
     return None
 
 
+def favicon_svg(site: dict[str, Any], tokens: dict[str, Any]) -> str:
+    """The site's initial on its primary colour: every page has an icon, logo or not."""
+    initial = xml_escape((site["name"].strip()[:1] or "?").upper())
+    colour = tokens["colors"]["primary"]
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+        f'<rect width="64" height="64" rx="12" fill="{colour}"/>'
+        '<text x="32" y="44" font-family="system-ui, sans-serif" font-size="36" '
+        f'font-weight="700" text-anchor="middle" fill="{on_colour(colour)}">{initial}</text>'
+        "</svg>\n"
+    )
+
+
 def base_url(site: dict[str, Any]) -> str:
     url = os.environ.get("SITE_URL") or site.get("base_url") or "http://localhost"
     if not re.fullmatch(r"https?://[^\s\"'<>]+", url):
@@ -284,7 +263,7 @@ def structured_data(site: dict[str, Any], url: str, logo: str | None) -> dict[st
         "@type": "LocalBusiness",
         "name": site["name"],
         "description": site["description"],
-        "telephone": site["phone"],
+        "telephone": site.get("phone_e164") or site["phone"],
         "email": site["email"],
         "url": url,
         "address": {
@@ -339,7 +318,12 @@ def build() -> list[str]:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["tel"] = phone_href
+    # A number as written links by its international form where the content gives one
+    # ('(11) 3456-7890' in Brazil is +551134567890), else by its digits.
+    international = {site["phone"]: site.get("phone_e164")}
+    if site.get("whatsapp"):
+        international[site["whatsapp"]] = site.get("whatsapp_e164")
+    env.filters["tel"] = lambda raw: international.get(raw) or phone_href(raw)
     layout = env.get_template("layouts/page.html.j2")
     url = base_url(site)
     common = {
@@ -352,16 +336,36 @@ def build() -> list[str]:
         "og_locale": "pt_BR" if site["locale"] == "pt-BR" else "en_US",
         "theme_color": tokens["colors"]["primary"],
         "structured_data": structured_data(site, url, find_logo()),
+        "root": "",  # links relative to the page: every page sits at the top level
+        "not_found": False,
     }
+    (DIST / "favicon.svg").write_text(favicon_svg(site, tokens), encoding="utf-8")
     written = []
     for page in pages:
         html = layout.render(page=page, **common)
         (DIST / page["path"]).write_text(html, encoding="utf-8")
         written.append(page["path"])
+    # The 404 page is served at any missing path, nested ones too: its links are absolute,
+    # it has its own title, and search engines are told not to index it.
+    missing = {
+        **pages[0],
+        "id": "404",
+        "path": "404.html",
+        "title": f"404 — {site['name']}",
+        "meta_description": site["labels"]["not_found"],
+        "og": {"title": f"404 — {site['name']}", "description": site["labels"]["not_found"]},
+    }
     (DIST / "404.html").write_text(
-        env.get_template("layouts/404.html.j2").render(page=pages[0], **common), encoding="utf-8"
+        env.get_template("layouts/404.html.j2").render(
+            page=missing, **{**common, "root": "/", "not_found": True}
+        ),
+        encoding="utf-8",
     )
-    urls = "".join(f"  <url><loc>{xml_escape(url + p)}</loc></url>\n" for p in written)
+    # The same address the pages name as canonical: the home page is the site's root.
+    urls = "".join(
+        f"  <url><loc>{xml_escape(url + ('' if p == 'index.html' else p))}</loc></url>\n"
+        for p in written
+    )
     (DIST / "sitemap.xml").write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n",

@@ -197,6 +197,7 @@ WORDS: dict[str, str] = {
     "email": "Email us",
     "in_city": "in {city}",
     "services_count": "{count} services to choose from",
+    "services_count_one": "One service, done properly",
     "services_sentence": "{name} offers {services} in {city}.",
     "hours_highlight": "Open {hours}",
     "city_highlight": "Proudly based in {city}",

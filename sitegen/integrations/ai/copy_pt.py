@@ -203,6 +203,7 @@ WORDS: dict[str, str] = {
     "email": "Enviar e-mail",
     "in_city": "em {city}",
     "services_count": "{count} serviços para você escolher",
+    "services_count_one": "Um serviço, feito com cuidado",
     "services_sentence": "{name} oferece {services} em {city}.",
     "hours_highlight": "Aberto {hours}",
     "city_highlight": "Com orgulho em {city}",

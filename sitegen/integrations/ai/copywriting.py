@@ -184,7 +184,11 @@ def _about(v: Voice, full: bool) -> AboutSection:
     if spec.business.opening_hours:
         first = spec.business.opening_hours[0]
         highlights.append(v.word("hours_highlight", hours=f"{first.days}, {first.hours}"))
-    highlights.append(v.word("services_count", count=str(len(spec.services))))
+    count = len(spec.services)
+    # "1 services" reads as a mistake: one service gets its own sentence.
+    highlights.append(
+        v.word("services_count_one") if count == 1 else v.word("services_count", count=str(count))
+    )
     if spec.testimonials:
         highlights.append(v.word("testimonial_highlight"))
     return AboutSection(
@@ -205,7 +209,15 @@ def _section(v: Voice, kind: str, page: SitemapPage, page_ids: Sequence[str]) ->
     if kind == "services":
         return _services(v, full)
     if kind == "about":
-        return _about(v, full or "about" not in page_ids)
+        about = _about(v, full or "about" not in page_ids)
+        hero = v.bank.PAGE_HERO.get(page.id)
+        if hero and about.heading == v.fmt(hero[0]):
+            # Two regions named alike ("About X" twice) confuse screen readers: pick another.
+            options = [v.fmt(o) for o in v.bank.TONE[v.spec.tone]["about_heading"]]
+            about = about.model_copy(
+                update={"heading": next(o for o in options if o != about.heading)}
+            )
+        return about
     if kind == "testimonials":
         items = [
             TestimonialItem(quote=t.quote, author=t.author, role=t.role) for t in spec.testimonials

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from sitegen.contracts.onboarding import Locale
+from sitegen.contracts.phones import COUNTRY_BY_LOCALE, e164
 from sitegen.contracts.site import LayoutPlan, SectionContent, SiteContent, SiteSpec
 from sitegen.integrations.ai import copy_en, copy_pt
 from sitegen.integrations.ai.copywriting import first_sentence
@@ -32,6 +33,7 @@ def site_json(spec: SiteSpec, layout: LayoutPlan) -> dict[str, Any]:
         for network, url in biz.social.model_dump(exclude={"whatsapp"}).items()
         if url is not None
     ]
+    country = biz.country or COUNTRY_BY_LOCALE.get(spec.locale.value)
     data: dict[str, Any] = {
         "locale": spec.locale.value,
         "name": biz.name,
@@ -40,7 +42,9 @@ def site_json(spec: SiteSpec, layout: LayoutPlan) -> dict[str, Any]:
         "footer_text": first_sentence(biz.description),
         "industry": biz.industry,
         "phone": biz.phone,
+        "phone_e164": e164(biz.phone, country),
         "whatsapp": biz.social.whatsapp,
+        "whatsapp_e164": e164(biz.social.whatsapp, country) if biz.social.whatsapp else None,
         "email": str(biz.email),
         "address": biz.address,
         "city": biz.city,
