@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
-
 from colours import band, contrast, ink, luminance, mix, on_colour
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 ROOT = Path(__file__).resolve().parent
 DIST = ROOT / "dist"
