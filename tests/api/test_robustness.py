@@ -193,6 +193,7 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
             "RevisionPublic",
         ),
         ("/api/v1/projects/{project_id}/versions", "get"): (None, "200", "VersionPublic"),
+        ("/api/v1/projects/{project_id}/builds", "get"): (None, "200", "BuildReportPublic"),
         ("/api/v1/projects/{project_id}/rollback", "post"): (
             "RollbackCreate",
             "202",

@@ -169,6 +169,14 @@ async def make_stored_form_invalid(sessions: Any, project_id: str) -> None:
         session.add(row)
 
 
+def broken_json(text: str, round_: int) -> str:
+    """JSON with a mistake on a line of its own for each round, so each failed build reports
+    a different finding (the fix loop stops early when two in a row are the same)."""
+    lines = text.splitlines(keepends=True)
+    at = min(2 + round_, len(lines) - 1)
+    return "".join(lines[:at]) + "oops\n" + "".join(lines[at:])
+
+
 async def waiting_for_correction(
     api: httpx.AsyncClient, sessions: Any, form: dict[str, Any]
 ) -> dict[str, Any]:

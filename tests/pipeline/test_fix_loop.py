@@ -20,7 +20,7 @@ from sitegen.settings import Settings
 from sitegen.templates_registry import TemplateManifest
 from sitegen.worker import build_clients, build_worker
 from tests.conftest import unique_onboarding, wait_for
-from tests.pipeline.helpers import keep_history, notifications, order_site, wait_status
+from tests.pipeline.helpers import broken_json, keep_history, notifications, order_site, wait_status
 
 
 class BreakingAI(OfflineAI):
@@ -41,7 +41,7 @@ class BreakingAI(OfflineAI):
         target: dict[str, str | None] = dict(render(spec, content, layout))
         home = target["content/pages/home.json"]
         assert home is not None
-        target["content/pages/home.json"] = home[: len(home) // 2 - cut]
+        target["content/pages/home.json"] = broken_json(home, cut)
         diff, paths = tree_diff(files, target)
         patch = CodePatch(diff=diff, paths=paths, summary="content (with a mistake)")
         result = CodePatchResult.model_validate(

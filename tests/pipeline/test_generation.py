@@ -11,6 +11,7 @@ from sqlmodel import select
 from temporalio.client import Client
 
 from sitegen.contracts.operator import CancelRequest
+from sitegen.contracts.phones import COUNTRY_BY_LOCALE, e164
 from sitegen.contracts.pipeline import PIPELINE_STEPS, PipelineState
 from sitegen.contracts.site import Sitemap
 from sitegen.db.tables import PipelineStep, SiteSpecRecord
@@ -55,8 +56,8 @@ async def test_example_order_becomes_a_live_preview(
         assert text_of(business["name"]) in home
         assert f'lang="{form["locale"]}"' in home
         assert f'href="mailto:{business["email"]}"' in home
-        digits = "".join(c for c in business["phone"] if c.isdigit())
-        assert f"tel:+{digits}" in home or f"tel:{digits}" in home
+        country = COUNTRY_BY_LOCALE.get(form["locale"])
+        assert f"tel:{e164(business['phone'], country)}" in home  # with its country code
         every_page = "".join(pages.values())
         for service in form["services"]:
             assert text_of(service["name"]) in every_page, service["name"]

@@ -22,14 +22,21 @@ from sitegen.settings import Settings
 from sitegen.templates_registry import TemplateManifest
 from sitegen.worker import build_clients, build_worker
 from tests.conftest import unique_onboarding, wait_for
-from tests.pipeline.helpers import PreviewSite, notifications, order_site, wait_status, wait_step
+from tests.pipeline.helpers import (
+    PreviewSite,
+    broken_json,
+    notifications,
+    order_site,
+    wait_status,
+    wait_step,
+)
 
 
 def broken(files: dict[str, str], target: dict[str, str], cut: int) -> CodePatch:
     """The target files with the home page's JSON cut short: a patch whose build fails."""
     damaged: dict[str, str | None] = dict(target)
     home = target["content/pages/home.json"]
-    damaged["content/pages/home.json"] = home[: len(home) // 2 - cut]
+    damaged["content/pages/home.json"] = broken_json(home, cut)
     diff, paths = tree_diff(files, damaged)
     return CodePatch(diff=diff, paths=paths, summary="a change with a mistake")
 

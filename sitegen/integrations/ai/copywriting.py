@@ -209,15 +209,7 @@ def _section(v: Voice, kind: str, page: SitemapPage, page_ids: Sequence[str]) ->
     if kind == "services":
         return _services(v, full)
     if kind == "about":
-        about = _about(v, full or "about" not in page_ids)
-        hero = v.bank.PAGE_HERO.get(page.id)
-        if hero and about.heading == v.fmt(hero[0]):
-            # Two regions named alike ("About X" twice) confuse screen readers: pick another.
-            options = [v.fmt(o) for o in v.bank.TONE[v.spec.tone]["about_heading"]]
-            about = about.model_copy(
-                update={"heading": next(o for o in options if o != about.heading)}
-            )
-        return about
+        return _about(v, full or "about" not in page_ids)
     if kind == "testimonials":
         items = [
             TestimonialItem(quote=t.quote, author=t.author, role=t.role) for t in spec.testimonials
@@ -253,9 +245,43 @@ def _section(v: Voice, kind: str, page: SitemapPage, page_ids: Sequence[str]) ->
     raise ValueError(f"no copy for section type {kind!r}")
 
 
+# Where each kind of section takes its heading from, so a clash can pick another.
+_HEADING_SLOTS = {
+    "about": ("tone", "about_heading"),
+    "services": ("tone", "services_heading"),
+    "cta": ("tone", "cta_heading"),
+    "faq": ("shared", "faq_heading"),
+    "testimonials": ("shared", "testimonials_heading"),
+}
+
+
+def _distinct_headings(
+    v: Voice, kinds: Sequence[str], sections: list[SectionContent]
+) -> list[SectionContent]:
+    """No two sections of a page share a heading: each names a region, and two regions named
+    alike ("About X" in the hero and again below) confuse screen readers."""
+    seen: set[str] = set()
+    out: list[SectionContent] = []
+    for kind, section in zip(kinds, sections, strict=True):
+        heading = getattr(section, "heading", None)
+        if heading in seen and kind in _HEADING_SLOTS:
+            where, slot = _HEADING_SLOTS[kind]
+            bank = v.bank.TONE[v.spec.tone] if where == "tone" else v.bank.SHARED
+            other = next((h for h in map(v.fmt, bank[slot]) if h not in seen), None)
+            if other is not None:
+                section = section.model_copy(update={"heading": other})
+                heading = other
+        if heading:
+            seen.add(heading)
+        out.append(section)
+    return out
+
+
 def page_content(spec: SiteSpec, page: SitemapPage, page_ids: Sequence[str]) -> PageContent:
     v = Voice(spec)
-    sections = [_section(v, kind, page, page_ids) for kind in page.sections]
+    sections = _distinct_headings(
+        v, page.sections, [_section(v, kind, page, page_ids) for kind in page.sections]
+    )
     biz = spec.business
     if page.id == "home":
         title = f"{biz.name} — {upper_first(biz.industry)} {v.word('in_city')}"
@@ -266,7 +292,7 @@ def page_content(spec: SiteSpec, page: SitemapPage, page_ids: Sequence[str]) -> 
     og_description = clip(biz.tagline or first_sentence(biz.description), 200)
     return PageContent(
         page_id=page.id,
-        title=clip(title, 70),
+        title=clip(title, 60),  # what a search result shows
         meta_description=clip(meta, 160),
         og=OpenGraph(title=clip(title, 300), description=og_description),
         sections=sections,
