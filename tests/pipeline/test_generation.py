@@ -56,7 +56,7 @@ async def test_example_order_becomes_a_live_preview(
         assert text_of(business["name"]) in home
         assert f'lang="{form["locale"]}"' in home
         assert f'href="mailto:{business["email"]}"' in home
-        country = COUNTRY_BY_LOCALE.get(form["locale"])
+        country = business.get("country") or COUNTRY_BY_LOCALE.get(form["locale"])
         assert f"tel:{e164(business['phone'], country)}" in home  # with its country code
         every_page = "".join(pages.values())
         for service in form["services"]:

@@ -146,7 +146,7 @@ SHARED: dict[str, tuple[str, ...]] = {
     "testimonials_heading": ("What our clients say", "Kind words from our clients"),
     "faq_heading": ("Frequently asked questions", "Questions we hear often"),
     "contact_intro": (
-        "Call us, send an email or visit us in {city}. We reply quickly.",
+        "Call us or send an email{visit}. We reply quickly.",
         "The quickest way to reach us is by phone; email works just as well.",
     ),
     "secondary": ("See our services", "Explore what we offer"),
@@ -204,9 +204,10 @@ WORDS: dict[str, str] = {
     "testimonial_highlight": "Recommended by our clients",
     "meta_page": "{heading} — {name}, {industry} in {city}.",
     "hours_sentence": "We're open {hours}.",
-    "no_hours": "Opening hours vary through the year, so please call {phone} before visiting.",
+    "no_hours": "Call {phone} and we will find a time that suits you.",
     "location_address": "at {address}, {city}",
     "location_city": "in {city}",
+    "visit": ", or visit us at {address}",
     "brief_title": "Creative brief",
     "voice": "{tone} voice: {adjectives}.",
 }

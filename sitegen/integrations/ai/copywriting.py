@@ -127,6 +127,8 @@ class Voice:
         facts["location"] = (
             bank["location_address"] if biz.address else bank["location_city"]
         ).format(**facts)
+        # Only a business with an address asks to be visited.
+        facts["visit"] = bank["visit"].format(**facts) if biz.address else ""
         facts["hours_sentence"] = (bank["hours_sentence"] if hours else bank["no_hours"]).format(
             **facts
         )
@@ -199,7 +201,16 @@ def _about(v: Voice, full: bool) -> AboutSection:
 def faq_entries(v: Voice) -> list[FaqEntry]:
     if v.spec.faq:
         return [FaqEntry(question=f.question, answer=f.answer) for f in v.spec.faq]
-    return [FaqEntry(question=v.fmt(q), answer=v.fmt(a)) for q, a in v.bank.FAQ_TEMPLATES]
+    biz = v.spec.business
+    unknown = ([] if biz.opening_hours else ["{hours_sentence}"]) + (
+        [] if biz.address else ["{location}"]
+    )
+    return [
+        FaqEntry(question=v.fmt(q), answer=v.fmt(a))
+        for q, a in v.bank.FAQ_TEMPLATES
+        # No hours or no address given: no question about them (no invented answers).
+        if not any(fact in a for fact in unknown)
+    ]
 
 
 def _section(v: Voice, kind: str, page: SitemapPage, page_ids: Sequence[str]) -> SectionContent:

@@ -21,13 +21,20 @@ from sitegen.templates_registry import TemplateManifest
 
 # Fallback stacks per tone: no web fonts are fetched (previews build offline), so the
 # named font is used where installed and these system stacks keep the mood elsewhere.
+# Honest system font stacks: the sites load no web fonts, so they name only fonts that
+# visitors' systems have (a named font nobody ships is a promise the page never keeps).
 HEADING_STACKS: dict[Tone, str] = {
-    Tone.FRIENDLY: '"Nunito", "Segoe UI", "Helvetica Neue", Arial, sans-serif',
-    Tone.PROFESSIONAL: '"Source Sans 3", "Segoe UI", "Helvetica Neue", Arial, sans-serif',
-    Tone.PLAYFUL: '"Baloo 2", "Trebuchet MS", "Segoe UI", sans-serif',
-    Tone.LUXURY: '"Cormorant Garamond", Georgia, "Times New Roman", serif',
-    Tone.TECHNICAL: '"IBM Plex Sans", "Segoe UI", Roboto, Arial, sans-serif',
+    Tone.FRIENDLY: '"Segoe UI", "Helvetica Neue", Arial, sans-serif',
+    Tone.PROFESSIONAL: '"Segoe UI", "Helvetica Neue", Arial, sans-serif',
+    Tone.PLAYFUL: '"Trebuchet MS", "Segoe UI", sans-serif',
+    Tone.LUXURY: 'Georgia, "Times New Roman", serif',
+    Tone.TECHNICAL: '"Segoe UI", Roboto, Arial, sans-serif',
 }
+# Fonts a client may name that systems actually have.
+SYSTEM_FONTS = frozenset(
+    {"arial", "helvetica", "helvetica neue", "georgia", "times new roman", "verdana", "tahoma",
+     "trebuchet ms", "segoe ui", "roboto", "palatino", "garamond", "courier new", "system-ui"}
+)  # fmt: skip
 BODY_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 SERIF_BODY_STACK = 'Georgia, "Iowan Old Style", "Times New Roman", serif'
 RADIUS: dict[Tone, int] = {
@@ -56,7 +63,7 @@ def _hex6(colour: str) -> str:
 def site_spec(onboarding: Onboarding, template: TemplateManifest) -> SiteSpec:
     style = onboarding.style
     heading = HEADING_STACKS[style.tone]
-    if style.font:
+    if style.font and style.font.strip().lower() in SYSTEM_FONTS:
         heading = f'"{style.font}", {heading}'
     # Keep the template's page order; pages the template does not offer are dropped.
     wanted = set(onboarding.pages) | {"home"}
