@@ -24,6 +24,8 @@ from sitegen.templates_registry import TemplateManifest, is_editable, load_templ
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
 EXAMPLES = sorted((ROOT / "examples" / "onboarding").glob("*.json"))
+# The example with every page the template offers.
+HARBOUR = ROOT / "examples" / "onboarding" / "harbour-physio.json"
 # 1x1 transparent PNG: enough for the build to treat the logo as present.
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
@@ -199,7 +201,7 @@ def test_patch_touches_only_editable_files(built: Chain) -> None:
 
 async def test_html_in_onboarding_is_shown_as_text(tmp_path: Path) -> None:
     onboarding = load_example(
-        EXAMPLES[0],
+        HARBOUR,
         business__name="Bolo <script>alert(1)</script> & Co",
         business__tagline='<img src=x onerror="alert(2)">',
     )
@@ -221,7 +223,7 @@ async def test_html_in_onboarding_is_shown_as_text(tmp_path: Path) -> None:
 async def test_broken_content_fails_and_fix_patch_repairs(
     tmp_path: Path, breakage: Any, message: str
 ) -> None:
-    chain = await run_chain(load_example(EXAMPLES[0]), tmp_path / "repo")
+    chain = await run_chain(load_example(HARBOUR), tmp_path / "repo")
     home = chain.repo / "content" / "pages" / "home.json"
     home.write_text(breakage(home.read_text(encoding="utf-8")), encoding="utf-8")
     failed = build(chain.repo, chain.template)
@@ -238,7 +240,7 @@ async def test_broken_content_fails_and_fix_patch_repairs(
 
 
 async def test_logo_present_or_missing(tmp_path: Path) -> None:
-    chain = await run_chain(load_example(EXAMPLES[0]), tmp_path / "repo")
+    chain = await run_chain(load_example(HARBOUR), tmp_path / "repo")
     assert build(chain.repo, chain.template).returncode == 0
     html = (chain.repo / "dist" / "index.html").read_text(encoding="utf-8")
     assert 'class="brand__name"' in html and "brand__logo" not in html
@@ -292,7 +294,7 @@ def _visible_text(html: str) -> str:
 
 
 async def test_single_page_site_keeps_contact_on_home(tmp_path: Path) -> None:
-    data = json.loads(EXAMPLES[0].read_text(encoding="utf-8"))
+    data = json.loads(HARBOUR.read_text(encoding="utf-8"))
     data["pages"] = ["home"]
     chain = await run_chain(Onboarding.model_validate(data), tmp_path / "repo")
     assert build(chain.repo, chain.template).returncode == 0
@@ -307,7 +309,7 @@ async def test_single_page_site_keeps_contact_on_home(tmp_path: Path) -> None:
 
 async def test_patch_creates_files_the_template_lacks(tmp_path: Path) -> None:
     faq = "content/pages/faq.json"
-    chain = await run_chain(load_example(EXAMPLES[0]), tmp_path / "repo", drop=(faq,))
+    chain = await run_chain(load_example(HARBOUR), tmp_path / "repo", drop=(faq,))
     assert f"--- /dev/null\n+++ b/{faq}" in chain.patch.diff
     assert build(chain.repo, chain.template).returncode == 0
     assert (chain.repo / "dist" / "faq.html").is_file()
