@@ -53,17 +53,31 @@ async def operator_asked(api: httpx.AsyncClient, temporal: Client, created: dict
     return str(steps["build_and_test"]["error_message"])
 
 
-async def test_a_fix_that_changes_nothing_stops_the_loop(
-    api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine, temporal: Client
-) -> None:
-    ai = RepeatingAI()
+async def order_with(
+    ai: BreakingAI,
+    api: httpx.AsyncClient,
+    settings: Settings,
+    engine: AsyncEngine,
+    temporal: Client,
+) -> tuple[dict[str, Any], str]:
+    """An order built by a worker with this AI, until an operator is asked: the project and
+    the build step's error."""
     clients = build_clients(settings, engine)
     clients.ai = ai
     async with build_worker(temporal, clients, settings, settings.task_queue):
         created = await order_site(api, unique_onboarding("ironbark-software"))
-        error = await operator_asked(api, temporal, created)
+        return created, await operator_asked(api, temporal, created)
+
+
+async def test_a_fix_that_changes_nothing_stops_the_loop(
+    api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine, temporal: Client
+) -> None:
+    ai = RepeatingAI()
+    created, error = await order_with(ai, api, settings, engine, temporal)
     assert "same findings" in error
     assert len(ai.fix_logs) == 1  # one fix round of the three allowed, then it stopped
+    builds = (await api.get(f"/api/v1/projects/{created['id']}/builds")).json()
+    assert [b["ok"] for b in builds] == [False, False]  # the first build and one fix
 
 
 async def test_a_build_stopped_by_a_sandbox_limit_gets_no_fix_round(
@@ -81,11 +95,7 @@ async def test_a_build_stopped_by_a_sandbox_limit_gets_no_fix_round(
         }
     )
     ai = BreakingAI()
-    clients = build_clients(slow, engine)
-    clients.ai = ai
-    async with build_worker(temporal, clients, slow, slow.task_queue):
-        created = await order_site(api, unique_onboarding("ironbark-software"))
-        error = await operator_asked(api, temporal, created)
+    created, error = await order_with(ai, api, slow, engine, temporal)
     assert "sandbox limit" in error
     assert ai.fix_logs == []  # no patch can make a build faster than its limit
     builds = (await api.get(f"/api/v1/projects/{created['id']}/builds")).json()
