@@ -9,6 +9,7 @@ import json
 import shutil
 import sys
 import tarfile
+import tomllib
 import uuid
 from pathlib import Path
 
@@ -72,7 +73,12 @@ class BuildActivities:
             checks = None
             if result.ok:
                 spec = await self._spec(project.project_id)
-                checks = await asyncio.to_thread(check_site, dist, spec.locale if spec else None)
+                checks = await asyncio.to_thread(
+                    check_site,
+                    dist,
+                    spec.locale if spec else None,
+                    template_version=await asyncio.to_thread(_template_version, workdir),
+                )
             ok = result.ok and checks is not None and checks.ok
             log = result.log
             if checks is not None and checks.problems:
@@ -135,6 +141,16 @@ class BuildActivities:
         if not await self.storage.exists(key):
             return None
         return await self.artifacts.load(key, SiteSpec)
+
+
+def _template_version(checkout: Path) -> int:
+    """The version of the template copy this repository was made from (its own
+    template.toml, which can be older than the registry's)."""
+    try:
+        with (checkout / "template.toml").open("rb") as fh:
+            return int(str(tomllib.load(fh).get("version", "1")).split(".")[0])
+    except (OSError, ValueError, tomllib.TOMLDecodeError):
+        return 1
 
 
 def _digest(findings: list[str]) -> str:

@@ -272,8 +272,8 @@ class BuildReportPublic(BaseModel):
     attempt: int
     sha: str
     sandbox: str
-    isolated: bool = Field(
-        default=True, description="false only where unsandboxed builds were allowed"
+    isolated: bool | None = Field(
+        default=None, description="false only where unsandboxed builds were allowed"
     )
     limit: str | None = Field(default=None, description="the sandbox limit that stopped it")
     timed_out: bool = False

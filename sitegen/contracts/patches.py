@@ -72,6 +72,7 @@ def matches_any(path: str, globs: list[str]) -> bool:
 # --- unified diffs ---------------------------------------------------------------------------
 
 _DIFF_GIT = re.compile(r"^diff --git a/(\S+) b/(\S+)$")
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _OLD = re.compile(r"^--- (.*)$")
 _NEW = re.compile(r"^\+\+\+ (.*)$")
 # Extended header lines git writes between `diff --git` and `---`, by their first words.
@@ -128,7 +129,21 @@ def parse_diff(diff: str) -> ParsedDiff:
     parsed = ParsedDiff()
     current: FilePatch | None = None
     in_hunks = False
+    old_left = new_left = 0  # lines the current hunk still owes, by its @@ header
     for number, line in enumerate(diff.splitlines(), start=1):
+        if old_left or new_left:
+            # Inside a hunk, every line is content, counted against its header: so a
+            # `--- a/x` inside one cannot start a file the reader would not see.
+            if line.startswith(" "):
+                old_left, new_left = old_left - 1, new_left - 1
+            elif line.startswith("-"):
+                old_left -= 1
+            elif line.startswith("+"):
+                new_left -= 1
+            elif not line.startswith("\\"):
+                parsed.problems.append(f"line {number}: the hunk ends before its header says")
+                old_left = new_left = 0
+            continue
         if m := _DIFF_GIT.match(line):
             a, b = m.groups()
             if a != b:
@@ -157,8 +172,12 @@ def parse_diff(diff: str) -> ParsedDiff:
                 parsed.problems.append(f"line {number}: '+++' without the b/ prefix")
         elif line.startswith(("GIT binary patch", "Binary files ")):
             current.binary = True
-        elif line.startswith("@@"):
+        elif m := _HUNK.match(line):
             in_hunks = True
+            old_left = int(m.group(1)) if m.group(1) is not None else 1
+            new_left = int(m.group(2)) if m.group(2) is not None else 1
+        elif in_hunks and not line.startswith("\\"):
+            parsed.problems.append(f"line {number}: text outside any hunk")
     for f in parsed.files:
         for side in (f.old, f.new):
             if side is not None and side != f.path:

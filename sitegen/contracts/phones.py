@@ -11,7 +11,7 @@ COUNTRY_BY_LOCALE = {"pt-BR": "BR"}
 
 def e164(phone: str, country: str | None) -> str | None:
     """`+551134567890` for `(11) 3456-7890` in BR; None when the number cannot be placed
-    (no country to read it in, or not a possible number there)."""
+    (no country to read it in, or not a valid number there)."""
     region = None if phone.strip().startswith("+") else country
     if region is None and not phone.strip().startswith("+"):
         return None
@@ -19,6 +19,6 @@ def e164(phone: str, country: str | None) -> str | None:
         number = phonenumbers.parse(phone, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(number):
+    if not phonenumbers.is_valid_number(number):  # possible is not enough: 3456-7890 in BR
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -346,13 +346,18 @@ def build() -> list[str]:
         written.append(page["path"])
     # The 404 page is served at any missing path, nested ones too: its links are absolute,
     # it has its own title, and search engines are told not to index it.
+    title = f"404 — {site['name']}"
+    if len(title) > 60:
+        title = title[:59].rstrip() + "…"
+    if len(title) < 10:  # a very short name: say what the page is
+        title = f"404 — {site['labels']['not_found']}"[:60]
     missing = {
         **pages[0],
         "id": "404",
         "path": "404.html",
-        "title": f"404 — {site['name']}",
+        "title": title,
         "meta_description": site["labels"]["not_found"],
-        "og": {"title": f"404 — {site['name']}", "description": site["labels"]["not_found"]},
+        "og": {"title": title, "description": site["labels"]["not_found"]},
     }
     (DIST / "404.html").write_text(
         env.get_template("layouts/404.html.j2").render(

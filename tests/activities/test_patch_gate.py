@@ -64,6 +64,9 @@ HOSTILE = {
     ),
     "no diff --git header": f"--- a/{HOME}\n+++ b/{HOME}\n@@ -1 +1 @@\n-a\n+b\n",
     "a non-editable file": new_file("layouts/evil.html", "<script>x</script>\n"),
+    "a second file hidden after a hunk": (
+        new_file(HOME) + "--- a/build.py\n+++ b/build.py\n@@ -1 +1 @@\n-import json\n+import os\n"
+    ),
     "inside .git": new_file("content/.git/hooks/post-checkout"),
 }
 

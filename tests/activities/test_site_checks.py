@@ -86,7 +86,7 @@ DEFECTS = {
     "img-alt": HOME_BODY.replace(' alt="Acme Bakery"', ""),
     "href-hash": HOME_BODY + '<a href="#">More</a>',
     "noopener": HOME_BODY + '<a href="https://x.example" target="_blank">X</a>',
-    "placeholder": HOME_BODY + "<p>Open None</p>",
+    "placeholder": HOME_BODY + "<dl><dt>Opening hours</dt><dd>None</dd></dl>",
     "broken-link": HOME_BODY + '<a href="missing.html">Gone</a>',
 }
 
@@ -124,7 +124,30 @@ def test_site_wide_rules(tmp_path: Path) -> None:
     assert check_site(write_site(tmp_path), "pt-BR").findings[0].rule == "html-lang"
 
 
+def test_english_that_says_none_is_not_a_placeholder(tmp_path: Path) -> None:
+    home = page(
+        HOME,
+        HOME_BODY + "<p>None of our cakes contain nuts.</p>",
+        extra_head=f'<link rel="canonical" href="{URL}">',
+    )
+    assert check_site(write_site(tmp_path, **{"index.html": home}), "en").ok
+
+
 def test_lengths(tmp_path: Path) -> None:
     short = page("Acme", HOME_BODY, extra_head=f'<link rel="canonical" href="{URL}">')
     rules = {f.rule for f in check_site(write_site(tmp_path, **{"index.html": short})).findings}
     assert "title-length" in rules
+
+
+def test_a_project_from_a_version_1_template_keeps_the_old_rules(tmp_path: Path) -> None:
+    """Its layouts are not editable, so new rules it cannot meet would block every revision;
+    the rules it always met still hold."""
+    old = page(
+        HOME, DEFECTS["heading-in-address"], extra_head=f'<link rel="canonical" href="{URL}">'
+    )
+    dist = write_site(tmp_path, **{"index.html": old})
+    assert not check_site(dist, "en").ok
+    assert check_site(dist, "en", template_version=1).ok
+    broken = page(HOME, DEFECTS["broken-link"], extra_head=f'<link rel="canonical" href="{URL}">')
+    dist = write_site(tmp_path, **{"index.html": broken})
+    assert not check_site(dist, "en", template_version=1).ok

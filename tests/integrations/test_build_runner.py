@@ -79,8 +79,12 @@ async def test_no_sandbox_means_no_build_unless_allowed(
     assert allowed.ok and allowed.sandbox == "rlimits"
 
 
-async def test_a_fork_bomb_is_stopped(runner_kind: str, tmp_path: Path) -> None:
-    """Processes beyond the limit are refused (EAGAIN); the build ends, the host is fine."""
+async def test_a_fork_bomb_is_stopped(tmp_path: Path) -> None:
+    """Processes beyond the limit are refused (EAGAIN); the build ends, the host is fine.
+    The limit lives in the sandbox's own user namespace, so it counts only the build's
+    processes (unsandboxed builds have none: it would count every process of the user)."""
+    await _require_bwrap()
+    runner_kind = "bwrap"
     script = (
         f"import os, time  # {tmp_path}\n"
         "n = 0\n"
@@ -232,6 +236,13 @@ async def test_memory_limit(runner_kind: str, tmp_path: Path) -> None:
     res = await make(runner_kind, memory_mb=256).run(tmp_path, [PY, "-c", script])
     assert not res.ok and "allocated" not in res.log and "MemoryError" in res.log
     assert res.limit == "memory"
+
+
+async def test_a_file_too_big_meets_the_file_size_limit(runner_kind: str, tmp_path: Path) -> None:
+    script = "open('big.bin', 'wb').write(b'x' * 3 * 1024 * 1024); print('wrote')"
+    res = await make(runner_kind, max_file_mb=1).run(tmp_path, [PY, "-c", script])
+    assert not res.ok and "wrote" not in res.log
+    assert res.limit == "file size", res
 
 
 async def test_an_endless_loop_meets_the_cpu_limit(runner_kind: str, tmp_path: Path) -> None:

@@ -31,6 +31,10 @@ async def list_builds(project_id: uuid.UUID, session: SessionDep) -> list[BuildR
                 "version": r.version,
                 "created_at": r.created_at,
                 "report_key": r.storage_ref,
+                # Reports from before the field: isolated exactly when bwrap ran them.
+                "isolated": (r.inline_content or {}).get(
+                    "isolated", (r.inline_content or {}).get("sandbox") == "bwrap"
+                ),
             }
         )
         for r in reports

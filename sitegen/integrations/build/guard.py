@@ -3,8 +3,9 @@ leads the build's process group, dies with the worker (parent-death signal), dro
 the build user, sets the limits in the child it forks, execs the command there and passes
 its exit status back.
 
-argv: worker pid, address space, CPU seconds, open files, file size, processes, build uid
-(-1: keep), then the command.
+argv: worker pid, address space, CPU seconds, open files, file size, (unused), build uid
+(-1: keep), then the command. The process-count limit is set inside the sandbox instead
+(see runner.NPROC_INSIDE): set here, it would count every process of the user.
 """
 
 GUARD = """\
@@ -28,9 +29,15 @@ if pid == 0:
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)
+        prctl(1, signal.SIGKILL, 0, 0, 0)  # setuid cleared the parent-death signal
+        if os.getppid() != guard:
+            os._exit(137)
     for r, v in ((resource.RLIMIT_AS, a[2]), (resource.RLIMIT_NOFILE, a[4]),
-                 (resource.RLIMIT_FSIZE, a[5]), (resource.RLIMIT_NPROC, a[6])):
+                 (resource.RLIMIT_FSIZE, a[5])):
         resource.setrlimit(r, (int(v), int(v)))
+    # Python ignores these; the build must not inherit that (a file too big must stop it).
+    for s in (signal.SIGXFSZ, signal.SIGPIPE):
+        signal.signal(s, signal.SIG_DFL)
     # SIGXCPU at the limit (the report can say why), SIGKILL a little later if ignored.
     resource.setrlimit(resource.RLIMIT_CPU, (int(a[3]), int(a[3]) + 5))
     try:

@@ -60,6 +60,15 @@ _fallback_warned = False
 DEFAULT_BUILD_UID = 65534
 
 
+# Run first inside the sandbox: the process-count limit, set in the build's own user
+# namespace, counts only the build's processes (set outside, it would count every process
+# of the user, and a laptop user has hundreds).
+NPROC_INSIDE = (
+    "import os, resource, sys; n = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_NPROC, (n, n)); os.execvp(sys.argv[2], sys.argv[2:])"
+)
+
+
 class SandboxUnavailable(RuntimeError):
     """bwrap cannot run on this host and unsandboxed builds were not allowed."""
 
@@ -98,10 +107,13 @@ class BuildResult:
             return by_signal[killed_by]
         if self.ok:
             return None
-        if "MemoryError" in self.log or "Cannot allocate memory" in self.log:
+        ending = "\n".join(self.log.splitlines()[-20:])  # how it died, not what it printed
+        if "MemoryError" in ending or "Cannot allocate memory" in ending:
             return "memory"
-        if "Resource temporarily unavailable" in self.log:  # fork() or a thread refused
+        if "Resource temporarily unavailable" in ending:  # fork() or a thread refused
             return "processes"
+        if "File too large" in ending:  # EFBIG, where the program ignores SIGXFSZ (Python)
+            return "file size"
         return None
 
 
@@ -149,6 +161,8 @@ class BuildRunner:
             return False
         key = f"{path}:{self._uid()}"
         if key not in _BWRAP_PROBE_CACHE:
+            if self._uid() >= 0:  # the build user must reach bwrap and the interpreter
+                await asyncio.to_thread(_let_reach, [Path(path), *_python_roots()])
             argv = [*self._guard_prefix(self._uid()), path, "--die-with-parent",
                     "--unshare-all", "--cap-drop", "ALL", *_system_binds(),
                     "--proc", "/proc", "--dev", "/dev", "true"]  # fmt: skip
@@ -159,9 +173,10 @@ class BuildRunner:
                 start_new_session=True,  # the guard leads its own group
             )
             _, err = await proc.communicate()
-            _BWRAP_PROBE_CACHE[key] = proc.returncode == 0
-            if proc.returncode != 0:
+            if proc.returncode != 0:  # not cached: a fix on the host is seen at the next build
                 log.warning("build.bwrap_unusable", stderr=err.decode(errors="replace")[-500:])
+                return False
+            _BWRAP_PROBE_CACHE[key] = True
         return _BWRAP_PROBE_CACHE[key]
 
     async def sandbox(self) -> str:
@@ -204,8 +219,9 @@ class BuildRunner:
         if sandbox == "bwrap":
             full_env["TMPDIR"] = "/tmp"  # the sandbox's private tmpfs
         full_env.update(env or {})
+        inside = [sys.executable, "-I", "-S", "-c", NPROC_INSIDE, str(self.max_processes)]
         command = self._guard_prefix(uid) + (
-            self._bwrap_prefix(workdir) + list(argv) if sandbox == "bwrap" else list(argv)
+            self._bwrap_prefix(workdir) + inside + list(argv) if sandbox == "bwrap" else list(argv)
         )
         return await self._execute(command, workdir, full_env, sandbox, on_progress)
 
@@ -224,8 +240,7 @@ class BuildRunner:
         # The tmpfs first: binds that follow land on top of it, so a Python install or a
         # workdir that itself lives under /tmp stays visible inside the sandbox.
         args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-        python_roots = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.exec_prefix)}
-        for root in sorted(python_roots | set(self.extra_ro_paths)):
+        for root in sorted(set(_python_roots()) | set(self.extra_ro_paths)):
             if root.exists() and not str(root).startswith("/usr/"):
                 args += ["--ro-bind", str(root), str(root)]
         args += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
@@ -267,8 +282,8 @@ class BuildRunner:
         finally:
             # Runs on normal exit (stray background children), timeout and cancellation.
             _kill_group(proc.pid)
-            if proc.returncode is None:
-                await proc.wait()
+            while proc.returncode is None:  # noqa: ASYNC110 (not proc.wait(): see above)
+                await asyncio.sleep(0.05)
             if ticker:
                 ticker.cancel()
             # If a grandchild escaped into its own session and still holds the pipe, stop
@@ -314,14 +329,28 @@ class _Tail:
 
 
 def _hand_over(workdir: Path, uid: int) -> None:
-    """Give the build user its checkout, and a way to reach it and the interpreter."""
-    for path in (workdir, *workdir.rglob("*")):
-        os.lchown(path, uid, uid)
-    for target in (workdir, Path(sys.prefix), Path(sys.base_prefix)):
-        for parent in target.parents:
+    """Give the build user its checkout (deepest first, never following a link, so nothing
+    swapped in meanwhile leads outside it), and a way to reach it and the interpreter."""
+    for _, dirs, files, dir_fd in os.fwalk(workdir, topdown=False, follow_symlinks=False):
+        for name in dirs + files:
+            os.chown(name, uid, uid, dir_fd=dir_fd, follow_symlinks=False)
+    os.chown(workdir, uid, uid, follow_symlinks=False)
+    _let_reach([workdir, *_python_roots()])
+
+
+def _python_roots() -> list[Path]:
+    return sorted({Path(sys.base_prefix), Path(sys.prefix), Path(sys.exec_prefix)})
+
+
+def _let_reach(targets: list[Path]) -> None:
+    """Make each target's ancestors traversable (o+x: nothing listed, nothing readable) so
+    the build user can reach it; each change is logged, since it outlives the build."""
+    for target in targets:
+        for parent in Path(target).resolve().parents:
             mode = parent.stat().st_mode
-            if not mode & stat.S_IXOTH:  # traversable: nothing listed, nothing readable
+            if not mode & stat.S_IXOTH:
                 parent.chmod(mode | stat.S_IXOTH)
+                log.warning("build.made_traversable", path=str(parent), reason="build user")
 
 
 def _kill_group(pgid: int) -> None:
