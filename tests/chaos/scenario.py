@@ -192,15 +192,23 @@ class Chaos:
             await asyncio.to_thread(self.cluster.worker.kill)
 
     async def flaky_assets(self) -> None:
+        """The asset host fails the first downloads (500, then 429), however the orders'
+        timing falls: it turns healthy only once it has refused some."""
         assets = self.cluster.assets
         assets.mode = "500"
         self.report.note("asset host answers 500")
-        await asyncio.sleep(self.rng.uniform(3, 6))
+        await self._until_refused(5, self.rng.uniform(3, 6))
         assets.mode = "429"
         self.report.note("asset host answers 429")
-        await asyncio.sleep(self.rng.uniform(2, 4))
+        await self._until_refused(8, self.rng.uniform(2, 4))
         assets.mode = "ok"
         self.report.faults["asset host 500/429 answers"] = assets.errors_served
+
+    async def _until_refused(self, errors: int, at_least: float) -> None:
+        await asyncio.sleep(at_least)
+        deadline = time.monotonic() + 120
+        while self.cluster.assets.errors_served < errors and time.monotonic() < deadline:  # noqa: ASYNC110 (a counter in another thread)
+            await asyncio.sleep(0.2)
 
     async def previews_reached(self, share: float) -> None:
         wanted = max(1, int(self.report.orders * share))

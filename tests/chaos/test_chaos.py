@@ -89,5 +89,6 @@ async def test_nothing_is_lost_or_done_twice_under_faults(chaos_cluster: Cluster
     assert chaos.pending_failpoints == [], f"failpoints never reached: {chaos.pending_failpoints}"
     assert report.faults[f"Postgres down {POSTGRES_OUTAGE_SECONDS} s"] == 1
     assert report.faults["Temporal server killed and restarted"] == 1
+    assert report.faults["asset host 500/429 answers"] >= 8, report.faults
     assert len(report.projects) == orders
     assert found.clean, f"seed {seed}: {found}"
