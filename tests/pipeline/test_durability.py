@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+from temporalio.client import Client
 
 from sitegen.api.app import create_app
 from sitegen.integrations.git.local import LocalGit
@@ -18,7 +19,14 @@ from sitegen.stack.process import free_port
 from sitegen.stack.temporal import TemporalDevServer
 from sitegen.workflows import policies
 from tests.conftest import unique_onboarding
-from tests.pipeline.helpers import notifications, order_site, slow_template, wait_status, wait_step
+from tests.pipeline.helpers import (
+    keep_history,
+    notifications,
+    order_site,
+    slow_template,
+    wait_status,
+    wait_step,
+)
 from tests.worker_process import WorkerProcess, worker_env
 
 SLOW_BUILD_SECONDS = 3
@@ -124,6 +132,7 @@ async def test_a_build_outlives_more_worker_deaths_than_its_attempts(
     durable_settings: Settings,
     worker_process: WorkerProcess,
     sessions: Any,
+    temporal: Client,
 ) -> None:
     """Every attempt of the build lost with its worker, more times than the build's retry
     policy allows: the workers died, the step did nothing wrong, so it runs again and
@@ -141,6 +150,7 @@ async def test_a_build_outlives_more_worker_deaths_than_its_attempts(
     kinds = {n.kind for n in await notifications(sessions, created["id"])}
     assert "needs_attention" not in kinds
     await assert_each_side_effect_once(durable_settings, sessions, created)
+    await keep_history(temporal, created["workflow_id"], "life_build_outlives_worker_deaths")
 
 
 @pytest.fixture

@@ -26,8 +26,10 @@ from tests.pipeline.helpers import broken_json, keep_history, notifications, ord
 class BreakingAI(OfflineAI):
     """Writes a home page with truncated JSON; fixes repair it only after `bad_fixes` tries."""
 
-    def __init__(self, bad_fixes: int = 0) -> None:
+    def __init__(self, bad_fixes: int = 0, *, repeating: bool = False) -> None:
         self.bad_fixes = bad_fixes
+        # Every bad fix makes the very mistake the first patch made (no progress at all).
+        self.repeating = repeating
         self.fix_logs: list[str] = []
 
     def _broken(
@@ -74,7 +76,8 @@ class BreakingAI(OfflineAI):
         self.fix_logs.append(build_log)
         if len(self.fix_logs) <= self.bad_fixes:
             # A different mistake each time, so every fix is a real (and failing) commit.
-            return self._broken(spec, content, layout, files, cut=len(self.fix_logs))
+            cut = 0 if self.repeating else len(self.fix_logs)
+            return self._broken(spec, content, layout, files, cut=cut)
         return await super().fix_patch(spec, content, layout, files, template, build_log)
 
 

@@ -12,29 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from sitegen.contracts.pipeline import PipelineState
-from sitegen.contracts.site import CodePatchResult, LayoutPlan, SiteContent, SiteSpec
 from sitegen.settings import Settings
-from sitegen.templates_registry import TemplateManifest
 from sitegen.worker import build_clients, build_worker
 from tests.conftest import unique_onboarding
-from tests.pipeline.helpers import order_site, slow_template, wait_status
+from tests.pipeline.helpers import keep_history, order_site, slow_template, wait_status
 from tests.pipeline.test_fix_loop import BreakingAI
-
-
-class RepeatingAI(BreakingAI):
-    """Every fix it writes makes the same mistake the first patch made."""
-
-    async def fix_patch(
-        self,
-        spec: SiteSpec,
-        content: SiteContent,
-        layout: LayoutPlan,
-        files: dict[str, str],
-        template: TemplateManifest,
-        build_log: str,
-    ) -> CodePatchResult:
-        self.fix_logs.append(build_log)
-        return self._broken(spec, content, layout, files)
 
 
 async def operator_asked(api: httpx.AsyncClient, temporal: Client, created: dict[str, Any]) -> str:
@@ -59,21 +41,33 @@ async def order_with(
     settings: Settings,
     engine: AsyncEngine,
     temporal: Client,
+    history: str,
 ) -> tuple[dict[str, Any], str]:
-    """An order built by a worker with this AI, until an operator is asked: the project and
-    the build step's error."""
+    """An order built by a worker with this AI until an operator is asked, who then aborts:
+    the project, and the build step's error as the operator saw it. The run's history is
+    kept under `history` for the replay test."""
     clients = build_clients(settings, engine)
     clients.ai = ai
     async with build_worker(temporal, clients, settings, settings.task_queue):
         created = await order_site(api, unique_onboarding("ironbark-software"))
-        return created, await operator_asked(api, temporal, created)
+        error = await operator_asked(api, temporal, created)
+        aborted = await api.post(
+            f"/api/v1/projects/{created['id']}/steps/build_and_test/abort",
+            json={"decided_by": "test"},
+        )
+        assert aborted.status_code == 200, aborted.text
+        await wait_status(api, created["id"], ("cancelled",))
+    await keep_history(temporal, created["workflow_id"], history)
+    return created, error
 
 
 async def test_a_fix_that_changes_nothing_stops_the_loop(
     api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine, temporal: Client
 ) -> None:
-    ai = RepeatingAI()
-    created, error = await order_with(ai, api, settings, engine, temporal)
+    ai = BreakingAI(bad_fixes=99, repeating=True)
+    created, error = await order_with(
+        ai, api, settings, engine, temporal, "life_fix_loop_stops_no_progress"
+    )
     assert "same findings" in error
     assert len(ai.fix_logs) == 1  # one fix round of the three allowed, then it stopped
     builds = (await api.get(f"/api/v1/projects/{created['id']}/builds")).json()
@@ -95,7 +89,9 @@ async def test_a_build_stopped_by_a_sandbox_limit_gets_no_fix_round(
         }
     )
     ai = BreakingAI()
-    created, error = await order_with(ai, api, slow, engine, temporal)
+    created, error = await order_with(
+        ai, api, slow, engine, temporal, "life_fix_loop_stops_at_sandbox_limit"
+    )
     assert "sandbox limit" in error
     assert ai.fix_logs == []  # no patch can make a build faster than its limit
     builds = (await api.get(f"/api/v1/projects/{created['id']}/builds")).json()

@@ -34,6 +34,13 @@ def test_histories_are_committed() -> None:
     } <= names
     # Runs through outages: a database down waited out, a correction found without a signal.
     assert {"life_postgres_outage_waited_out", "life_correction_found_unsignalled"} <= names
+    # Runs through the newer paths: a step re-run after its workers died (patched), and a
+    # fix loop that stops early, for no progress or a sandbox limit (patched).
+    assert {
+        "life_build_outlives_worker_deaths",
+        "life_fix_loop_stops_no_progress",
+        "life_fix_loop_stops_at_sandbox_limit",
+    } <= names
 
 
 @pytest.mark.parametrize("path", HISTORY_FILES, ids=lambda p: Path(p).stem)
