@@ -3,8 +3,8 @@ leads the build's process group, dies with the worker (parent-death signal), dro
 the build user, sets the limits in the child it forks, execs the command there and passes
 its exit status back.
 
-argv: worker pid, address space, CPU seconds, open files, file size, (unused), build uid
-(-1: keep), then the command. The process-count limit is set inside the sandbox instead
+argv: worker pid, address space, CPU seconds, open files, file size, build uid (-1: keep),
+then the command. The process-count limit is set inside the sandbox instead
 (see runner.NPROC_INSIDE): set here, it would count every process of the user.
 """
 
@@ -24,7 +24,7 @@ if pid == 0:
     prctl(1, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != guard:
         os._exit(137)
-    uid = int(a[7])
+    uid = int(a[6])
     if uid >= 0:  # a root worker builds as an unprivileged user
         os.setgroups([])
         os.setgid(uid)
@@ -41,9 +41,9 @@ if pid == 0:
     # SIGXCPU at the limit (the report can say why), SIGKILL a little later if ignored.
     resource.setrlimit(resource.RLIMIT_CPU, (int(a[3]), int(a[3]) + 5))
     try:
-        os.execvp(a[8], a[8:])
+        os.execvp(a[7], a[7:])
     except OSError as exc:
-        os.write(2, f"{a[8]}: {exc.strerror}\\n".encode())
+        os.write(2, f"{a[7]}: {exc.strerror}\\n".encode())
         os._exit(127)
 code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 if code < 0:  # die of the same signal, so the runner sees what the command saw

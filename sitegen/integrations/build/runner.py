@@ -155,7 +155,7 @@ class BuildRunner:
 
     async def bwrap_available(self) -> bool:
         """True if bwrap is installed *and* can create its namespaces here, as the user the
-        builds run as (probed once)."""
+        builds run as (a success is remembered; a failure is probed again next time)."""
         path = bwrap_binary()
         if path is None:
             return False
@@ -229,7 +229,7 @@ class BuildRunner:
         mb = 1024 * 1024
         return [sys.executable, "-I", "-S", "-c", _GUARD, str(os.getpid()),
                 str(self.memory_mb * mb), str(self.cpu_seconds), str(self.max_open_files),
-                str(self.max_file_mb * mb), str(self.max_processes), str(uid)]  # fmt: skip
+                str(self.max_file_mb * mb), str(uid)]  # fmt: skip
 
     def _bwrap_prefix(self, workdir: Path) -> list[str]:
         bwrap = bwrap_binary() or "bwrap"
