@@ -86,3 +86,13 @@ def test_a_server_that_keeps_crashing_stops_the_stack(tmp_path: Path) -> None:
         stack.restart_crashed()  # ...a sixth means restarting won't help
     assert str(raised.value) == f"postgres keeps crashing; its log is {server.log_path}"
     assert server.restarts == 5
+
+
+def test_free_ports_are_never_ones_an_outgoing_connection_could_take() -> None:
+    """Ports the kernel hands to outgoing connections (its ephemeral range) can be taken
+    between choosing one and the server binding it: a server once failed on exactly that."""
+    from sitegen.stack.process import _ephemeral_low, free_port
+
+    low = _ephemeral_low()
+    for _ in range(50):
+        assert 1024 <= free_port() < low

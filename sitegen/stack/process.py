@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -80,9 +81,25 @@ def wait_port_free(host: str, port: int, timeout: float, what: str) -> None:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    """A port free now, chosen below the kernel's ephemeral range: a port the kernel hands
+    out (bind to 0) is also what it gives the next outgoing connection, which can take it
+    before the server that was meant to have it binds."""
+    low = _ephemeral_low()
+    choose = random.SystemRandom()
+    for _ in range(200):
+        port = choose.randrange(max(1024, low - 12000), low)
+        if _bindable(host, port):
+            return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # all taken: any port
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default, and below macOS's
 
 
 def port_open(host: str, port: int) -> bool:

@@ -121,10 +121,12 @@ class TemporalDevServer:
     def _serving(self) -> bool:
         async def probe() -> bool:
             try:
-                client = await Client.connect(self.address, namespace=self.namespace)
-                await client.workflow_service.describe_namespace(
-                    DescribeNamespaceRequest(namespace=self.namespace)
-                )
+                # Bounded, so a stop request (Ctrl-C) during start-up is never kept waiting.
+                async with asyncio.timeout(2):
+                    client = await Client.connect(self.address, namespace=self.namespace)
+                    await client.workflow_service.describe_namespace(
+                        DescribeNamespaceRequest(namespace=self.namespace)
+                    )
             except Exception:  # not yet, whatever the reason: asked again shortly
                 return False
             return True
