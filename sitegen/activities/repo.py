@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import func
@@ -21,6 +22,7 @@ from sitegen.contracts.pipeline import StepKey
 from sitegen.contracts.review_activities import MergeInput, RestoreInput
 from sitegen.db.tables import Project
 from sitegen.failpoints import AFTER_COMMIT, AFTER_MERGE, failpoint
+from sitegen.integrations.assets import images
 from sitegen.integrations.git.base import GitHost, MergeConflict, PatchApplyError, PatchRefused
 from sitegen.integrations.storage.base import Storage
 
@@ -60,14 +62,18 @@ class RepoActivities:
 
     @activity.defn
     async def setup_project_structure(self, setup: SetupInput) -> RepoOutcome:
-        """Drop the client's downloaded assets into the template's assets folder."""
+        """The client's logo and images, resized and re-encoded (see images.py), with the
+        `images.json` manifest, into the template's assets folder. Never the raw files:
+        those carry EXIF and GPS data and are far too heavy for a page."""
         project = setup.project
         async with self.steps.track(project.project_id, StepKey.SETUP_PROJECT_STRUCTURE) as run:
             template = await template_for(self.templates_dir, project.template_id)
-            files = {
-                f"{template.assets_dir}/{PurePosixPath(key).name}": await self.storage.get(key)
-                for key in setup.asset_keys
-            }
+            assets = [
+                (PurePosixPath(key).stem, await self.storage.get(key)) for key in setup.asset_keys
+            ]
+            # Decoding and encoding is seconds of CPU: off the event loop, so heartbeats go on.
+            site = await asyncio.to_thread(images.assemble, assets, template.assets_dir)
+            files = site.files
             head = setup.repo.head
             if files:
                 commit = await self.git.commit_files(
@@ -79,7 +85,7 @@ class RepoActivities:
                 )
                 head = commit.sha
             run.output_ref = head
-            run.details = {"assets": sorted(files)}
+            run.details = {"assets": sorted(files), "skipped": site.skipped}
             return setup.repo.model_copy(update={"head": head})
 
     @activity.defn
