@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -13,6 +14,11 @@ if TYPE_CHECKING:
     from sitegen.integrations.hosting.base import SiteAddresses
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _find_chromium() -> str | None:
+    """Debian's package, else Ubuntu's name for it (looked up when settings are read)."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 class Settings(BaseSettings):
@@ -60,6 +66,12 @@ class Settings(BaseSettings):
     # shared network and filesystem are acceptable here (and every build report says so).
     build_allow_unsandboxed: bool = False
     max_fix_attempts: int = Field(default=3, ge=0, le=10)
+    # Desktop and mobile screenshots of each passing build's home page (the
+    # preview_screenshot artifact), by Chromium in the build sandbox: a path or a name on
+    # PATH. Default: `chromium` (Debian's package), else `chromium-browser`. Not found, or
+    # empty: no screenshots, and each build report says why (builds never fail for it).
+    chromium: str | None = Field(default_factory=_find_chromium)
+    screenshot_timeout_seconds: float = Field(default=30, gt=0)
 
     # A preview waiting for the client this long gets them a reminder; this long, and the
     # agency is told the project has stalled.

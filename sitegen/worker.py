@@ -30,6 +30,7 @@ from sitegen.activities.support import Sessions
 from sitegen.db.engine import make_engine, make_sessionmaker
 from sitegen.integrations.ai.base import SiteAI
 from sitegen.integrations.assets.fetcher import AssetFetcher
+from sitegen.integrations.browser.screenshots import Screenshotter
 from sitegen.integrations.build.runner import BuildRunner
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.hosting.base import Hosting
@@ -53,6 +54,7 @@ class Clients:
     ai: SiteAI
     fetcher: AssetFetcher
     runner: BuildRunner
+    browser: Screenshotter
 
 
 def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
@@ -91,6 +93,13 @@ def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
             max_processes=settings.build_max_processes,
             use_bwrap=None if settings.build_allow_unsandboxed else True,
         ),
+        # In the same sandbox as builds, under the same rule for where none can run.
+        browser=Screenshotter(
+            settings.chromium,
+            settings.work_root / "screenshots",
+            timeout_seconds=settings.screenshot_timeout_seconds,
+            use_bwrap=None if settings.build_allow_unsandboxed else True,
+        ),
     )
 
 
@@ -101,7 +110,13 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
     ai = AIActivities(clients.sessions, clients.storage, clients.ai, clients.git, templates)
     repo = RepoActivities(clients.sessions, clients.git, clients.storage, templates)
     build = BuildActivities(
-        clients.sessions, clients.git, clients.storage, clients.runner, templates, work
+        clients.sessions,
+        clients.git,
+        clients.storage,
+        clients.runner,
+        templates,
+        work,
+        clients.browser,
     )
     deploy = DeployActivities(clients.sessions, clients.storage, clients.hosting, work)
     notify = NotifyActivities(clients.sessions, settings.workspace_notify_recipient)

@@ -12,6 +12,7 @@ import tarfile
 import tomllib
 import uuid
 from pathlib import Path
+from typing import Any
 
 from temporalio import activity
 
@@ -21,6 +22,7 @@ from sitegen.contracts.activities import BuildInput, BuildOutcome
 from sitegen.contracts.site import SiteSpec
 from sitegen.contracts.status import ArtifactType, StepStatus
 from sitegen.failpoints import DURING_BUILD, failpoint
+from sitegen.integrations.browser.screenshots import Screenshot, Screenshotter, Skipped
 from sitegen.integrations.build.runner import BuildRunner
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.storage.base import Storage
@@ -44,8 +46,10 @@ class BuildActivities:
         runner: BuildRunner,
         templates_dir: Path,
         work_root: Path,
+        browser: Screenshotter,
     ) -> None:
         self.git = git
+        self.browser = browser
         self.storage = storage
         self.runner = runner
         self.templates_dir = templates_dir
@@ -80,6 +84,14 @@ class BuildActivities:
                     template_version=await asyncio.to_thread(_template_version, workdir),
                 )
             ok = result.ok and checks is not None and checks.ok
+            shots: list[dict[str, Any]] = []
+            shots_skipped = None
+            if ok:  # the step's heartbeat (StepTracker) keeps beating meanwhile
+                taken = await self.browser.capture(dist / "index.html")
+                if isinstance(taken, Skipped):
+                    shots_skipped = taken.reason
+                else:
+                    shots = await self._store_shots(project.project_id, report_version, taken)
             log = result.log
             if checks is not None and checks.problems:
                 log += "\n\nsite checks failed:\n" + "\n".join(checks.problems[:50])
@@ -98,6 +110,9 @@ class BuildActivities:
                 "problems": checks.problems[:50] if checks else [],
                 # The same, machine-readable: file, line, rule, message.
                 "findings": [f.model_dump() for f in checks.findings[:100]] if checks else [],
+                # The preview_screenshot artifact's images, or why a passing build has none.
+                "screenshots": shots,
+                "screenshots_skipped": shots_skipped,
                 "log": log,
             }
             ref = await self.artifacts.save(
@@ -117,6 +132,9 @@ class BuildActivities:
             await asyncio.to_thread(shutil.rmtree, workdir, True)
             run.output_ref = ref.storage_key
             run.details = {k: report[k] for k in ("ok", "attempt", "sandbox", "pages", "exit_code")}
+            if ok:
+                run.details["screenshots"] = [shot["key"] for shot in shots]
+                run.details["screenshots_skipped"] = shots_skipped
             findings: list[str] = []
             if not ok:
                 # The fix loop takes it from here, but the row says what went wrong.
@@ -135,6 +153,38 @@ class BuildActivities:
                 findings=_digest(findings),
                 fixable=result.limit is None,
             )
+
+    async def _store_shots(
+        self, project_id: uuid.UUID, version: int, taken: list[Screenshot]
+    ) -> list[dict[str, Any]]:
+        """Every size in storage, and one preview_screenshot row for the build (the index is
+        one row per version): it points at the first (desktop) image and lists them all."""
+        listed: list[dict[str, Any]] = [
+            {
+                "name": shot.size.name,
+                "width": shot.size.width,
+                "height": shot.size.height,
+                "key": ArtifactStore.key(
+                    project_id, f"preview_screenshot_{shot.size.name}_v{version}.png"
+                ),
+            }
+            for shot in taken
+        ]
+        if not taken:
+            return []
+        for shot, entry in zip(taken[1:], listed[1:], strict=True):
+            await self.storage.put(entry["key"], shot.png, "image/png")
+        first = taken[0]
+        await self.artifacts.save(
+            project_id,
+            ArtifactType.PREVIEW_SCREENSHOT,
+            version,
+            f"preview_screenshot_{first.size.name}",
+            "png",
+            first.png,
+            inline={"page": "index.html", "screenshots": listed},
+        )
+        return listed
 
     async def _spec(self, project_id: uuid.UUID) -> SiteSpec | None:
         key = ArtifactStore.key(project_id, "site_spec_v1.json")

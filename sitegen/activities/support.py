@@ -248,6 +248,7 @@ class ArtifactStore:
         "json": "application/json",
         "diff": "text/x-diff; charset=utf-8",
         "tar.gz": "application/gzip",
+        "png": "image/png",
     }
 
     def __init__(self, sessions: Sessions, storage: Storage) -> None:

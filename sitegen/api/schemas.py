@@ -263,6 +263,13 @@ class BuildFinding(BaseModel):
     message: str
 
 
+class ScreenshotPublic(BaseModel):
+    name: str = Field(description="desktop or mobile")
+    width: int
+    height: int
+    key: str = Field(description="storage key of the PNG")
+
+
 class BuildReportPublic(BaseModel):
     """One build attempt: what ran, in which sandbox, and what it found."""
 
@@ -285,3 +292,9 @@ class BuildReportPublic(BaseModel):
         default_factory=list, description="what the quality gates found, machine-readable"
     )
     report_key: str = Field(description="storage key of the full report, with the build log")
+    screenshots: list[ScreenshotPublic] = Field(
+        default_factory=list, description="the home page as built (preview_screenshot)"
+    )
+    screenshots_skipped: str | None = Field(
+        default=None, description="why a passing build has no screenshots"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from typing import Any
 
@@ -15,6 +16,7 @@ from sitegen.contracts.phones import COUNTRY_BY_LOCALE, e164
 from sitegen.contracts.pipeline import PIPELINE_STEPS, PipelineState
 from sitegen.contracts.site import Sitemap
 from sitegen.db.tables import PipelineStep, SiteSpecRecord
+from sitegen.integrations.browser.screenshots import NOT_INSTALLED, png_size
 from sitegen.settings import Settings
 from tests.api.support import errors_by_field
 from tests.conftest import example_names, order_body, unique_onboarding
@@ -90,6 +92,21 @@ async def test_example_order_becomes_a_live_preview(
         assert artifact.storage_ref.startswith(f"projects/{created['id']}/artifacts/")
         assert artifact.version == 1 and artifact.file_size and artifact.mime_type
         assert (settings.storage_root / artifact.storage_ref).stat().st_size == artifact.file_size
+    # The home page as built, at both sizes, where Chromium is installed; else why not.
+    build = (await api.get(f"/api/v1/projects/{created['id']}/builds")).json()[-1]
+    if settings.chromium and shutil.which(settings.chromium):
+        assert indexed["preview_screenshot"].storage_ref == build["screenshots"][0]["key"]
+        shots = {s["name"]: s for s in build["screenshots"]}
+        assert {n: (s["width"], s["height"]) for n, s in shots.items()} == {
+            "desktop": (1280, 800),
+            "mobile": (390, 844),
+        }
+        for shot in shots.values():
+            png = (settings.storage_root / shot["key"]).read_bytes()
+            assert png_size(png) == (shot["width"], shot["height"])
+    else:
+        assert build["screenshots"] == [] and "preview_screenshot" not in indexed
+        assert build["screenshots_skipped"].startswith(NOT_INSTALLED)
     specs = await rows(sessions, SiteSpecRecord, created["id"])
     assert [s.version for s in specs] == [1]
 
@@ -107,6 +124,9 @@ async def test_example_order_becomes_a_live_preview(
     usage = by_key["generate_content"]["details"]["ai_usage"]
     assert usage["input_tokens"] > 0 and usage["output_tokens"] > 0 and usage["model"]
     assert by_key["build_and_test"]["details"]["ok"] is True
+    assert by_key["build_and_test"]["details"]["screenshots"] == [
+        s["key"] for s in build["screenshots"]
+    ]
 
     kinds = sorted(
         (n.kind, n.recipient == settings.workspace_notify_recipient)
