@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -29,6 +29,10 @@ class TemplatePage(_Manifest):
     required: bool = False
     # Default section order for this page; the layout plan may drop or reorder them.
     sections: list[Identifier] = Field(min_length=1, max_length=12)
+    # Onboarding lists this page cannot do without (a pricing page needs `plans`).
+    needs: list[Literal["plans", "projects", "case_studies", "testimonials"]] = Field(
+        default_factory=list, max_length=4
+    )
 
 
 class TemplateSection(_Manifest):
@@ -49,6 +53,8 @@ class TemplateManifest(_Manifest):
     output_dir: str = Field(default="dist", pattern=r"^[A-Za-z0-9._-]+$")
     # Where the pipeline drops downloaded assets (the logo as `logo.<ext>`).
     assets_dir: str = Field(default="public/assets", pattern=r"^[A-Za-z0-9._/-]+$")
+    # The schema.org type the site's structured data describes.
+    schema_type: str = Field(default="LocalBusiness", pattern=r"^[A-Z][A-Za-z]{2,40}$")
 
     @field_validator("editable_files")
     @classmethod

@@ -46,8 +46,15 @@ def example(name: str) -> dict[str, Any]:
     return data
 
 
-def example_names() -> list[str]:
-    return sorted(p.stem for p in EXAMPLES.glob("*.json"))
+def example_names(every_template: bool = False) -> list[str]:
+    """Examples for the landing template ('harbour-physio'); with `every_template`, also those
+    written for another template, named by its folder ('saas/tally-invoicing')."""
+    found = EXAMPLES.rglob("*.json") if every_template else EXAMPLES.glob("*.json")
+    return sorted(p.relative_to(EXAMPLES).with_suffix("").as_posix() for p in found)
+
+
+def example_template(name: str) -> str:
+    return name.split("/")[0] if "/" in name else "landing"
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,7 @@ from sitegen.contracts.site import (
     SiteSpec,
 )
 from sitegen.integrations.ai import OfflineAI
-from sitegen.integrations.ai.landing_files import render
+from sitegen.integrations.ai.site_files import render
 from sitegen.templates_registry import load_template
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,6 +18,7 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -173,6 +174,39 @@ class FaqItem(_Form):
     answer: LongText
 
 
+class Plan(_Form):
+    """A price plan, for templates with a pricing page (saas)."""
+
+    name: ShortText
+    price: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    period: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = Field(
+        default=None, description="e.g. 'per month' or 'por mês'"
+    )
+    description: MediumText | None = None
+    features: list[ShortText] = Field(default_factory=list, max_length=12)
+    highlighted: bool = False
+
+
+class Project(_Form):
+    """A piece of work, for templates that show a portfolio; with a challenge, an approach
+    or an outcome it is also told as a case study."""
+
+    title: ShortText
+    client: ShortText | None = None
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    summary: MediumText
+    challenge: LongText | None = None
+    approach: LongText | None = None
+    outcome: LongText | None = None
+    image: int | None = Field(
+        default=None, ge=0, lt=20, description="index in `assets` of this project's picture"
+    )
+
+    @property
+    def is_case_study(self) -> bool:
+        return any((self.challenge, self.approach, self.outcome))
+
+
 class Onboarding(_Form):
     """The whole form. `pages` are page ids from the chosen template's page list."""
 
@@ -189,6 +223,8 @@ class Onboarding(_Form):
     seo_keywords: list[ShortText] = Field(default_factory=list, max_length=20)
     testimonials: list[Testimonial] = Field(default_factory=list, max_length=12)
     faq: list[FaqItem] = Field(default_factory=list, max_length=20)
+    plans: list[Plan] = Field(default_factory=list, max_length=4)
+    projects: list[Project] = Field(default_factory=list, max_length=12)
 
     @field_validator("subdomain")
     @classmethod
@@ -207,6 +243,27 @@ class Onboarding(_Form):
         if "home" not in value:
             value = ["home", *value]
         return value
+
+    @field_validator("plans")
+    @classmethod
+    def _one_highlight(cls, plans: list[Plan]) -> list[Plan]:
+        if sum(p.highlighted for p in plans) > 1:
+            raise ValueError("at most one plan may be highlighted")
+        return plans
+
+    @field_validator("projects")
+    @classmethod
+    def _project_images(cls, projects: list[Project], info: ValidationInfo) -> list[Project]:
+        assets: list[Asset] = info.data.get("assets") or []
+        for i, project in enumerate(projects):
+            index = project.image
+            if index is not None and (
+                index >= len(assets) or assets[index].kind is not AssetKind.IMAGE
+            ):
+                raise ValueError(
+                    f"projects.{i}.image: {index} is not the index of an 'image' asset"
+                )
+        return projects
 
     @property
     def logo(self) -> Asset | None:

@@ -29,21 +29,49 @@ def form_problems(raw: Any) -> tuple[list[FieldError], Onboarding | None]:
 
 
 def page_problems(raw: Any, template: TemplateManifest) -> list[FieldError]:
-    """Pages the template does not offer. Checked on the raw form, so a form with other
+    """Pages the template does not offer, or that need lists the form leaves empty. Checked
+    on the raw form, so a form with other
     errors still hears about its pages in the same answer."""
     pages = raw.get("pages") if isinstance(raw, dict) else None
     if not isinstance(pages, list):
         return []
     offered = template.page_ids
-    return [
-        FieldError(
-            field=field_path("pages", i),
-            reason=f"'{page}' is not a page of template '{template.id}' "
-            f"(offered: {', '.join(sorted(offered))})",
+    problems = []
+    for i, page in enumerate(pages):
+        if not isinstance(page, str):
+            continue
+        found = template.page(page)
+        if found is None:
+            problems.append(
+                FieldError(
+                    field=field_path("pages", i),
+                    reason=f"'{page}' is not a page of template '{template.id}' "
+                    f"(offered: {', '.join(sorted(offered))})",
+                )
+            )
+            continue
+        # A page with nothing to show (pricing without plans) is refused, not left empty.
+        problems += [
+            FieldError(
+                field=field_path("pages", i),
+                reason=f"page '{page}' needs at least one entry in '{need}'"
+                if need != "case_studies"
+                else f"page '{page}' needs a project with a challenge, approach or outcome",
+            )
+            for need in found.needs
+            if not _has(raw, need)
+        ]
+    return problems
+
+
+def _has(raw: dict[str, Any], need: str) -> bool:
+    if need == "case_studies":  # a project told at length: its challenge, approach or outcome
+        projects = raw.get("projects")
+        return isinstance(projects, list) and any(
+            isinstance(p, dict) and any(p.get(k) for k in ("challenge", "approach", "outcome"))
+            for p in projects
         )
-        for i, page in enumerate(pages)
-        if isinstance(page, str) and page not in offered
-    ]
+    return bool(raw.get(need))
 
 
 def requested_subdomain(raw: Any, problems: list[FieldError]) -> str | None:

@@ -24,6 +24,7 @@ from sitegen.contracts.onboarding import (
     Business,
     FaqItem,
     Locale,
+    Plan,
     Service,
     Testimonial,
     Tone,
@@ -71,6 +72,25 @@ class Seo(_Artifact):
     base_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s\"'<>]+$")] | None = None
 
 
+class WorkPiece(_Artifact):
+    """A project from the onboarding, with its picture named as the build finds it."""
+
+    title: Text
+    client: Label | None = None
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    summary: Paragraph
+    challenge: Paragraph | None = None
+    approach: Paragraph | None = None
+    outcome: Paragraph | None = None
+    # The asset's base name in the template's assets folder ('image-2'), and its alt text.
+    image: Annotated[str, StringConstraints(pattern=r"^image-[0-9]{1,2}$")] | None = None
+    image_alt: Label | None = None
+
+    @property
+    def is_case_study(self) -> bool:
+        return any((self.challenge, self.approach, self.outcome))
+
+
 class SiteSpec(_Artifact):
     """The normalised, validated description of the site that every later step reads."""
 
@@ -83,6 +103,8 @@ class SiteSpec(_Artifact):
     services: list[Service] = Field(min_length=1, max_length=12)
     testimonials: list[Testimonial] = Field(default_factory=list, max_length=12)
     faq: list[FaqItem] = Field(default_factory=list, max_length=20)
+    plans: list[Plan] = Field(default_factory=list, max_length=4)
+    projects: list[WorkPiece] = Field(default_factory=list, max_length=12)
     pages: list[Identifier] = Field(min_length=1, max_length=10)
     design: DesignTokens
     seo: Seo = Field(default_factory=Seo)
@@ -194,9 +216,56 @@ class CtaSection(_Section):
     button_page: Identifier
 
 
+class FeatureItem(_Artifact):
+    name: Text
+    description: Paragraph
+
+
+class FeaturesSection(_Section):
+    type: Literal["features"] = "features"
+    intro: Paragraph | None = None
+    items: list[FeatureItem] = Field(min_length=1, max_length=12)
+
+
+class PlanItem(_Artifact):
+    name: Label
+    price: Label
+    period: Label | None = None
+    description: Paragraph | None = None
+    features: list[Text] = Field(default_factory=list, max_length=12)
+    highlighted: bool = False
+
+
+class PricingSection(_Section):
+    type: Literal["pricing"] = "pricing"
+    intro: Paragraph | None = None
+    plans: list[PlanItem] = Field(min_length=1, max_length=4)
+    cta_label: Label
+    cta_page: Identifier
+
+
+class WorkSection(_Section):
+    type: Literal["work"] = "work"
+    intro: Paragraph | None = None
+    items: list[WorkPiece] = Field(min_length=1, max_length=12)
+    # Set when the case studies page tells some of these pieces at length.
+    more_label: Label | None = None
+    more_page: Identifier | None = None
+
+
+class CaseStudiesSection(_Section):
+    type: Literal["case-studies"] = "case-studies"
+    intro: Paragraph | None = None
+    items: list[WorkPiece] = Field(min_length=1, max_length=12)
+
+
 SectionContent = Annotated[
     HeroSection
     | ServicesSection
+    | FeaturesSection
+    | PricingSection
+    | WorkSection
+    | CaseStudiesSection
     | AboutSection
     | TestimonialsSection
     | FaqSection

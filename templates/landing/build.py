@@ -1,8 +1,10 @@
-"""Build the landing site: content/*.json + theme/tokens.json -> dist/.
+"""Build the site: content/*.json + theme/tokens.json -> dist/.
 
 Run from the repo checkout as `python build.py` (needs only jinja2 and the stdlib).
 Invalid content stops the build with exit status 1 and a message naming the file and
-field, so a failed build log tells the fixer exactly what to repair.
+field (content_rules.py), so a failed build log tells the fixer exactly what to repair.
+This engine is the same in every built-in template; each template brings its own
+template.toml, layouts, sections and styles.
 
 Environment: SITE_URL overrides the absolute base URL used in sitemap.xml, canonical
 links and Open Graph tags (otherwise `base_url` in content/site.json, then a default).
@@ -10,7 +12,6 @@ links and Open Graph tags (otherwise `base_url` in content/site.json, then a def
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -20,155 +21,26 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from colours import band, contrast, ink, luminance, mix, on_colour
+from content_rules import (
+    FONT,
+    HEX,
+    BuildError,
+    load_json,
+    manifest,
+    phone_href,
+    require,
+    validate_page,
+    validate_site,
+    variants,
+)
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 ROOT = Path(__file__).resolve().parent
 DIST = ROOT / "dist"
+ASSETS = ROOT / "public" / "assets"
 LOGO_NAMES = ("logo.svg", "logo.png", "logo.webp", "logo.jpg", "logo.jpeg")
-VARIANTS = {
-    "hero": {"split", "centered", "compact"},
-    "services": {"cards", "list"},
-    "about": {"story", "highlights"},
-    "testimonials": {"cards", "spotlight"},
-    "faq": {"accordion"},
-    "cta": {"band"},
-    "contact": {"card", "split"},
-}
-# Required fields per section type; optional ones are read with .get() in the partials.
-SECTION_FIELDS: dict[str, dict[str, type]] = {
-    "hero": {"heading": str, "subheading": str, "cta_label": str, "cta_page": str},
-    "services": {"heading": str, "items": list},
-    "about": {"heading": str, "paragraphs": list},
-    "testimonials": {"heading": str, "items": list},
-    "faq": {"heading": str, "items": list},
-    "cta": {"heading": str, "text": str, "button_label": str, "button_page": str},
-    "contact": {"heading": str, "intro": str, "call_label": str, "email_label": str},
-}
-ITEM_FIELDS: dict[str, dict[str, type]] = {
-    "services": {"name": str, "description": str},
-    "testimonials": {"quote": str, "author": str},
-    "faq": {"question": str, "answer": str},
-}
-SITE_FIELDS: dict[str, type] = {
-    "locale": str,
-    "name": str,
-    "description": str,
-    "phone": str,
-    "email": str,
-    "city": str,
-    "nav": list,
-    "labels": dict,
-}
-LABELS = (
-    "skip_link",
-    "menu",
-    "at_a_glance",
-    "where",
-    "phone",
-    "email",
-    "address",
-    "hours",
-    "pages",
-    "contact",
-    "follow",
-    "rights",
-    "not_found",
-)
-PAGE_FIELDS: dict[str, type] = {
-    "id": str,
-    "path": str,
-    "title": str,
-    "meta_description": str,
-    "og": dict,
-    "sections": list,
-}
-HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,200}$")
-PAGE_PATH = re.compile(r"^[a-z][a-z0-9-]{0,30}\.html$")
-
-
-class BuildError(Exception):
-    pass
-
-
-def load_json(rel: str) -> Any:
-    path = ROOT / rel
-    if not path.is_file():
-        raise BuildError(f"{rel}: file is missing")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise BuildError(
-            f"{rel}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
-        ) from None
-    except UnicodeDecodeError:
-        raise BuildError(f"{rel}: not valid UTF-8") from None
-
-
-def require(obj: Any, fields: dict[str, type], where: str) -> None:
-    if not isinstance(obj, dict):
-        raise BuildError(f"{where}: expected an object")
-    for name, kind in fields.items():
-        value = obj.get(name)
-        if value is None:
-            raise BuildError(f"{where}: missing required field '{name}'")
-        if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
-            raise BuildError(f"{where}: field '{name}' must be a non-empty {kind.__name__}")
-
-
-def validate_site(site: Any) -> None:
-    require(site, SITE_FIELDS, "content/site.json")
-    if site["locale"] not in ("pt-BR", "en"):
-        raise BuildError(f"content/site.json: unsupported locale {site['locale']!r}")
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", site["email"]):
-        raise BuildError("content/site.json: field 'email' is not an email address")
-    if not phone_href(site["phone"]):
-        raise BuildError("content/site.json: field 'phone' has no digits")
-    if not site["nav"]:
-        raise BuildError("content/site.json: 'nav' must list at least the home page")
-    for i, item in enumerate(site["nav"]):
-        require(item, {"page": str, "label": str}, f"content/site.json: nav[{i}]")
-    require(site["labels"], dict.fromkeys(LABELS, str), "content/site.json: labels")
-    for i, link in enumerate(site.get("social") or []):
-        require(link, {"label": str, "url": str}, f"content/site.json: social[{i}]")
-        # Only web links: a 'javascript:' URL in a href would run in the visitor's browser.
-        if not re.fullmatch(r"https?://[^\s\"'<>]+", link["url"]):
-            raise BuildError(f"content/site.json: social[{i}].url must be an http(s) URL")
-    if site.get("whatsapp") is not None and not phone_href(str(site["whatsapp"])):
-        raise BuildError("content/site.json: field 'whatsapp' has no digits")
-    for field in ("phone_e164", "whatsapp_e164"):
-        if site.get(field) is not None and not re.fullmatch(r"\+[1-9][0-9]{6,14}", site[field]):
-            raise BuildError(f"content/site.json: field '{field}' is not +<country><number>")
-
-
-def validate_page(page: Any, rel: str, page_ids: set[str]) -> None:
-    require(page, PAGE_FIELDS, rel)
-    if not PAGE_PATH.fullmatch(page["path"]):
-        raise BuildError(f"{rel}: 'path' must look like 'about.html', got {page['path']!r}")
-    require(page["og"], {"title": str, "description": str}, f"{rel}: og")
-    if not page["sections"]:
-        raise BuildError(f"{rel}: 'sections' must not be empty")
-    for i, section in enumerate(page["sections"]):
-        where = f"{rel}: sections[{i}]"
-        if not isinstance(section, dict) or section.get("type") not in VARIANTS:
-            known = ", ".join(sorted(VARIANTS))
-            raise BuildError(f"{where}: unknown section type (known: {known})")
-        kind = section["type"]
-        if section.get("variant") not in VARIANTS[kind]:
-            options = ", ".join(sorted(VARIANTS[kind]))
-            raise BuildError(f"{where}: variant must be one of {options} for '{kind}'")
-        require(section, SECTION_FIELDS[kind], f"{where} ({kind})")
-        for j, item in enumerate(section.get("items", [])):
-            require(item, ITEM_FIELDS[kind], f"{where} ({kind}): items[{j}]")
-        for key in ("cta_page", "secondary_page", "button_page"):
-            target = section.get(key)
-            if target is not None and target not in page_ids:
-                raise BuildError(f"{where}: '{key}' points at unknown page {target!r}")
-
-
-def phone_href(phone: str) -> str:
-    digits = re.sub(r"\D", "", phone)
-    return ("+" if phone.strip().startswith("+") else "") + digits if digits else ""
+# Written by the pipeline next to the client's resized images: sizes and srcset per image.
+IMAGES_MANIFEST = "images.json"
 
 
 # --- colour: derive accessible companions so any brand colour yields readable text ---
@@ -228,11 +100,33 @@ def tokens_css(tokens: Any) -> str:
     )
 
 
-def find_logo() -> str | None:
+def load_images() -> dict[str, Any]:
+    """The client's images as the pipeline resized them, by name ('logo', 'image-0')."""
+    path = ASSETS / IMAGES_MANIFEST
+    if not path.is_file():
+        return {}
+    images = load_json(path.relative_to(ROOT).as_posix())
+    if not isinstance(images, dict):
+        raise BuildError(f"public/assets/{IMAGES_MANIFEST}: expected an object")
+    for name, image in images.items():
+        require(image, {"src": str, "width": int, "height": int}, f"{IMAGES_MANIFEST}: {name}")
+    return images
+
+
+def find_logo(images: dict[str, Any]) -> str | None:
+    if "logo" in images:
+        return str(images["logo"]["src"])
     for name in LOGO_NAMES:
-        if (ROOT / "public" / "assets" / name).is_file():
+        if (ASSETS / name).is_file():
             return f"assets/{name}"
     return None
+
+
+def stylesheet() -> str:
+    """The template's stylesheets as one file (one request per page): site.css, the base,
+    first, then the others in name order, so they can refine it."""
+    parts = sorted((ROOT / "static").glob("*.css"), key=lambda p: (p.name != "site.css", p.name))
+    return "\n".join(p.read_text(encoding="utf-8") for p in parts)
 
 
 def favicon_svg(site: dict[str, Any], tokens: dict[str, Any]) -> str:
@@ -255,11 +149,11 @@ def base_url(site: dict[str, Any]) -> str:
     return url.rstrip("/") + "/"
 
 
-def structured_data(site: dict[str, Any], url: str, logo: str | None) -> dict[str, Any]:
-    """schema.org LocalBusiness, so search engines show name, phone and address."""
+def structured_data(site: dict[str, Any], url: str, logo: str | None, kind: str) -> dict[str, Any]:
+    """schema.org data (the template's type), so search engines show name, phone, address."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
-        "@type": "LocalBusiness",
+        "@type": kind,
         "name": site["name"],
         "description": site["description"],
         "telephone": site.get("phone_e164") or site["phone"],
@@ -280,6 +174,8 @@ def structured_data(site: dict[str, Any], url: str, logo: str | None) -> dict[st
 
 
 def build() -> list[str]:
+    template = manifest()
+    offered = variants(template)
     site = load_json("content/site.json")
     validate_site(site)
     page_ids = [item["page"] for item in site["nav"]]
@@ -289,7 +185,7 @@ def build() -> list[str]:
     for page_id in page_ids:
         rel = f"content/pages/{page_id}.json"
         page = load_json(rel)
-        validate_page(page, rel, set(page_ids))
+        validate_page(page, rel, set(page_ids), offered, site["labels"])
         if page["id"] != page_id:
             raise BuildError(f"{rel}: 'id' is {page['id']!r}, expected {page_id!r}")
         pages.append(page)
@@ -300,13 +196,16 @@ def build() -> list[str]:
         raise BuildError("content/pages: two pages share the same 'path'")
     tokens = load_json("theme/tokens.json")
     css = tokens_css(tokens)
+    images = load_images()
+    logo = find_logo(images)
 
     if DIST.exists():
         shutil.rmtree(DIST)
     if (ROOT / "public").is_dir():
-        shutil.copytree(ROOT / "public", DIST, ignore=shutil.ignore_patterns(".gitkeep"))
+        ignore = shutil.ignore_patterns(".gitkeep", IMAGES_MANIFEST)
+        shutil.copytree(ROOT / "public", DIST, ignore=ignore)
     (DIST / "css").mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ROOT / "static" / "site.css", DIST / "css" / "site.css")
+    (DIST / "css" / "site.css").write_text(stylesheet(), encoding="utf-8")
     (DIST / "css" / "tokens.css").write_text(css, encoding="utf-8")
 
     env = Environment(
@@ -330,11 +229,14 @@ def build() -> list[str]:
         "labels": site["labels"],
         "paths": paths,
         "nav": [{**item, "path": paths[item["page"]]} for item in site["nav"]],
-        "logo": find_logo(),
+        "logo": logo,
+        "images": images,
         "base_url": url,
         "og_locale": "pt_BR" if site["locale"] == "pt-BR" else "en_US",
         "theme_color": tokens["colors"]["primary"],
-        "structured_data": structured_data(site, url, find_logo()),
+        "structured_data": structured_data(
+            site, url, logo, str(template.get("schema_type", "LocalBusiness"))
+        ),
         "root": "",  # links relative to the page: every page sits at the top level
         "not_found": False,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import threading
 import zlib
@@ -79,9 +80,13 @@ async def test_logo_is_used_and_bad_assets_fall_back(
     site = PreviewSite(settings.sites_root, project["preview_url"])
     try:
         home = (await site.get("/")).text
-        assert "assets/logo.png" in home
-        logo = await site.get("/assets/logo.png")
-        assert logo.status_code == 200 and logo.content == tiny_png()
+        # The logo as re-encoded for the web: a WebP source and a fallback (JPEG: the logo has
+        # no transparent pixel), with its size.
+        found = re.search(r'<img src="(assets/logo-\d+\.jpg)"[^>]* width="1" height="1"', home)
+        assert found and 'type="image/webp"' in home, home[:2000]
+        logo = await site.get(f"/{found.group(1)}")
+        assert logo.status_code == 200 and logo.content.startswith(b"\xff\xd8\xff")
+        assert (await site.get("/assets/images.json")).status_code == 404  # not published
     finally:
         await site.aclose()
 

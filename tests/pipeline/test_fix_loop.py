@@ -14,8 +14,8 @@ from sitegen.contracts.operator import FailureAction, OperatorDecision
 from sitegen.contracts.pipeline import PipelineState, StepKey
 from sitegen.contracts.site import CodePatch, CodePatchResult, LayoutPlan, SiteContent, SiteSpec
 from sitegen.integrations.ai.diffing import tree_diff
-from sitegen.integrations.ai.landing_files import render
 from sitegen.integrations.ai.offline import OfflineAI
+from sitegen.integrations.ai.site_files import render
 from sitegen.settings import Settings
 from sitegen.templates_registry import TemplateManifest
 from sitegen.worker import build_clients, build_worker

@@ -19,7 +19,7 @@ from sitegen.db.tables import PipelineStep, SiteSpecRecord
 from sitegen.integrations.browser.screenshots import NOT_INSTALLED, png_size
 from sitegen.settings import Settings
 from tests.api.support import errors_by_field
-from tests.conftest import example_names, order_body, unique_onboarding
+from tests.conftest import example_names, example_template, order_body, unique_onboarding
 from tests.pipeline.helpers import (
     PreviewSite,
     artifacts,
@@ -39,12 +39,12 @@ async def cancel(temporal: Client, workflow_id: str) -> None:
     await temporal.get_workflow_handle(workflow_id).signal("cancel", CancelRequest(reason="test"))
 
 
-@pytest.mark.parametrize("name", example_names())
+@pytest.mark.parametrize("name", example_names(every_template=True))
 async def test_example_order_becomes_a_live_preview(
     name: str, api: httpx.AsyncClient, settings: Settings, sessions: Any, temporal: Client
 ) -> None:
     form = unique_onboarding(name)
-    created = await order_site(api, form)
+    created = await order_site(api, form, template_id=example_template(name))
     project = await wait_status(api, created["id"])
     assert project["status"] == "preview_ready", project
     assert project["preview_url"] == settings.preview_url(form["subdomain"])

@@ -15,8 +15,8 @@ from temporalio.client import Client
 from sitegen.contracts.revision import RevisionAsk, SiteRevision, SiteRevisionResult
 from sitegen.contracts.site import CodePatch, CodePatchResult, LayoutPlan, SiteContent, SiteSpec
 from sitegen.integrations.ai.diffing import tree_diff
-from sitegen.integrations.ai.landing_files import render
 from sitegen.integrations.ai.offline import OfflineAI
+from sitegen.integrations.ai.site_files import render
 from sitegen.integrations.git.local import LocalGit
 from sitegen.settings import Settings
 from sitegen.templates_registry import TemplateManifest

@@ -150,6 +150,32 @@ SHARED: dict[str, tuple[str, ...]] = {
         "The quickest way to reach us is by phone; email works just as well.",
     ),
     "secondary": ("See our services", "Explore what we offer"),
+    "features_heading": ("What {name} does for you", "Everything you need, nothing you don't"),
+    "features_intro": (
+        "Built for {audience_lc}",
+        "Every feature exists to save you time and keep your work moving.",
+    ),
+    "pricing_heading": ("Simple, transparent pricing", "Plans and pricing"),
+    "pricing_intro": (
+        "Pick the plan that fits today and change it whenever you need to.",
+        "Every plan is explained in full below: no hidden fees, no surprises.",
+    ),
+    "plan_cta": ("Get started", "Choose this plan"),
+    "work_heading": ("Selected work", "Recent projects"),
+    "work_intro": (
+        "A few of the projects {name} is proudest of.",
+        "Work we have done for clients, from first sketch to final result.",
+    ),
+    "work_more": ("Read the case studies", "See how the work was done"),
+    "secondary_about": ("Meet {name}", "Get to know {name}"),
+    "work_all": ("See all work", "Browse every project"),
+    "secondary_features": ("See the features", "Explore the features"),
+    "secondary_work": ("See the work", "Browse the portfolio"),
+    "case_studies_heading": ("Case studies", "How the work was done"),
+    "case_studies_intro": (
+        "The problem, the approach and what changed, project by project.",
+        "What each client needed, what we did and what came of it.",
+    ),
     "meta_home": (
         "{name} — {industry} in {city}. {services}. Call or email us today.",
         "{name} offers {services} in {city}. Get in touch to book.",
@@ -170,6 +196,12 @@ LABELS: dict[str, str] = {
     "follow": "Follow us",
     "rights": "All rights reserved.",
     "not_found": "Sorry, we couldn't find that page.",
+    "challenge": "The challenge",
+    "approach": "Our approach",
+    "outcome": "The outcome",
+    "popular": "Most popular",
+    "includes": "What's included",
+    "client": "Client",
 }
 
 NAV: dict[str, str] = {
@@ -178,6 +210,10 @@ NAV: dict[str, str] = {
     "services": "Services",
     "faq": "FAQ",
     "contact": "Contact",
+    "features": "Features",
+    "pricing": "Pricing",
+    "work": "Work",
+    "case-studies": "Case studies",
 }
 
 # Page headings and lead lines for inner pages (the compact hero).
@@ -186,9 +222,13 @@ PAGE_HERO: dict[str, tuple[str, str]] = {
     "services": ("Services", "{services_sentence}"),
     "faq": (
         "Frequently asked questions",
-        "Straight answers about {name}, our services and visits.",
+        "Straight answers about {name}, our services and how to reach us.",
     ),
     "contact": ("Contact {name}", "Phone, email and opening hours — reach us the way you prefer."),
+    "features": ("Features", "{services_sentence}"),
+    "pricing": ("Pricing", "Plans for every stage, with everything each one includes."),
+    "work": ("Work", "Selected projects by {name}."),
+    "case-studies": ("Case studies", "How {name} works, told through real projects."),
 }
 
 WORDS: dict[str, str] = {
@@ -210,6 +250,13 @@ WORDS: dict[str, str] = {
     "visit": ", or visit us at {address}",
     "brief_title": "Creative brief",
     "voice": "{tone} voice: {adjectives}.",
+}
+
+# For businesses with no place to visit ('Remote', 'Online'): words that don't name one.
+PLACELESS_WORDS: dict[str, str] = {
+    "in_city": "online",
+    "city_highlight": "Working with clients wherever they are",
+    "goal_local": "Be found by people searching for {industry}",
 }
 
 TONE_ADJECTIVES: dict[Tone, str] = {

@@ -160,6 +160,32 @@ SHARED: dict[str, tuple[str, ...]] = {
         "O jeito mais rápido de falar com a gente é pelo telefone; o e-mail também funciona.",
     ),
     "secondary": ("Conheça nossos serviços", "Veja o que oferecemos"),
+    "features_heading": ("O que {name} faz por você", "Tudo o que você precisa, sem excesso"),
+    "features_intro": (
+        "Feito para {audience_lc}",
+        "Cada recurso existe para poupar o seu tempo.",
+    ),
+    "pricing_heading": ("Preços simples e transparentes", "Planos e preços"),
+    "pricing_intro": (
+        "Escolha o plano que serve hoje e mude quando precisar.",
+        "Cada plano está explicado por inteiro abaixo: sem taxas escondidas, sem surpresas.",
+    ),
+    "plan_cta": ("Começar agora", "Escolher este plano"),
+    "work_heading": ("Trabalhos selecionados", "Projetos recentes"),
+    "work_intro": (
+        "Alguns dos projetos de que {name} mais se orgulha.",
+        "Trabalhos feitos para clientes, do primeiro rascunho ao resultado final.",
+    ),
+    "work_more": ("Leia os estudos de caso", "Veja como o trabalho foi feito"),
+    "secondary_about": ("Conheça {name}", "Saiba mais sobre {name}"),
+    "work_all": ("Ver todos os trabalhos", "Veja todos os projetos"),
+    "secondary_features": ("Conheça os recursos", "Veja os recursos"),
+    "secondary_work": ("Veja os trabalhos", "Conheça o portfólio"),
+    "case_studies_heading": ("Estudos de caso", "Como o trabalho foi feito"),
+    "case_studies_intro": (
+        "O problema, a abordagem e o que mudou, projeto a projeto.",
+        "Do que cada cliente precisava, o que fizemos e o que resultou disso.",
+    ),
     "meta_home": (
         "{name} — {industry_lower} em {city}. {services}. Ligue ou escreva hoje mesmo.",
         "{name} oferece {services} em {city}. Entre em contato e agende.",
@@ -180,6 +206,12 @@ LABELS: dict[str, str] = {
     "follow": "Siga-nos",
     "rights": "Todos os direitos reservados.",
     "not_found": "Desculpe, não encontramos esta página.",
+    "challenge": "O desafio",
+    "approach": "Nossa abordagem",
+    "outcome": "O resultado",
+    "popular": "Mais escolhido",
+    "includes": "O que está incluído",
+    "client": "Cliente",
 }
 
 NAV: dict[str, str] = {
@@ -188,13 +220,24 @@ NAV: dict[str, str] = {
     "services": "Serviços",
     "faq": "Dúvidas",
     "contact": "Contato",
+    "features": "Recursos",
+    "pricing": "Preços",
+    "work": "Trabalhos",
+    "case-studies": "Estudos de caso",
 }
 
 PAGE_HERO: dict[str, tuple[str, str]] = {
     "about": ("Sobre {name}", "{first_sentence}"),
     "services": ("Serviços", "{services_sentence}"),
-    "faq": ("Perguntas frequentes", "Respostas diretas sobre {name}, nossos serviços e visitas."),
+    "faq": (
+        "Perguntas frequentes",
+        "Respostas diretas sobre {name}, nossos serviços e como falar com a gente.",
+    ),
     "contact": ("Fale com {name}", "Telefone, e-mail e horários — fale com a gente como preferir."),
+    "features": ("Recursos", "{services_sentence}"),
+    "pricing": ("Preços", "Planos para cada fase, com tudo o que cada um inclui."),
+    "work": ("Trabalhos", "Projetos selecionados de {name}."),
+    "case-studies": ("Estudos de caso", "Como {name} trabalha, contado por projetos reais."),
 }
 
 WORDS: dict[str, str] = {
@@ -216,6 +259,13 @@ WORDS: dict[str, str] = {
     "location_city": "em {city}",
     "brief_title": "Briefing criativo",
     "voice": "Voz {tone}: {adjectives}.",
+}
+
+# Para negócios sem endereço para visitar ('Remoto', 'Online'): palavras que não citam um.
+PLACELESS_WORDS: dict[str, str] = {
+    "in_city": "online",
+    "city_highlight": "Atendendo clientes onde eles estiverem",
+    "goal_local": "Ser encontrado por quem procura {industry_lower}",
 }
 
 TONE_ADJECTIVES: dict[Tone, str] = {

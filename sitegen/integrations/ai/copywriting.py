@@ -1,18 +1,14 @@
 """Deterministic copywriter: real, specific copy from onboarding facts and phrase banks.
 
-Phrases are chosen per slot by a hash of the business, so the same onboarding always
-yields the same words and two businesses with the same tone still read differently.
+Each section of a page gets its words from the site's `Voice`; the sections only some
+templates offer (features, pricing, work, case studies) are written in `showcase_copy`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Sequence
-from types import ModuleType
 from typing import Any
 
-from sitegen.contracts.onboarding import Locale
 from sitegen.contracts.site import (
     AboutSection,
     ContactSection,
@@ -30,123 +26,36 @@ from sitegen.contracts.site import (
     TestimonialItem,
     TestimonialsSection,
 )
-from sitegen.integrations.ai import copy_en, copy_pt
+from sitegen.integrations.ai import showcase_copy
+from sitegen.integrations.ai.voice import (
+    Voice,
+    after_first_sentence,
+    clip,
+    first_sentence,
+    upper_first,
+)
+
+__all__ = ["Voice", "brief_markdown", "clip", "faq_entries", "first_sentence", "page_content"]
 
 
-def lower_first(text: str) -> str:
-    """'Sports massage' -> 'sports massage' mid-sentence, but keep 'SaaS' or 'iFix'."""
-    word = text.split(" ", 1)[0]
-    if len(word) > 1 and word[1:].islower() and word[0].isupper():
-        return text[0].lower() + text[1:]
-    return text
-
-
-def upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def first_sentence(text: str) -> str:
-    match = re.match(r"(.+?[.!?])(?:\s|$)", text.strip(), re.DOTALL)
-    return (match.group(1) if match else text.strip()).strip()
-
-
-def after_first_sentence(text: str) -> str:
-    return text.strip()[len(first_sentence(text)) :].strip()
-
-
-def ensure_period(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
-def clip(text: str, limit: int) -> str:
-    """Cut at a word boundary with an ellipsis, for meta tags with hard length limits."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:—- ")
-    return cut + "…"
-
-
-class Voice:
-    """Phrase picker bound to one spec: its locale bank, tone and seed."""
-
-    def __init__(self, spec: SiteSpec) -> None:
-        self.spec = spec
-        self.bank: ModuleType = copy_pt if spec.locale is Locale.PT_BR else copy_en
-        self.seed = f"{spec.business.name}|{spec.business.industry}|{spec.tone.value}"
-        self.facts = self._facts()
-
-    def choose(self, slot: str, options: Sequence[str]) -> str:
-        digest = hashlib.sha256(f"{self.seed}|{slot}".encode()).digest()
-        return options[int.from_bytes(digest[:4], "big") % len(options)]
-
-    def fmt(self, template: str, **extra: str) -> str:
-        text = template.format(**{**self.facts, **extra})
-        # A phrase that opens with a lower-cased fact ('{industry} ...') still starts with
-        # a capital; fragments written in lower case ('in {city}') stay as they are.
-        return upper_first(text) if template.startswith("{") else text
-
-    def tone(self, slot: str) -> str:
-        return self.fmt(self.choose(slot, self.bank.TONE[self.spec.tone][slot]))
-
-    def shared(self, slot: str, **extra: str) -> str:
-        return self.fmt(self.choose(slot, self.bank.SHARED[slot]), **extra)
-
-    def word(self, key: str, **extra: str) -> str:
-        return self.fmt(self.bank.WORDS[key], **extra)
-
-    def join(self, items: Sequence[str]) -> str:
-        items = list(items)
-        if len(items) <= 1:
-            return "".join(items)
-        return f"{', '.join(items[:-1])} {self.bank.WORDS['and']} {items[-1]}"
-
-    def _facts(self) -> dict[str, str]:
-        spec, biz = self.spec, self.spec.business
-        services = self.join([lower_first(s.name) for s in spec.services[:3]])
-        hours = "; ".join(f"{h.days} {h.hours}" for h in biz.opening_hours)
-        facts = {
-            "name": biz.name,
-            "city": biz.city,
-            "industry": lower_first(biz.industry),
-            "industry_lower": lower_first(biz.industry),
-            "services": services,
-            "first_service": lower_first(spec.services[0].name),
-            "audience": ensure_period(spec.audience.description),
-            "audience_lc": lower_first(ensure_period(spec.audience.description)),
-            "pains": self.join([lower_first(p) for p in spec.audience.pains[:3]]),
-            "hours": hours,
-            "phone": biz.phone,
-            "email": str(biz.email),
-            "first_sentence": first_sentence(biz.description),
-            "address": biz.address or "",
-        }
-        bank = self.bank.WORDS
-        facts["services_sentence"] = bank["services_sentence"].format(**facts)
-        facts["location"] = (
-            bank["location_address"] if biz.address else bank["location_city"]
-        ).format(**facts)
-        # Only a business with an address asks to be visited.
-        facts["visit"] = bank["visit"].format(**facts) if biz.address else ""
-        facts["hours_sentence"] = (bank["hours_sentence"] if hours else bank["no_hours"]).format(
-            **facts
-        )
-        return facts
+# The home hero's second button: the page that best shows what the business does.
+_SECONDARY = (("services", "secondary"), ("features", "secondary_features"),
+              ("work", "secondary_work"), ("about", "secondary_about"))  # fmt: skip
 
 
 def _hero_home(v: Voice, page_ids: Sequence[str]) -> HeroSection:
     biz = v.spec.business
     target = "contact" if "contact" in page_ids else "home"
-    secondary = next((p for p in ("services", "about") if p in page_ids), None)
+    secondary = next(((p, slot) for p, slot in _SECONDARY if p in page_ids), None)
+    eyebrow = upper_first(biz.industry) + (f" · {biz.city}" if v.has_place else "")
     return HeroSection(
-        eyebrow=f"{upper_first(biz.industry)} · {biz.city}",
+        eyebrow=eyebrow,
         heading=biz.tagline or v.tone("hero_heading"),
         subheading=f"{first_sentence(biz.description)} {v.tone('hero_close')}",
         cta_label=v.tone("cta"),
         cta_page=target,
-        secondary_label=v.shared("secondary") if secondary else None,
-        secondary_page=secondary,
+        secondary_label=v.shared(secondary[1]) if secondary else None,
+        secondary_page=secondary[0] if secondary else None,
     )
 
 
@@ -215,6 +124,8 @@ def faq_entries(v: Voice) -> list[FaqEntry]:
 
 def _section(v: Voice, kind: str, page: SitemapPage, page_ids: Sequence[str]) -> SectionContent:
     spec, full = v.spec, page.id != "home"
+    if kind in showcase_copy.KINDS:
+        return showcase_copy.section(v, kind, page, page_ids)
     if kind == "hero":
         return _hero_home(v, page_ids) if page.id == "home" else _hero_inner(v, page, page_ids)
     if kind == "services":
@@ -234,7 +145,16 @@ def _section(v: Voice, kind: str, page: SitemapPage, page_ids: Sequence[str]) ->
         target = next(
             (
                 p
-                for p in ("contact", "services", "about", "faq", "home")
+                for p in (
+                    "contact",
+                    "pricing",
+                    "services",
+                    "features",
+                    "work",
+                    "about",
+                    "faq",
+                    "home",
+                )
                 if p in page_ids and p != page.id
             ),
             page.id,
@@ -263,6 +183,10 @@ _HEADING_SLOTS = {
     "cta": ("tone", "cta_heading"),
     "faq": ("shared", "faq_heading"),
     "testimonials": ("shared", "testimonials_heading"),
+    "features": ("shared", "features_heading"),
+    "pricing": ("shared", "pricing_heading"),
+    "work": ("shared", "work_heading"),
+    "case-studies": ("shared", "case_studies_heading"),
 }
 
 
@@ -319,7 +243,7 @@ def brief_markdown(spec: SiteSpec, page_titles: Sequence[str]) -> dict[str, Any]
         v.fmt(b["goal_contact"]),
         v.fmt(b["goal_services"], count=str(len(spec.services))),
         v.fmt(b["goal_trust"], proof=proof),
-        v.fmt(b["goal_local"]),
+        v.fmt(b["goal_local"] if v.has_place else v.bank.PLACELESS_WORDS["goal_local"]),
     ]
     messages = [
         biz.tagline or v.tone("hero_heading"),

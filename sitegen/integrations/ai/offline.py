@@ -31,15 +31,20 @@ from sitegen.contracts.site import (
     SiteSpec,
     SpecResult,
 )
-from sitegen.integrations.ai import copywriting, landing_files, planning, revision_edits, revisions
+from sitegen.integrations.ai import copywriting, planning, revision_edits, revisions, site_files
 from sitegen.integrations.ai.base import PatchScopeError
 from sitegen.integrations.ai.diffing import tree_diff
 from sitegen.integrations.ai.revision_words import Refusal, refuse, say
 from sitegen.templates_registry import TemplateManifest, is_editable
 
 MODEL = "offline-deterministic-v1"
-# The file layout the renderer knows; other templates need their own renderer.
-RENDERERS = {"landing": landing_files.render}
+# Templates whose editable files follow the layout the renderer writes (content/site.json,
+# content/pages/<id>.json, theme/tokens.json); another layout needs its own renderer.
+RENDERERS = {
+    "landing": site_files.render,
+    "saas": site_files.render,
+    "portfolio": site_files.render,
+}
 
 
 def _text(value: Any) -> str:
@@ -177,7 +182,7 @@ class OfflineAI:
             same = refuse("same", detail=say(spec.locale, "same_site"))
             return _refused(same, spec, content, layout)
         summary = _summary(revised.changes)
-        prefix = f"{landing_files.PAGES_DIR}/"
+        prefix = f"{site_files.PAGES_DIR}/"
         pages = [p[len(prefix) : -len(".json")] for p in touched if p.startswith(prefix)]
         return SiteRevision(
             accepted=True,

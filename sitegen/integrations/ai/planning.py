@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
-from sitegen.contracts.onboarding import Locale, Onboarding, Tone
+from sitegen.contracts.onboarding import Locale, Onboarding, Project, Tone
 from sitegen.contracts.site import (
     DesignTokens,
     LayoutPlan,
@@ -15,6 +15,7 @@ from sitegen.contracts.site import (
     Sitemap,
     SitemapPage,
     SiteSpec,
+    WorkPiece,
 )
 from sitegen.integrations.ai import copy_en, copy_pt
 from sitegen.templates_registry import TemplateManifest
@@ -65,9 +66,14 @@ def site_spec(onboarding: Onboarding, template: TemplateManifest) -> SiteSpec:
     heading = HEADING_STACKS[style.tone]
     if style.font and style.font.strip().lower() in SYSTEM_FONTS:
         heading = f'"{style.font}", {heading}'
-    # Keep the template's page order; pages the template does not offer are dropped.
+    # Keep the template's page order; pages the template does not offer are dropped, and so
+    # are pages with nothing to show (the onboarding check refuses asking for those).
     wanted = set(onboarding.pages) | {"home"}
-    pages = [p.id for p in template.pages if p.id in wanted or p.required]
+    pages = [
+        p.id
+        for p in template.pages
+        if (p.id in wanted or p.required) and all(_has(onboarding, n) for n in p.needs)
+    ]
     logo = onboarding.logo
     return SiteSpec(
         template_id=template.id,
@@ -79,6 +85,8 @@ def site_spec(onboarding: Onboarding, template: TemplateManifest) -> SiteSpec:
         services=onboarding.services,
         testimonials=onboarding.testimonials,
         faq=onboarding.faq,
+        plans=onboarding.plans,
+        projects=[_work_piece(onboarding, project) for project in onboarding.projects],
         pages=pages,
         design=DesignTokens(
             primary=_hex6(style.primary_color),
@@ -95,15 +103,42 @@ def site_spec(onboarding: Onboarding, template: TemplateManifest) -> SiteSpec:
     )
 
 
+def available_pages(template: TemplateManifest, onboarding: Onboarding) -> list[str]:
+    """Every page of the template this onboarding has something to show on."""
+    return [p.id for p in template.pages if all(_has(onboarding, n) for n in p.needs)]
+
+
+def _has(onboarding: Onboarding, need: str) -> bool:
+    if need == "case_studies":
+        return any(p.is_case_study for p in onboarding.projects)
+    return bool(getattr(onboarding, need))
+
+
+def _work_piece(onboarding: Onboarding, project: Project) -> WorkPiece:
+    image = onboarding.assets[project.image] if project.image is not None else None
+    return WorkPiece(
+        **project.model_dump(exclude={"image"}),
+        # Named as the assets step stores it: by the asset's place in the form.
+        image=f"image-{project.image}" if image else None,
+        image_alt=image.alt if image else None,
+    )
+
+
 def page_sections(spec: SiteSpec, page_id: str, default: Sequence[str]) -> list[str]:
     """The template's default order, minus sections with nothing to say on this page."""
     pages = set(spec.pages)
+    empty = {
+        "testimonials": not spec.testimonials,
+        "pricing": not spec.plans,
+        "work": not spec.projects,
+        "case-studies": not any(p.is_case_study for p in spec.projects),
+    }
     keep: list[str] = []
     for section in default:
-        if section == "testimonials" and not spec.testimonials:
+        if empty.get(section, False):
             continue
-        # FAQ and contact live on their own pages when those exist.
-        if section in ("faq", "contact") and section in pages and page_id != section:
+        # FAQ, contact and pricing live on their own pages when those exist.
+        if section in ("faq", "contact", "pricing") and section in pages and page_id != section:
             continue
         if section == "cta" and not (pages - {page_id}):
             continue

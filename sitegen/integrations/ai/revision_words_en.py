@@ -100,6 +100,16 @@ PAGES: dict[str, str] = {
     "contact": "contact",
     "contact us": "contact",
     "contacts": "contact",
+    "features": "features",
+    "feature": "features",
+    "pricing": "pricing",
+    "prices": "pricing",
+    "plans": "pricing",
+    "work": "work",
+    "portfolio": "work",
+    "projects": "work",
+    "case studies": "case-studies",
+    "case study": "case-studies",
 }
 
 ADD = ("add", "include", "create", "insert", "put", "append", "new")

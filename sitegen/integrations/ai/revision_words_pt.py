@@ -97,6 +97,15 @@ PAGES: dict[str, str] = {
     "contato": "contact",
     "contatos": "contact",
     "fale conosco": "contact",
+    "recursos": "features",
+    "funcionalidades": "features",
+    "precos": "pricing",
+    "planos": "pricing",
+    "trabalhos": "work",
+    "portfolio": "work",
+    "projetos": "work",
+    "estudos de caso": "case-studies",
+    "casos": "case-studies",
 }
 
 ADD = (

@@ -1,4 +1,5 @@
-"""End to end on the landing template: offline AI chain -> git apply -> build.py -> dist/."""
+"""End to end on every built-in template: offline AI chain -> git apply -> build.py -> dist/,
+for every example onboarding, through every quality gate."""
 
 from __future__ import annotations
 
@@ -15,15 +16,25 @@ from typing import Any
 
 import pytest
 
+from sitegen.activities.site_checks import check_site
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.contracts.phones import COUNTRY_BY_LOCALE, e164
 from sitegen.contracts.site import CodePatch, LayoutPlan, SiteContent, Sitemap, SiteSpec
 from sitegen.integrations.ai import OfflineAI
-from sitegen.templates_registry import TemplateManifest, is_editable, load_template
+from sitegen.integrations.ai.planning import available_pages
+from sitegen.templates_registry import (
+    TemplateManifest,
+    is_editable,
+    list_templates,
+    load_template,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
-EXAMPLES = sorted((ROOT / "examples" / "onboarding").glob("*.json"))
+EXAMPLES = sorted((ROOT / "examples" / "onboarding").rglob("*.json"))
+TEMPLATE_IDS = [t.id for t in list_templates(TEMPLATES)]
+# Every template with every example, asking for every page the example has content for.
+SITES = [(t, e) for t in TEMPLATE_IDS for e in EXAMPLES]
 # The example with every page the template offers.
 HARBOUR = ROOT / "examples" / "onboarding" / "harbour-physio.json"
 # 1x1 transparent PNG: enough for the build to treat the logo as present.
@@ -61,9 +72,9 @@ def git(repo: Path, *args: str, stdin: str | None = None) -> str:
     return done.stdout
 
 
-def checkout_template(dest: Path) -> Path:
+def checkout_template(dest: Path, template_id: str = "landing") -> Path:
     shutil.copytree(
-        TEMPLATES / "landing", dest, ignore=shutil.ignore_patterns("dist", "__pycache__")
+        TEMPLATES / template_id, dest, ignore=shutil.ignore_patterns("dist", "__pycache__")
     )
     git(dest, "init", "-q")
     git(dest, "add", "-A")
@@ -91,16 +102,18 @@ def build(repo: Path, template: TemplateManifest) -> subprocess.CompletedProcess
     return subprocess.run(argv, cwd=repo, capture_output=True, text=True, timeout=120)
 
 
-async def run_chain(onboarding: Onboarding, repo: Path, drop: tuple[str, ...] = ()) -> Chain:
+async def run_chain(
+    onboarding: Onboarding, repo: Path, drop: tuple[str, ...] = (), template_id: str = "landing"
+) -> Chain:
     ai = OfflineAI()
-    template = load_template(TEMPLATES, "landing")
+    template = load_template(TEMPLATES, template_id)
     spec = (await ai.site_spec(onboarding, template)).artifact
     await ai.brief(spec)
     sitemap = (await ai.sitemap(spec, template)).artifact
     pages = [(await ai.page_content(spec, page)).artifact for page in sitemap.pages]
     content = SiteContent(pages=pages)
     layout = (await ai.layout_plan(spec, sitemap, template)).artifact
-    checkout_template(repo)
+    checkout_template(repo, template_id)
     if drop:  # files the template lacks, so the patch must create them
         git(repo, "rm", "-q", *drop)
         git(repo, "commit", "-qm", "drop")
@@ -131,12 +144,23 @@ def parse(html: str) -> _Links:
     return parser
 
 
-@pytest.fixture(scope="module", params=EXAMPLES, ids=[p.stem for p in EXAMPLES])
+@pytest.fixture(scope="module", params=SITES, ids=[f"{t}-{e.stem}" for t, e in SITES])
 async def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Chain:
-    chain = await run_chain(load_example(request.param), tmp_path_factory.mktemp("site") / "repo")
+    template_id, example = request.param
+    onboarding = load_example(example)
+    pages = available_pages(load_template(TEMPLATES, template_id), onboarding)
+    onboarding = onboarding.model_copy(update={"pages": pages})
+    repo = tmp_path_factory.mktemp("site") / "repo"
+    chain = await run_chain(onboarding, repo, template_id=template_id)
     result = build(chain.repo, chain.template)
     assert result.returncode == 0, result.stderr
     return chain
+
+
+def test_every_page_passes_every_gate(built: Chain) -> None:
+    report = check_site(built.repo / built.template.output_dir, built.spec.locale.value)
+    assert report.pages == len(built.sitemap.pages) + 1  # and the 404 page
+    assert report.findings == [], [f.model_dump() for f in report.findings]
 
 
 def test_dist_has_every_page_and_business_facts(built: Chain) -> None:
@@ -263,12 +287,25 @@ async def test_different_businesses_get_different_sites(tmp_path: Path) -> None:
     assert homes[0] != homes[1]
 
 
-def test_template_builds_as_shipped(tmp_path: Path) -> None:
-    repo = checkout_template(tmp_path / "repo")
-    template = load_template(TEMPLATES, "landing")
+@pytest.mark.parametrize("template_id", TEMPLATE_IDS)
+def test_template_builds_as_shipped(tmp_path: Path, template_id: str) -> None:
+    repo = checkout_template(tmp_path / "repo", template_id)
+    template = load_template(TEMPLATES, template_id)
     result = build(repo, template)
     assert result.returncode == 0, result.stderr
     assert (repo / "dist" / "index.html").is_file() and (repo / "dist" / "404.html").is_file()
+    assert check_site(repo / "dist").findings == []
+
+
+# The build engine: every built-in template carries its own copy (a template is a repo that
+# builds on its own), and the copies may not drift apart.
+ENGINE = ("build.py", "content_rules.py", "colours.py", "layouts/macros.html.j2")
+
+
+@pytest.mark.parametrize("path", ENGINE)
+def test_templates_share_one_engine(path: str) -> None:
+    copies = {t: (TEMPLATES / t / path).read_bytes() for t in TEMPLATE_IDS}
+    assert len(set(copies.values())) == 1, f"{path} differs between {sorted(copies)}"
 
 
 def test_brand_text_colour_is_readable_on_any_brand_colour() -> None:

@@ -1,4 +1,4 @@
-"""The landing template's editable files, rendered from validated artifacts.
+"""The built-in templates' editable files, rendered from validated artifacts.
 
 This is the offline AI's "code writer": the same artifacts always produce the same
 bytes, so a fix is simply "re-render and diff against what is there now".
