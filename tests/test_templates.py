@@ -4,6 +4,7 @@ for every example onboarding, through every quality gate."""
 from __future__ import annotations
 
 import importlib.util
+import io
 import json
 import re
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from sitegen.activities.site_checks import check_site
 from sitegen.contracts.onboarding import Onboarding
@@ -22,6 +24,7 @@ from sitegen.contracts.phones import COUNTRY_BY_LOCALE, e164
 from sitegen.contracts.site import CodePatch, LayoutPlan, SiteContent, Sitemap, SiteSpec
 from sitegen.integrations.ai import OfflineAI
 from sitegen.integrations.ai.planning import available_pages
+from sitegen.integrations.assets.images import assemble
 from sitegen.templates_registry import (
     TemplateManifest,
     is_editable,
@@ -31,7 +34,8 @@ from sitegen.templates_registry import (
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
-EXAMPLES = sorted((ROOT / "examples" / "onboarding").rglob("*.json"))
+EXAMPLES_DIR = ROOT / "examples" / "onboarding"
+EXAMPLES = sorted(EXAMPLES_DIR.rglob("*.json"))
 TEMPLATE_IDS = [t.id for t in list_templates(TEMPLATES)]
 # Every template with every example, asking for every page the example has content for.
 SITES = [(t, e) for t in TEMPLATE_IDS for e in EXAMPLES]
@@ -263,17 +267,52 @@ async def test_broken_content_fails_and_fix_patch_repairs(
     assert build(chain.repo, chain.template).returncode == 0
 
 
+def photo(width: int, height: int, colour: str = "#b23a48") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def add_images(repo: Path, *assets: tuple[str, bytes]) -> None:
+    """The client's images as the pipeline's setup step commits them: resized variants and
+    their manifest in the assets folder."""
+    for rel, data in assemble(assets, "public/assets").files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_bytes(data)
+
+
 async def test_logo_present_or_missing(tmp_path: Path) -> None:
     chain = await run_chain(load_example(HARBOUR), tmp_path / "repo")
     assert build(chain.repo, chain.template).returncode == 0
     html = (chain.repo / "dist" / "index.html").read_text(encoding="utf-8")
     assert 'class="brand__name"' in html and "brand__logo" not in html
 
-    (chain.repo / "public" / "assets" / "logo.png").write_bytes(PNG)
+    add_images(chain.repo, ("logo", photo(600, 200)))
     assert build(chain.repo, chain.template).returncode == 0
     html = (chain.repo / "dist" / "index.html").read_text(encoding="utf-8")
-    assert 'src="assets/logo.png"' in html and (chain.repo / "dist/assets/logo.png").is_file()
+    # 48 px tall: 144 px wide, with the 2x file for sharp screens, WebP first.
+    assert 'srcset="assets/logo-144.webp 144w, assets/logo-288.webp 288w" sizes="144px"' in html
+    img = re.search(r'<img src="(assets/logo-\d+\.jpg)"[^>]*>', html)
+    assert img and 'width="288" height="96"' in img.group(0) and "loading" not in img.group(0)
+    assert (chain.repo / "dist" / img.group(1)).is_file()
+    assert not (chain.repo / "dist" / "assets" / "images.json").exists()
     assert 'property="og:image"' in html
+    assert check_site(chain.repo / "dist", "en").findings == []
+
+
+async def test_portfolio_shows_each_projects_picture(tmp_path: Path) -> None:
+    data = json.loads((EXAMPLES_DIR / "portfolio" / "estudio-marina-costa.json").read_text())
+    data["assets"] = [{"kind": "image", "url": "https://example.com/a.jpg", "alt": "Capa"}]
+    data["projects"][0]["image"] = 0
+    chain = await run_chain(
+        Onboarding.model_validate(data), tmp_path / "repo", template_id="portfolio"
+    )
+    add_images(chain.repo, ("image-0", photo(2400, 1600)))
+    assert build(chain.repo, chain.template).returncode == 0, "build"
+    work = (chain.repo / "dist" / "work.html").read_text(encoding="utf-8")
+    assert '<source type="image/webp" srcset="assets/image-0-480.webp 480w' in work
+    assert 'alt="Capa" loading="lazy"' in work and 'width="1600" height="1067"' in work
+    assert check_site(chain.repo / "dist", "pt-BR").findings == []
 
 
 async def test_different_businesses_get_different_sites(tmp_path: Path) -> None:

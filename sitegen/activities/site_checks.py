@@ -12,6 +12,8 @@ from urllib.parse import unquote, urlsplit
 from pydantic import BaseModel, Field
 
 TITLE_LENGTH = (10, 60)
+# What one page may weigh before its images: its HTML and the stylesheets it links.
+PAGE_BUDGET_BYTES = 100 * 1024
 DESCRIPTION_LENGTH = (50, 160)
 # Text a visitor must never read: template leftovers and empty values printed as words.
 # (Case matters: Portuguese "todo" is a word, "TODO" is a leftover; "None of our cakes"
@@ -62,6 +64,8 @@ class PageFacts(HTMLParser):
         self.hash_links: list[int] = []
         self.unsafe_blank: list[int] = []
         self.images_without_alt: list[int] = []
+        self.images_without_size: list[int] = []
+        self.stylesheets: list[str] = []
         self.headings: list[tuple[int, int, str]] = []  # (line, level, id)
         self.headings_in_address: list[int] = []
         self.mains: list[int] = []
@@ -90,6 +94,8 @@ class PageFacts(HTMLParser):
             self.canonical = a.get("href")
         elif tag == "link" and "icon" in a.get("rel", "").split():
             self.icons.append(a.get("href", ""))
+        elif tag == "link" and "stylesheet" in a.get("rel", "").split():
+            self.stylesheets.append(a.get("href", ""))
         if tag in ("a", "link") and "href" in a:
             self.refs.append((line, a["href"]))
             if tag == "a" and a["href"] == "#":
@@ -100,6 +106,8 @@ class PageFacts(HTMLParser):
             self.unsafe_blank.append(line)
         if tag == "img" and "alt" not in a:
             self.images_without_alt.append(line)
+        if tag == "img" and not (a.get("width") and a.get("height")):
+            self.images_without_size.append(line)  # the page jumps when it loads
         if m := _HEADING.match(tag):
             self.headings.append((line, int(m.group(1)), a.get("id", "")))
             self._heading_id = a.get("id") or None
@@ -197,6 +205,8 @@ def check_page(
         find("noopener", 'target="_blank" without rel="noopener"', line)
     for line in facts.images_without_alt:
         find("img-alt", "an image without alt text", line)
+    for line in facts.images_without_size:
+        find("img-size", "an image without width and height (the page jumps as it loads)", line)
     h1s = [line for line, level, _ in facts.headings if level == 1]
     if len(h1s) != 1:
         find("one-h1", f"{len(h1s)} <h1> elements; a page has exactly one")
@@ -231,15 +241,32 @@ def check_page(
 # The rules a site made from a version-1 template copy could meet: a project provisioned
 # before the gates keeps building (its layouts are not editable, so no patch could fix it).
 LEGACY_RULES = frozenset({"missing", "title", "meta-description", "html-lang", "broken-link"})
+# Rules that came with version 3 (resized images, page budgets); older copies skip them.
+V3_RULES = frozenset({"page-weight", "img-size"})
 
 
 def check_site(
-    dist: Path, expected_lang: str | None = None, *, template_version: int = 2
+    dist: Path, expected_lang: str | None = None, *, template_version: int = 3
 ) -> SiteCheckReport:
     report = _check_site(dist, expected_lang)
     if template_version < 2:
         report.findings = [f for f in report.findings if f.rule in LEGACY_RULES]
+    elif template_version < 3:
+        report.findings = [f for f in report.findings if f.rule not in V3_RULES]
     return report
+
+
+def _weight(dist: Path, page: Path, facts: PageFacts) -> int:
+    """Bytes of the page and the stylesheets it links (each counted once)."""
+    total = page.stat().st_size
+    for href in dict.fromkeys(facts.stylesheets):
+        path = unquote(urlsplit(href).path)
+        if urlsplit(href).scheme or not path:
+            continue
+        target = (dist / path.lstrip("/")) if path.startswith("/") else (page.parent / path)
+        if target.resolve().is_relative_to(dist.resolve()) and target.is_file():
+            total += target.stat().st_size
+    return total
 
 
 def _check_site(dist: Path, expected_lang: str | None) -> SiteCheckReport:
@@ -254,6 +281,16 @@ def _check_site(dist: Path, expected_lang: str | None) -> SiteCheckReport:
         facts.feed(page.read_text(errors="replace"))
         report.findings += check_page(dist, page, facts, expected_lang)
         name = page.relative_to(dist).as_posix()
+        weight = _weight(dist, page, facts)
+        if weight > PAGE_BUDGET_BYTES:
+            kb, budget = weight / 1024, PAGE_BUDGET_BYTES // 1024
+            report.findings.append(
+                Finding(
+                    file=name,
+                    rule="page-weight",
+                    message=f"HTML and CSS weigh {kb:.0f} KB, over the {budget} KB budget",
+                )
+            )
         title = facts.title.strip()
         if title and title in titles:
             report.findings.append(

@@ -29,7 +29,7 @@ FOOT = """</main>
 """
 HOME_BODY = """<section aria-labelledby="hero-title"><h1 id="hero-title">Acme Bakery</h1></section>
 <section aria-labelledby="about-title"><h2 id="about-title">Our story</h2>
-<img src="logo.svg" alt="Acme Bakery"></section>
+<img src="logo.svg" alt="Acme Bakery" width="96" height="48"></section>
 <address><dl><dt>Phone</dt><dd><a href="tel:+441174960321">0117 496 0321</a></dd></dl></address>
 """
 
@@ -151,3 +151,23 @@ def test_a_project_from_a_version_1_template_keeps_the_old_rules(tmp_path: Path)
     broken = page(HOME, DEFECTS["broken-link"], extra_head=f'<link rel="canonical" href="{URL}">')
     dist = write_site(tmp_path, **{"index.html": broken})
     assert not check_site(dist, "en", template_version=1).ok
+
+
+def test_page_weight_counts_html_and_its_stylesheets(tmp_path: Path) -> None:
+    # Each file alone is within budget; the page with its stylesheet is not.
+    heavy_css = "body{}" + "/*" + "x" * 60_000 + "*/"
+    home = page(HOME, HOME_BODY + "<p>" + "word " * 9_000 + "</p>",
+                extra_head=f'<link rel="canonical" href="{URL}">')  # fmt: skip
+    site = write_site(tmp_path, **{"index.html": home, "css/site.css": heavy_css})
+    found = [f for f in check_site(site, "en").findings if f.rule == "page-weight"]
+    assert [f.file for f in found] == ["index.html"]
+    assert "over the 100 KB budget" in found[0].message
+    # A copy made from a version-2 template predates the budget and keeps building.
+    assert not any(f.rule == "page-weight" for f in check_site(site, template_version=2).findings)
+
+
+def test_an_image_without_its_size_is_found(tmp_path: Path) -> None:
+    body = HOME_BODY.replace(' width="96" height="48"', ' height="48"')
+    home = page(HOME, body, extra_head=f'<link rel="canonical" href="{URL}">')
+    findings = check_site(write_site(tmp_path, **{"index.html": home}), "en").findings
+    assert [(f.rule, f.line) for f in findings if f.rule == "img-size"] == [("img-size", 14)]
