@@ -104,18 +104,28 @@ def preview_serves(url: str, business_name: str) -> tuple[bool, str]:
     return True, ""
 
 
-def run_demo(console: Console, onboarding: Path | None, once: bool, story: bool = False) -> None:
+def run_demo(
+    console: Console,
+    onboarding: Path | None,
+    once: bool,
+    story: bool = False,
+    template: str | None = None,
+) -> None:
     from sitegen.cli.main import print_urls, running_stack, wait_until_stopped
 
-    form = load_onboarding(onboarding or DEFAULT_EXAMPLE)
+    path = onboarding or DEFAULT_EXAMPLE
+    form = load_onboarding(path)
     settings = Settings()
+    # Examples written for another template live in a folder named after it.
+    folder = path.resolve().parent.name
+    template = template or (folder if (settings.templates_dir / folder).is_dir() else "landing")
     once = once or story  # the story ends with delivery: nothing is left to watch
     ok = False
     # Interrupted before the preview answered: that is not success.
     with running_stack(settings, interrupted_code=130, quiet_stop=once) as stack:
         print_urls(stack.urls())
         form["subdomain"] = free_subdomain(settings, form["subdomain"])
-        project = _push_order(console, stack, settings, form)
+        project = _push_order(console, stack, settings, form, template)
         ok = project is not None
         if project is not None and story:
             from sitegen.cli.story import tell_story
@@ -129,14 +139,14 @@ def run_demo(console: Console, onboarding: Path | None, once: bool, story: bool 
 
 
 def _push_order(
-    console: Console, stack: Stack, settings: Settings, form: dict[str, Any]
+    console: Console, stack: Stack, settings: Settings, form: dict[str, Any], template: str
 ) -> dict[str, Any] | None:
     """The project once its preview serves the business, or None (the reason printed)."""
     business = form["business"]
     body = {
         "customer": {"name": business["name"], "email": business["email"]},
         "order": {"reference": f"demo-{secrets.token_hex(6)}", "product_id": "website"},
-        "template_id": "landing",
+        "template_id": template,
         "name": business["name"],
         "onboarding": form,
         "start_generation": True,

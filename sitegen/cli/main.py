@@ -121,11 +121,18 @@ def demo(
             "then exit (0 with the production URL last; non-zero naming what failed).",
         ),
     ] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            help="Template id (default: the example's folder, as in examples/onboarding/saas/, "
+            "else landing)."
+        ),
+    ] = None,
 ) -> None:
     """Start the stack, push a sample order through the pipeline and show its progress."""
     from sitegen.cli.demo import run_demo
 
-    run_demo(console, onboarding=onboarding, once=once, story=story)
+    run_demo(console, onboarding=onboarding, once=once, story=story, template=template)
 
 
 project_commands.register(app)
