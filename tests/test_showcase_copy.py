@@ -65,7 +65,14 @@ async def test_portfolio_tells_only_projects_with_a_story_as_case_studies() -> N
     # The publisher's identity has no challenge, approach or outcome: work, not a case study.
     assert titles == ["Catálogo Mulheres do Modernismo", "Sinalização do Festival de Inverno"]
     home_work = next(s for s in content.page("home").sections if s.type == "work")
-    assert home_work.more_page == "work"
+    # Three projects: the home page shows them all and points on to the stories behind them,
+    # not to a work page that shows the same three again.
+    assert len(home_work.items) == 3 and home_work.more_page == "case-studies"
+    data = example("portfolio/estudio-marina-costa")
+    data["projects"].append({"title": "Cartazes do Cine Humberto Mauro", "summary": "Série."})
+    _, content, _ = await written("portfolio", data)
+    home_work = next(s for s in content.page("home").sections if s.type == "work")
+    assert len(home_work.items) == 3 and home_work.more_page == "work"
 
 
 @pytest.mark.parametrize("template_id", ["landing", "saas", "portfolio"])
@@ -90,8 +97,8 @@ async def test_no_address_means_no_invitation_to_visit() -> None:
         ("portfolio", {"pages": ["home", "work"]}, "pages.1", "'projects'"),
         ("portfolio", {"pages": ["case-studies"], "projects": [{"title": "A", "summary": "B"}]},
          "pages.0", "challenge, approach or outcome"),
-        ("portfolio", {"projects": [{"title": "A", "summary": "B", "image": 0}]}, "projects",
-         "projects.0.image"),
+        ("portfolio", {"projects": [{"title": "A", "summary": "B", "image": 0}]}, "projects.0.image",
+         "is not the index of an 'image' asset"),
     ],
 )  # fmt: skip
 def test_pages_with_nothing_to_show_are_refused_by_name(
@@ -101,3 +108,29 @@ def test_pages_with_nothing_to_show_are_refused_by_name(
     problems, form = onboarding_problems(data, load_template(TEMPLATES, template_id), template_id)
     assert form is None
     assert any(p.field == field and words in p.reason for p in problems), problems
+
+
+async def test_the_longest_valid_form_is_written_without_error() -> None:
+    # Every field at the form's own limit: the site's contracts must take what the form did.
+    data = example("portfolio/estudio-marina-costa")
+    data["assets"] = [{"kind": "image", "url": "https://example.com/a.jpg", "alt": "A" * 120}]
+    data["projects"] = [
+        {"title": "T" * 120, "client": "C" * 120, "year": 2024, "summary": "S" * 500,
+         "challenge": "x" * 4000, "approach": "y" * 4000, "outcome": "z" * 4000, "image": 0}
+    ] * 12  # fmt: skip
+    data["plans"] = [
+        {"name": "N" * 120, "price": "P" * 40, "period": "", "description": "D" * 500,
+         "features": ["F" * 120] * 12}
+    ] * 4  # fmt: skip
+    for template_id in ("portfolio", "saas"):
+        spec, content, _ = await written(template_id, data)
+        assert content.pages and spec.projects[0].image == "image-0"
+    pricing = next(s for s in content.page("pricing").sections if s.type == "pricing")
+    assert pricing.plans[0].period is None  # a blank period is none
+
+
+async def test_a_placeless_city_is_placeless_even_with_an_address() -> None:
+    data = example("saas/tally-invoicing")
+    data["business"].update(city="Online", address="12 Harbour Street")
+    _, _, text = await written("saas", data)
+    assert "Online" not in text  # ("online", lower case, is how it says where it works)

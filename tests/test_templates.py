@@ -440,3 +440,24 @@ def _hue(colour: str) -> float:
 
     r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
     return colorsys.rgb_to_hls(r, g, b)[0]
+
+
+@pytest.mark.parametrize("template_id", ["saas", "portfolio"])
+async def test_a_home_only_site_keeps_its_contact_details(tmp_path: Path, template_id: str) -> None:
+    data = json.loads(HARBOUR.read_text(encoding="utf-8"))
+    data["pages"] = ["home"]
+    chain = await run_chain(
+        Onboarding.model_validate(data), tmp_path / "repo", template_id=template_id
+    )
+    assert build(chain.repo, chain.template).returncode == 0
+    home = (chain.repo / "dist" / "index.html").read_text(encoding="utf-8")
+    assert 'id="contact"' in home and 'href="#contact"' in home  # the buttons go somewhere
+
+
+async def test_a_remote_business_prints_no_place(tmp_path: Path) -> None:
+    tally = EXAMPLES_DIR / "saas" / "tally-invoicing.json"
+    chain = await run_chain(load_example(tally), tmp_path / "repo", template_id="saas")
+    assert build(chain.repo, chain.template).returncode == 0
+    for page in (chain.repo / "dist").glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "Remote" not in html and "addressLocality" not in html, page.name

@@ -254,7 +254,9 @@ class Onboarding(_Form):
     @field_validator("projects")
     @classmethod
     def _project_images(cls, projects: list[Project], info: ValidationInfo) -> list[Project]:
-        assets: list[Asset] = info.data.get("assets") or []
+        if "assets" not in info.data:  # the assets failed themselves: said once, there
+            return projects
+        assets: list[Asset] = info.data["assets"]
         for i, project in enumerate(projects):
             index = project.image
             if index is not None and (

@@ -3,6 +3,7 @@ problem at once (form fields, template, pages) in one shape: a field path and a 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -22,10 +23,18 @@ def form_problems(raw: Any) -> tuple[list[FieldError], Onboarding | None]:
     try:
         return [], Onboarding.model_validate(raw)
     except ValidationError as exc:
-        return [
-            FieldError(field=field_path(*e["loc"]), reason=e["msg"])
-            for e in exc.errors(include_input=False)
-        ], None
+        return [_field_error(e["loc"], e["msg"]) for e in exc.errors(include_input=False)], None
+
+
+# A rule across fields names the innermost field in its message: 'projects.2.image: ...'.
+_NAMED = re.compile(r"^Value error, ([a-z_]+(?:\.[a-z0-9_]+)+): (.+)$")
+
+
+def _field_error(loc: tuple[int | str, ...], msg: str) -> FieldError:
+    named = _NAMED.match(msg)
+    if named and named.group(1).split(".")[0] == str(loc[-1] if loc else ""):
+        return FieldError(field=named.group(1), reason=named.group(2))
+    return FieldError(field=field_path(*loc), reason=msg)
 
 
 def page_problems(raw: Any, template: TemplateManifest) -> list[FieldError]:

@@ -76,7 +76,7 @@ class WorkPiece(_Artifact):
     """A project from the onboarding, with its picture named as the build finds it."""
 
     title: Text
-    client: Label | None = None
+    client: Text | None = None
     year: int | None = Field(default=None, ge=1900, le=2100)
     summary: Paragraph
     challenge: Paragraph | None = None
@@ -84,7 +84,7 @@ class WorkPiece(_Artifact):
     outcome: Paragraph | None = None
     # The asset's base name in the template's assets folder ('image-2'), and its alt text.
     image: Annotated[str, StringConstraints(pattern=r"^image-[0-9]{1,2}$")] | None = None
-    image_alt: Label | None = None
+    image_alt: Text | None = None
 
     @property
     def is_case_study(self) -> bool:
@@ -228,7 +228,7 @@ class FeaturesSection(_Section):
 
 
 class PlanItem(_Artifact):
-    name: Label
+    name: Text
     price: Label
     period: Label | None = None
     description: Paragraph | None = None

@@ -45,7 +45,6 @@ SITE_FIELDS: dict[str, type] = {
     "description": str,
     "phone": str,
     "email": str,
-    "city": str,
     "nav": list,
     "labels": dict,
 }

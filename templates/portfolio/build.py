@@ -159,13 +159,15 @@ def structured_data(site: dict[str, Any], url: str, logo: str | None, kind: str)
         "telephone": site.get("phone_e164") or site["phone"],
         "email": site["email"],
         "url": url,
-        "address": {
-            "@type": "PostalAddress",
-            "addressLocality": site["city"],
-            **({"streetAddress": site["address"]} if site.get("address") else {}),
-            **({"addressRegion": site["region"]} if site.get("region") else {}),
-        },
     }
+    # Only a real place: a business that works remotely has no locality to give.
+    place = {
+        **({"addressLocality": site["city"]} if site.get("city") else {}),
+        **({"streetAddress": site["address"]} if site.get("address") else {}),
+        **({"addressRegion": site["region"]} if site.get("region") else {}),
+    }
+    if place.keys() - {"addressRegion"}:
+        data["address"] = {"@type": "PostalAddress", **place}
     if logo:
         data["logo"] = url + logo
     if site.get("social"):

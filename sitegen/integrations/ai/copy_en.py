@@ -153,18 +153,18 @@ SHARED: dict[str, tuple[str, ...]] = {
     "features_heading": ("What {name} does for you", "Everything you need, nothing you don't"),
     "features_intro": (
         "Built for {audience_lc}",
-        "Every feature exists to save you time and keep your work moving.",
+        "What {name} does, feature by feature.",
     ),
-    "pricing_heading": ("Simple, transparent pricing", "Plans and pricing"),
+    "pricing_heading": ("Pricing", "What it costs"),
     "pricing_intro": (
-        "Pick the plan that fits today and change it whenever you need to.",
-        "Every plan is explained in full below: no hidden fees, no surprises.",
+        "Each plan lists exactly what it includes.",
+        "Everything a plan includes is listed with it.",
     ),
     "plan_cta": ("Get started", "Choose this plan"),
-    "work_heading": ("Selected work", "Recent projects"),
+    "work_heading": ("Selected work", "Recent work"),
     "work_intro": (
-        "A few of the projects {name} is proudest of.",
-        "Work we have done for clients, from first sketch to final result.",
+        "Work {name} has made for its clients.",
+        "A selection of what {name} has made.",
     ),
     "work_more": ("Read the case studies", "See how the work was done"),
     "secondary_about": ("Meet {name}", "Get to know {name}"),
@@ -177,7 +177,7 @@ SHARED: dict[str, tuple[str, ...]] = {
         "What each client needed, what we did and what came of it.",
     ),
     "meta_home": (
-        "{name} — {industry} in {city}. {services}. Call or email us today.",
+        "{name} — {industry} in {city}: {services}. Call or email us today.",
         "{name} offers {services} in {city}. Get in touch to book.",
     ),
 }
@@ -199,7 +199,7 @@ LABELS: dict[str, str] = {
     "challenge": "The challenge",
     "approach": "Our approach",
     "outcome": "The outcome",
-    "popular": "Most popular",
+    "popular": "Recommended",
     "includes": "What's included",
     "client": "Client",
 }
@@ -224,9 +224,9 @@ PAGE_HERO: dict[str, tuple[str, str]] = {
         "Frequently asked questions",
         "Straight answers about {name}, our services and how to reach us.",
     ),
-    "contact": ("Contact {name}", "Phone, email and opening hours — reach us the way you prefer."),
-    "features": ("Features", "{services_sentence}"),
-    "pricing": ("Pricing", "Plans for every stage, with everything each one includes."),
+    "contact": ("Contact {name}", "Phone or email — reach us the way you prefer."),
+    "features": ("Features", "What {name} does, and how it helps."),
+    "pricing": ("Pricing", "What {name} costs, and what each plan includes."),
     "work": ("Work", "Selected projects by {name}."),
     "case-studies": ("Case studies", "How {name} works, told through real projects."),
 }
@@ -252,8 +252,16 @@ WORDS: dict[str, str] = {
     "voice": "{tone} voice: {adjectives}.",
 }
 
+# Calls to action that fit what the template sells (a product, a studio's work) better
+# than the tone's own, which were written for a local business.
+TEMPLATE_CTA: dict[str, tuple[str, ...]] = {
+    "saas": ("Get started", "Start now", "Talk to us"),
+    "portfolio": ("Start a project", "Discuss your project", "Get in touch"),
+}
+
 # For businesses with no place to visit ('Remote', 'Online'): words that don't name one.
 PLACELESS_WORDS: dict[str, str] = {
+    "location_address": "at {address}",
     "in_city": "online",
     "city_highlight": "Working with clients wherever they are",
     "goal_local": "Be found by people searching for {industry}",

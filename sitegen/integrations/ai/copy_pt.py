@@ -165,16 +165,16 @@ SHARED: dict[str, tuple[str, ...]] = {
         "Feito para {audience_lc}",
         "Cada recurso existe para poupar o seu tempo.",
     ),
-    "pricing_heading": ("Preços simples e transparentes", "Planos e preços"),
+    "pricing_heading": ("Preços", "Quanto custa"),
     "pricing_intro": (
-        "Escolha o plano que serve hoje e mude quando precisar.",
-        "Cada plano está explicado por inteiro abaixo: sem taxas escondidas, sem surpresas.",
+        "Cada plano mostra exatamente o que inclui.",
+        "Tudo o que um plano inclui está listado junto dele.",
     ),
     "plan_cta": ("Começar agora", "Escolher este plano"),
-    "work_heading": ("Trabalhos selecionados", "Projetos recentes"),
+    "work_heading": ("Trabalhos selecionados", "Trabalhos recentes"),
     "work_intro": (
-        "Alguns dos projetos de que {name} mais se orgulha.",
-        "Trabalhos feitos para clientes, do primeiro rascunho ao resultado final.",
+        "Trabalhos feitos para clientes, um a um.",
+        "Uma seleção do que fizemos para nossos clientes.",
     ),
     "work_more": ("Leia os estudos de caso", "Veja como o trabalho foi feito"),
     "secondary_about": ("Conheça {name}", "Saiba mais sobre {name}"),
@@ -187,7 +187,7 @@ SHARED: dict[str, tuple[str, ...]] = {
         "Do que cada cliente precisava, o que fizemos e o que resultou disso.",
     ),
     "meta_home": (
-        "{name} — {industry_lower} em {city}. {services}. Ligue ou escreva hoje mesmo.",
+        "{name} — {industry_lower} em {city}: {services}. Ligue ou escreva hoje mesmo.",
         "{name} oferece {services} em {city}. Entre em contato e agende.",
     ),
 }
@@ -209,7 +209,7 @@ LABELS: dict[str, str] = {
     "challenge": "O desafio",
     "approach": "Nossa abordagem",
     "outcome": "O resultado",
-    "popular": "Mais escolhido",
+    "popular": "Recomendado",
     "includes": "O que está incluído",
     "client": "Cliente",
 }
@@ -233,11 +233,11 @@ PAGE_HERO: dict[str, tuple[str, str]] = {
         "Perguntas frequentes",
         "Respostas diretas sobre {name}, nossos serviços e como falar com a gente.",
     ),
-    "contact": ("Fale com {name}", "Telefone, e-mail e horários — fale com a gente como preferir."),
-    "features": ("Recursos", "{services_sentence}"),
-    "pricing": ("Preços", "Planos para cada fase, com tudo o que cada um inclui."),
-    "work": ("Trabalhos", "Projetos selecionados de {name}."),
-    "case-studies": ("Estudos de caso", "Como {name} trabalha, contado por projetos reais."),
+    "contact": ("Fale com {name}", "Telefone ou e-mail — fale com a gente como preferir."),
+    "features": ("Recursos", "O que {name} faz, e como ajuda."),
+    "pricing": ("Preços", "Quanto custa, e o que cada plano inclui."),
+    "work": ("Trabalhos", "Projetos selecionados — {name}."),
+    "case-studies": ("Estudos de caso", "Como o trabalho é feito, contado por projetos reais."),
 }
 
 WORDS: dict[str, str] = {
@@ -261,8 +261,16 @@ WORDS: dict[str, str] = {
     "voice": "Voz {tone}: {adjectives}.",
 }
 
+# Chamadas que combinam com o que o modelo vende (um produto, o trabalho de um estúdio)
+# melhor do que as do tom, escritas para um negócio local.
+TEMPLATE_CTA: dict[str, tuple[str, ...]] = {
+    "saas": ("Começar agora", "Comece já", "Fale com a gente"),
+    "portfolio": ("Comece um projeto", "Converse sobre seu projeto", "Fale com a gente"),
+}
+
 # Para negócios sem endereço para visitar ('Remoto', 'Online'): palavras que não citam um.
 PLACELESS_WORDS: dict[str, str] = {
+    "location_address": "em {address}",
     "in_city": "online",
     "city_highlight": "Atendendo clientes onde eles estiverem",
     "goal_local": "Ser encontrado por quem procura {industry_lower}",

@@ -96,10 +96,14 @@ def _about(v: Voice, full: bool) -> AboutSection:
         first = spec.business.opening_hours[0]
         highlights.append(v.word("hours_highlight", hours=f"{first.days}, {first.hours}"))
     count = len(spec.services)
-    # "1 services" reads as a mistake: one service gets its own sentence.
-    highlights.append(
-        v.word("services_count_one") if count == 1 else v.word("services_count", count=str(count))
-    )
+    # "1 services" reads as a mistake: one service gets its own sentence. A product's
+    # services are its features, not a menu to choose from: no count there.
+    if spec.template_id != "saas":
+        highlights.append(
+            v.word("services_count_one")
+            if count == 1
+            else v.word("services_count", count=str(count))
+        )
     if spec.testimonials:
         highlights.append(v.word("testimonial_highlight"))
     return AboutSection(

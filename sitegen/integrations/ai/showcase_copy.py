@@ -46,7 +46,8 @@ def _features(v: Voice, page: SitemapPage) -> FeaturesSection:
 
 
 def _pricing(v: Voice, page_ids: Sequence[str]) -> PricingSection:
-    plans = [PlanItem(**plan.model_dump()) for plan in v.spec.plans]
+    # A blank period on the form ('') means none.
+    plans = [PlanItem(**{**p.model_dump(), "period": p.period or None}) for p in v.spec.plans]
     target = "contact" if "contact" in page_ids else "home"
     return PricingSection(
         heading=v.shared("pricing_heading"),
@@ -60,7 +61,7 @@ def _pricing(v: Voice, page_ids: Sequence[str]) -> PricingSection:
 def _work(v: Voice, page: SitemapPage, page_ids: Sequence[str]) -> WorkSection:
     pieces = list(v.spec.projects)
     more_label = more_page = None
-    if page.id == "home" and "work" in page_ids:
+    if page.id == "home" and "work" in page_ids and len(pieces) > HOME_WORK:
         pieces, more_label, more_page = pieces[:HOME_WORK], v.shared("work_all"), "work"
     elif "case-studies" in page_ids and page.id != "case-studies":
         more_label, more_page = v.shared("work_more"), "case-studies"

@@ -13,7 +13,7 @@ from sitegen.contracts.onboarding import Locale
 from sitegen.contracts.phones import COUNTRY_BY_LOCALE, e164
 from sitegen.contracts.site import LayoutPlan, SectionContent, SiteContent, SiteSpec
 from sitegen.integrations.ai import copy_en, copy_pt
-from sitegen.integrations.ai.copywriting import first_sentence
+from sitegen.integrations.ai.voice import first_sentence, is_place
 
 SITE_FILE = "content/site.json"
 TOKENS_FILE = "theme/tokens.json"
@@ -47,7 +47,8 @@ def site_json(spec: SiteSpec, layout: LayoutPlan) -> dict[str, Any]:
         "whatsapp_e164": e164(biz.social.whatsapp, country) if biz.social.whatsapp else None,
         "email": str(biz.email),
         "address": biz.address,
-        "city": biz.city,
+        # A business that works remotely ('Remote', 'Online') has no city to print.
+        "city": biz.city if is_place(biz.city) else None,
         "region": biz.region,
         "opening_hours": [h.model_dump() for h in biz.opening_hours],
         "social": social,

@@ -35,8 +35,8 @@ _CITY_PHRASE = re.compile(r"(?:,?\s*\b(?:in|for|em|para|de)\s+\{city\})|(?:\{cit
 
 # Phrases that invite a visit: only a business with an address may say them.
 _VISIT = re.compile(
-    r"\b(?:pop in|stop by|come and see|come on over|find us|visits?|venha|passe aqui|visitas?|"
-    r"visitar)\b",
+    r"\b(?:pop in|stop by|come and see|come on over|find us|visits?|say hello|welcome you|venha|"
+    r"passe aqui|visitas?|visitar|receber você|dar um oi)\b",
     re.IGNORECASE,
 )
 
@@ -79,7 +79,7 @@ class Voice:
         self.spec = spec
         self.bank: ModuleType = copy_pt if spec.locale is Locale.PT_BR else copy_en
         self.seed = f"{spec.business.name}|{spec.business.industry}|{spec.tone.value}"
-        self.has_place = is_place(spec.business.city) or spec.business.address is not None
+        self.has_place = is_place(spec.business.city)
         self.facts = self._facts()
 
     def choose(self, slot: str, options: Sequence[str]) -> str:
@@ -101,7 +101,10 @@ class Voice:
         return upper_first(text) if template.startswith("{") else text
 
     def tone(self, slot: str) -> str:
-        return self.fmt(self.choose(slot, self.bank.TONE[self.spec.tone][slot]))
+        options = self.bank.TONE[self.spec.tone][slot]
+        if slot == "cta":
+            options = self.bank.TEMPLATE_CTA.get(self.spec.template_id, options)
+        return self.fmt(self.choose(slot, options))
 
     def shared(self, slot: str, **extra: str) -> str:
         return self.fmt(self.choose(slot, self.bank.SHARED[slot]), **extra)
