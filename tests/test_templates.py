@@ -96,6 +96,8 @@ def editable_files(repo: Path, template: TemplateManifest) -> dict[str, str]:
 
 
 def apply(repo: Path, patch: CodePatch) -> None:
+    if not patch.diff:  # the template already ships this very content
+        return
     git(repo, "apply", "--check", "-", stdin=patch.diff)
     git(repo, "apply", "-", stdin=patch.diff)
 

@@ -252,11 +252,17 @@ WORDS: dict[str, str] = {
     "voice": "{tone} voice: {adjectives}.",
 }
 
-# Calls to action that fit what the template sells (a product, a studio's work) better
-# than the tone's own, which were written for a local business.
-TEMPLATE_CTA: dict[str, tuple[str, ...]] = {
-    "saas": ("Get started", "Start now", "Talk to us"),
-    "portfolio": ("Start a project", "Discuss your project", "Get in touch"),
+# Phrases that fit what the template sells (a product, a studio's work) better than the
+# tone's own, which were written for a local business.
+TEMPLATE_TONE: dict[str, dict[str, tuple[str, ...]]] = {
+    "saas": {
+        "cta": ("Get started", "Start now", "Talk to us"),
+        "hero_close": (
+            "{name} brings {services} together in one place.",
+            "Everything in one place: {services}.",
+        ),
+    },
+    "portfolio": {"cta": ("Start a project", "Discuss your project", "Get in touch")},
 }
 
 # For businesses with no place to visit ('Remote', 'Online'): words that don't name one.

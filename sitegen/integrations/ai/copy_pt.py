@@ -261,11 +261,17 @@ WORDS: dict[str, str] = {
     "voice": "Voz {tone}: {adjectives}.",
 }
 
-# Chamadas que combinam com o que o modelo vende (um produto, o trabalho de um estúdio)
+# Frases que combinam com o que o modelo vende (um produto, o trabalho de um estúdio)
 # melhor do que as do tom, escritas para um negócio local.
-TEMPLATE_CTA: dict[str, tuple[str, ...]] = {
-    "saas": ("Começar agora", "Comece já", "Fale com a gente"),
-    "portfolio": ("Comece um projeto", "Converse sobre seu projeto", "Fale com a gente"),
+TEMPLATE_TONE: dict[str, dict[str, tuple[str, ...]]] = {
+    "saas": {
+        "cta": ("Começar agora", "Comece já", "Fale com a gente"),
+        "hero_close": (
+            "{name} reúne {services} num só lugar.",
+            "Tudo num só lugar: {services}.",
+        ),
+    },
+    "portfolio": {"cta": ("Comece um projeto", "Converse sobre seu projeto", "Fale com a gente")},
 }
 
 # Para negócios sem endereço para visitar ('Remoto', 'Online'): palavras que não citam um.

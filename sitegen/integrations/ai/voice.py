@@ -102,8 +102,7 @@ class Voice:
 
     def tone(self, slot: str) -> str:
         options = self.bank.TONE[self.spec.tone][slot]
-        if slot == "cta":
-            options = self.bank.TEMPLATE_CTA.get(self.spec.template_id, options)
+        options = self.bank.TEMPLATE_TONE.get(self.spec.template_id, {}).get(slot, options)
         return self.fmt(self.choose(slot, options))
 
     def shared(self, slot: str, **extra: str) -> str:
