@@ -28,6 +28,7 @@ from sitegen.activities.review import ReviewActivities
 from sitegen.activities.revisions import RevisionActivities
 from sitegen.activities.support import Sessions
 from sitegen.db.engine import make_engine, make_sessionmaker
+from sitegen.integrations import providers
 from sitegen.integrations.ai.base import SiteAI
 from sitegen.integrations.assets.fetcher import AssetFetcher
 from sitegen.integrations.browser.screenshots import Screenshotter
@@ -58,30 +59,12 @@ class Clients:
 
 
 def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
-    from sitegen.integrations.ai.offline import OfflineAI
-    from sitegen.integrations.git.local import LocalGit
-    from sitegen.integrations.hosting.local import LocalHosting
-    from sitegen.integrations.storage.filesystem import FilesystemStorage
-
-    unsupported = [
-        f"SITEGEN_{name.upper()}={value}"
-        for name, value, local in (
-            ("ai_provider", settings.ai_provider, "offline"),
-            ("git_provider", settings.git_provider, "local"),
-            ("hosting_provider", settings.hosting_provider, "local"),
-            ("storage_provider", settings.storage_provider, "filesystem"),
-        )
-        if value != local
-    ]
-    if unsupported:
-        # The real adapters (Anthropic, GitHub, Cloudflare, S3) are not in this release.
-        raise SystemExit(f"not available yet: {', '.join(unsupported)}; use the local defaults")
     return Clients(
         sessions=make_sessionmaker(engine),
-        storage=FilesystemStorage(settings.storage_root),
-        git=LocalGit(settings.repos_root, settings.work_root / "git"),
-        hosting=LocalHosting(settings.sites_root, settings.addresses),
-        ai=OfflineAI(),
+        storage=providers.make_storage(settings),
+        git=providers.make_git(settings),
+        hosting=providers.make_hosting(settings),
+        ai=providers.make_ai(settings),
         fetcher=AssetFetcher(
             settings.asset_max_bytes,
             settings.asset_timeout_seconds,

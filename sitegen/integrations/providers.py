@@ -1,0 +1,53 @@
+"""Which adapter sits behind each port: one small factory per port, chosen by settings.
+
+The local defaults need no account. A real service (Anthropic, GitHub, Cloudflare, S3) is
+switched on by its `SITEGEN_*_PROVIDER` setting and its keys; one that is not available
+stops the worker at start with the setting named, never halfway through a run.
+"""
+
+from __future__ import annotations
+
+from sitegen.integrations.ai.base import SiteAI
+from sitegen.integrations.git.base import GitHost
+from sitegen.integrations.hosting.base import Hosting
+from sitegen.integrations.storage.base import Storage
+from sitegen.settings import Settings
+
+
+class ProviderUnavailable(SystemExit):
+    """A provider setting this build cannot serve: the worker stops and says which."""
+
+    def __init__(self, setting: str, value: str) -> None:
+        super().__init__(f"not available: SITEGEN_{setting.upper()}={value}")
+
+
+def make_storage(settings: Settings) -> Storage:
+    if settings.storage_provider == "filesystem":
+        from sitegen.integrations.storage.filesystem import FilesystemStorage
+
+        return FilesystemStorage(settings.storage_root)
+    raise ProviderUnavailable("storage_provider", settings.storage_provider)
+
+
+def make_git(settings: Settings) -> GitHost:
+    if settings.git_provider == "local":
+        from sitegen.integrations.git.local import LocalGit
+
+        return LocalGit(settings.repos_root, settings.work_root / "git")
+    raise ProviderUnavailable("git_provider", settings.git_provider)
+
+
+def make_hosting(settings: Settings) -> Hosting:
+    if settings.hosting_provider == "local":
+        from sitegen.integrations.hosting.local import LocalHosting
+
+        return LocalHosting(settings.sites_root, settings.addresses)
+    raise ProviderUnavailable("hosting_provider", settings.hosting_provider)
+
+
+def make_ai(settings: Settings) -> SiteAI:
+    if settings.ai_provider == "offline":
+        from sitegen.integrations.ai.offline import OfflineAI
+
+        return OfflineAI()
+    raise ProviderUnavailable("ai_provider", settings.ai_provider)
