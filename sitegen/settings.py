@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     hosting_port: int = 8080
     public_base_domain: str = "localhost"
     production_base_domain: str = "live.localhost"
+    # Cloudflare Pages + DNS (hosting_provider="cloudflare"): a Pages project per site, its
+    # addresses proxied CNAMEs in this zone, which must hold both base domains above (https,
+    # no port). The token needs Account > Cloudflare Pages: Edit and Zone > DNS: Edit.
+    cloudflare_api_token: SecretStr | None = None
+    cloudflare_account_id: str | None = None
+    cloudflare_zone_id: str | None = None
+    cloudflare_api_url: str = "https://api.cloudflare.com/client/v4"
+    cloudflare_timeout_seconds: float = Field(default=60, gt=0)
 
     templates_dir: Path = REPO_ROOT / "templates"
 
@@ -179,6 +187,10 @@ class Settings(BaseSettings):
         # Imported here: reading settings should not load the hosting package (starlette).
         from sitegen.integrations.hosting.base import SiteAddresses
 
+        if self.hosting_provider == "cloudflare":  # Cloudflare's edge: https, default port
+            return SiteAddresses(
+                self.public_base_domain, self.production_base_domain, port=None, scheme="https"
+            )
         return SiteAddresses(
             preview_domain=self.public_base_domain,
             production_domain=self.production_base_domain,

@@ -42,6 +42,16 @@ def make_hosting(settings: Settings) -> Hosting:
         from sitegen.integrations.hosting.local import LocalHosting
 
         return LocalHosting(settings.sites_root, settings.addresses)
+    if settings.hosting_provider == "cloudflare":
+        from sitegen.integrations.hosting.cloudflare_hosting import (
+            CloudflareMisconfigured,
+            cloudflare_hosting_from_settings,
+        )
+
+        try:
+            return cloudflare_hosting_from_settings(settings)
+        except CloudflareMisconfigured as exc:
+            raise SystemExit(f"SITEGEN_HOSTING_PROVIDER=cloudflare: {exc}") from None
     raise ProviderUnavailable("hosting_provider", settings.hosting_provider)
 
 
