@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sitegen.contracts.ai_roles import AIRoleOverride, AIStep, ModelName, ModelPrice
+
 if TYPE_CHECKING:
     from sitegen.integrations.hosting.base import SiteAddresses
 
@@ -66,6 +68,26 @@ class Settings(BaseSettings):
     asset_timeout_seconds: float = Field(default=10.0, gt=0)
     # Private/loopback asset hosts are refused unless allowed (a laptop or a test needs it).
     asset_allow_private_hosts: bool = False
+
+    # Claude (ai_provider="anthropic"). The key is required; the worker stops without it.
+    # The base URL is for a gateway or a test fake; unset, the SDK's own.
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    # One request's bound, under the AI steps' 5-minute activity timeout. The client
+    # itself never retries (max_retries=0): Temporal owns retries.
+    anthropic_timeout_seconds: float = Field(default=240, gt=0)
+    # Each AI step's role, over the built-in defaults (sitegen/integrations/ai/claude/roles.py)
+    # and under a template's [ai.<step>] table. SITEGEN_AI_MODELS: step -> model, e.g.
+    # {"page_content": "claude-haiku-5-5"}; SITEGEN_AI_ROLES: step -> {"model", "max_tokens",
+    # "system", "effort"}.
+    ai_models: dict[AIStep, ModelName] = Field(default_factory=dict)
+    ai_roles: dict[AIStep, AIRoleOverride] = Field(default_factory=dict)
+    # USD per million tokens by model ({"input", "output", "cache_read", "cache_write"}),
+    # over the built-in price list; a model with no price stops the worker.
+    ai_prices: dict[ModelName, ModelPrice] = Field(default_factory=dict)
+    # An answer that fails validation is asked for again this many times, with the errors,
+    # in the same activity; then the step fails for good (AIInvalidOutput).
+    ai_max_invalid_retries: int = Field(default=2, ge=0, le=5)
 
     build_timeout_seconds: int = Field(default=120, ge=5)
     build_memory_mb: int = Field(default=1024, ge=64)

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from sitegen.contracts.ai_roles import AIRoleOverride, AIStep
 from sitegen.contracts.patches import matches_any, safe_repo_path
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
@@ -55,6 +56,9 @@ class TemplateManifest(_Manifest):
     assets_dir: str = Field(default="public/assets", pattern=r"^[A-Za-z0-9._/-]+$")
     # The schema.org type the site's structured data describes.
     schema_type: str = Field(default="LocalBusiness", pattern=r"^[A-Z][A-Za-z]{2,40}$")
+    # Optional `[ai.<step>]` tables: this template's own role for an AI step (model, max
+    # tokens, persona, effort), over the settings' (sitegen/contracts/ai_roles.py).
+    ai: dict[AIStep, AIRoleOverride] = Field(default_factory=dict)
 
     @field_validator("editable_files")
     @classmethod

@@ -337,9 +337,22 @@ class CodePatch(_Artifact):
 
 class AIUsage(_Artifact):
     model: Label
+    # Input billed at the full rate: with prompt caching, tokens read from or written to the
+    # cache are counted apart (below), as the Messages API reports them.
     input_tokens: int = Field(ge=0)
     output_tokens: int = Field(ge=0)
     cost_usd: Decimal = Field(ge=0, max_digits=12, decimal_places=6)
+    # Everything below came later: defaults keep stored artifacts, pipeline_step details and
+    # recorded workflow histories loading.
+    cache_read_tokens: int = Field(default=0, ge=0)
+    cache_write_tokens: int = Field(default=0, ge=0)
+    # Which prompt files (and versions) produced the artifact; None for a prompt-less AI.
+    prompt_version: str | None = Field(default=None, max_length=200)
+    # API requests behind this result (an invalid answer asked again is one more), their
+    # wall time in total, and the provider's request ids, for the cost ledger and support.
+    requests: int = Field(default=1, ge=0)
+    latency_ms: int = Field(default=0, ge=0)
+    request_ids: list[Label] = Field(default_factory=list, max_length=20)
 
 
 T = TypeVar("T", bound=BaseModel)

@@ -60,4 +60,9 @@ def make_ai(settings: Settings) -> SiteAI:
         from sitegen.integrations.ai.offline import OfflineAI
 
         return OfflineAI()
+    if settings.ai_provider == "anthropic":
+        # Stops the worker (SystemExit naming the setting) without a key or a model price.
+        from sitegen.integrations.ai.claude import AnthropicAI
+
+        return AnthropicAI(settings)
     raise ProviderUnavailable("ai_provider", settings.ai_provider)

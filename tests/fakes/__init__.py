@@ -1,0 +1,1 @@
+"""Local fakes of outside services: real servers speaking their wire protocols."""
