@@ -63,6 +63,17 @@ class Settings(BaseSettings):
     hosting_provider: Literal["local", "cloudflare"] = "local"
     storage_provider: Literal["filesystem", "s3"] = "filesystem"
 
+    # GitHub (git_provider="github"): each project's repo is generated, private, in this
+    # organisation from its template repository: SITEGEN_GITHUB_TEMPLATE_REPOS maps a template
+    # id to "owner/repo" (e.g. {"landing": "agency/site-landing"}); an unmapped id uses
+    # "{org}/sitegen-template-{id}". The token (fine-grained: the org's repositories with
+    # Administration and Contents read/write) and the org are required; the worker stops
+    # without them. The API URL is for GitHub Enterprise Server or a test fake.
+    github_token: SecretStr | None = None
+    github_org: str | None = None
+    github_api_url: str = "https://api.github.com"
+    github_template_repos: dict[str, str] = Field(default_factory=dict)
+
     # Asset downloads: limits that protect the worker from hostile URLs.
     asset_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     asset_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,7 +36,7 @@ from sitegen.db.errors import database_unavailable
 from sitegen.db.tables import Artifact, PipelineStep, SiteSpecRecord
 from sitegen.integrations.ai.base import PatchScopeError
 from sitegen.integrations.build.runner import SandboxUnavailable
-from sitegen.integrations.git.base import InvalidGitName
+from sitegen.integrations.git.base import GitHostDenied, GitHostUnavailable, InvalidGitName
 from sitegen.integrations.hosting.base import InvalidSiteName, SubdomainTaken, VersionPinned
 from sitegen.integrations.storage.base import ObjectNotFound, Storage
 from sitegen.templates_registry import TemplateManifest, TemplateNotFoundError, load_template
@@ -60,6 +61,7 @@ PERMANENT_ERRORS: tuple[type[Exception], ...] = (
     TemplateNotFoundError,
     ValidationError,
     SandboxUnavailable,  # this host cannot sandbox builds: a setting must change, not luck
+    GitHostDenied,  # the git host refused our token, org or template: a setting must change
 )
 
 
@@ -68,6 +70,12 @@ def classify(error: Exception) -> Exception:
     is waited for (retryable, a type the workflow knows); a deterministic error is final."""
     if isinstance(error, ApplicationError):
         return error
+    if isinstance(error, GitHostUnavailable):
+        # Down or rate-limited: waited for like any dependency, no sooner than it asked.
+        wait = timedelta(seconds=min(error.retry_after, 3600)) if error.retry_after else None
+        return ApplicationError(
+            f"the git host is unavailable: {error}", type=DEPENDENCY_DOWN, next_retry_delay=wait
+        )
     if database_unavailable(error):
         return ApplicationError(
             f"the database is unavailable ({type(error).__name__})", type=DEPENDENCY_DOWN

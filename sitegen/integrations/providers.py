@@ -34,6 +34,18 @@ def make_git(settings: Settings) -> GitHost:
         from sitegen.integrations.git.local import LocalGit
 
         return LocalGit(settings.repos_root, settings.work_root / "git")
+    if settings.git_provider == "github":
+        from sitegen.integrations.git.github import GitHubGit
+
+        token, org = settings.github_token, settings.github_org
+        if token is None or not token.get_secret_value() or not org:
+            raise SystemExit(
+                "SITEGEN_GIT_PROVIDER=github needs SITEGEN_GITHUB_TOKEN and SITEGEN_GITHUB_ORG"
+            )
+        return GitHubGit(
+            token.get_secret_value(), org, settings.work_root / "github",
+            api_url=settings.github_api_url, template_repos=settings.github_template_repos,
+        )  # fmt: skip
     raise ProviderUnavailable("git_provider", settings.git_provider)
 
 

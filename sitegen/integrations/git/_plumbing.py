@@ -1,6 +1,7 @@
-"""Plumbing under LocalGit: the isolated git runner, ref helpers and the commit-publish loop.
+"""Plumbing under LocalGit (and GitHubGit's scratch repos): the isolated git runner, ref
+helpers, patch apply + judge, and the commit-publish loop.
 
-Everything that touches a repository goes through ``GitPlumbing._publish``: look the
+Every LocalGit commit goes through ``GitPlumbing._publish``: look the
 idempotency key up, plan a commit against the branch head, write it, then move the branch with
 a compare-and-swap ``update-ref``. The planners for patches, file sets, restores and merges live
 in ``local.py``; this module knows nothing about what goes into a commit.
@@ -28,8 +29,12 @@ from sitegen.integrations.git._support import (
 from sitegen.integrations.git.base import (
     IDEMPOTENCY_TRAILER,
     CommitResult,
+    FileChange,
     GitError,
     InvalidGitName,
+    PatchApplyError,
+    PatchJudge,
+    PatchRefused,
     RefNotFound,
     RepoNotFound,
 )
@@ -175,6 +180,68 @@ class GitPlumbing:
             if sha and key in (v.strip() for v in values.split(sep_field)):
                 return sha
         return None
+
+    async def _ensure_bare(self, bare: Path) -> None:
+        if await asyncio.to_thread((bare / "HEAD").is_file):
+            ok = await self._git(["rev-parse", "--git-dir"], git_dir=bare, check=False)
+            if ok.returncode == 0:
+                return
+        if await asyncio.to_thread(bare.exists):
+            # Not a usable repo (foreign leftovers): move it aside rather than delete data.
+            aside = bare.with_name(f".broken-{bare.name}-{uuid.uuid4().hex[:8]}")
+            await asyncio.to_thread(bare.rename, aside)
+            log.warning("git.repo_moved_aside", path=str(aside))
+        await asyncio.to_thread(self.repos_root.mkdir, parents=True, exist_ok=True)
+        # Initialise under a temp name and rename: the final path is either absent or complete.
+        tmp = self.repos_root / f".init-{bare.name}-{uuid.uuid4().hex}"
+        await self._git(["init", "--quiet", "--bare", "-b", DEFAULT_BRANCH, str(tmp)])
+        try:
+            await asyncio.to_thread(tmp.rename, bare)
+        except OSError:
+            # Lost a race with another process that finished first; use its repo.
+            await asyncio.to_thread(shutil.rmtree, tmp, True)
+            if not await asyncio.to_thread((bare / "HEAD").is_file):
+                raise
+
+    async def _apply_judged(
+        self, bare: Path, base: str, index: Path, patch: str, judge: PatchJudge | None
+    ) -> None:
+        """Apply ``patch`` to the scratch ``index`` (holding ``base``, a commit or tree), then
+        let ``judge`` rule on what git changed. Every adapter goes through here, so a patch
+        is applied and judged one way whatever host the repo lives on."""
+        if not patch.strip():
+            return
+        for extra in (["--check"], []):
+            out = await self._git(
+                ["apply", "--cached", "--whitespace=nowarn", *extra, "-"],
+                git_dir=bare, index=index, stdin=patch.encode(), check=False,
+            )  # fmt: skip
+            if out.returncode != 0:
+                raise PatchApplyError("patch does not apply", out.stderr)
+        if judge is not None and (problems := judge(await self._changes(bare, base, index))):
+            raise PatchRefused(problems)
+
+    async def _changes(self, bare: Path, head: str, index: Path) -> list[FileChange]:
+        """What the scratch index changes against ``head``: paths, modes, binaries. Renames
+        and copies show as what they are on disk, a deletion and an addition."""
+        raw = await self._git(["diff-index", "--cached", "--raw", "-z", "--no-renames",
+                               "--abbrev=40", head], git_dir=bare, index=index)  # fmt: skip
+        numstat = await self._git(["diff-index", "--cached", "--numstat", "-z", "--no-renames",
+                                   head], git_dir=bare, index=index)  # fmt: skip
+        binary = set()
+        for entry in numstat.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            added, _, rest = entry.partition("\t")
+            deleted, _, path = rest.partition("\t")
+            if added == "-" and deleted == "-":
+                binary.add(path)
+        fields = raw.stdout.decode("utf-8", "surrogateescape").split("\0")
+        changes = []
+        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+            if not meta.startswith(":"):
+                continue
+            old_mode, new_mode, _, _, status = meta[1:].split(" ")
+            changes.append(FileChange(path, status[:1], old_mode, new_mode, path in binary))
+        return changes
 
     @staticmethod
     def _message(message: str, key: str) -> str:

@@ -60,6 +60,21 @@ class MergeConflict(GitError):
         super().__init__(f"merge conflict in {listed}")
 
 
+class GitHostUnavailable(GitError):
+    """The git host is down, overloaded or rate-limiting us: retry, after ``retry_after``
+    seconds when the host said how long (``retry-after`` / ``x-ratelimit-reset``)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class GitHostDenied(GitError):
+    """The git host refuses us for a reason a retry cannot fix: bad or under-privileged
+    credentials, a missing organisation or template. The message names the setting to
+    change (never its value). Not retryable."""
+
+
 @dataclass(frozen=True)
 class RepoInfo:
     name: str

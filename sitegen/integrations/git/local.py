@@ -32,12 +32,9 @@ from sitegen.integrations.git._support import validate_repo_path
 from sitegen.integrations.git.base import (
     BranchInfo,
     CommitResult,
-    FileChange,
     GitError,
     MergeConflict,
-    PatchApplyError,
     PatchJudge,
-    PatchRefused,
     RefNotFound,
     RepoInfo,
 )
@@ -76,28 +73,6 @@ class LocalGit(GitPlumbing):
                     created = await self._cas_ref(bare, f"refs/heads/{DEFAULT_BRANCH}", sha, None)
             log.info("git.ensure_repo", repo=name, created=created)
             return RepoInfo(name, bare.as_uri(), DEFAULT_BRANCH, created)
-
-    async def _ensure_bare(self, bare: Path) -> None:
-        if await asyncio.to_thread((bare / "HEAD").is_file):
-            ok = await self._git(["rev-parse", "--git-dir"], git_dir=bare, check=False)
-            if ok.returncode == 0:
-                return
-        if await asyncio.to_thread(bare.exists):
-            # Not a usable repo (foreign leftovers): move it aside rather than delete data.
-            aside = bare.with_name(f".broken-{bare.name}-{uuid.uuid4().hex[:8]}")
-            await asyncio.to_thread(bare.rename, aside)
-            log.warning("git.repo_moved_aside", path=str(aside))
-        await asyncio.to_thread(self.repos_root.mkdir, parents=True, exist_ok=True)
-        # Initialise under a temp name and rename: the final path is either absent or complete.
-        tmp = self.repos_root / f".init-{bare.name}-{uuid.uuid4().hex}"
-        await self._git(["init", "--quiet", "--bare", "-b", DEFAULT_BRANCH, str(tmp)])
-        try:
-            await asyncio.to_thread(tmp.rename, bare)
-        except OSError:
-            # Lost a race with another process that finished first; use its repo.
-            await asyncio.to_thread(shutil.rmtree, tmp, True)
-            if not await asyncio.to_thread((bare / "HEAD").is_file):
-                raise
 
     async def ensure_branch(self, name: str, branch: str, from_ref: str = "main") -> BranchInfo:
         bare = await self._bare(name)
@@ -184,43 +159,10 @@ class LocalGit(GitPlumbing):
 
         async def build_tree(bare: Path, head: str, index: Path) -> str:
             await self._git(["read-tree", head], git_dir=bare, index=index)
-            if patch.strip():
-                for extra in (["--check"], []):
-                    out = await self._git(
-                        ["apply", "--cached", "--whitespace=nowarn", *extra, "-"],
-                        git_dir=bare, index=index, stdin=patch.encode(), check=False,
-                    )  # fmt: skip
-                    if out.returncode != 0:
-                        raise PatchApplyError("patch does not apply", out.stderr)
-                if judge is not None and (
-                    problems := judge(await self._changes(bare, head, index))
-                ):
-                    raise PatchRefused(problems)
+            await self._apply_judged(bare, head, index, patch, judge)
             return (await self._git(["write-tree"], git_dir=bare, index=index)).text
 
         return await self._commit(name, branch, message, idempotency_key, build_tree, allow_empty)
-
-    async def _changes(self, bare: Path, head: str, index: Path) -> list[FileChange]:
-        """What the scratch index changes against ``head``: paths, modes, binaries. Renames
-        and copies show as what they are on disk, a deletion and an addition."""
-        raw = await self._git(["diff-index", "--cached", "--raw", "-z", "--no-renames",
-                               "--abbrev=40", head], git_dir=bare, index=index)  # fmt: skip
-        numstat = await self._git(["diff-index", "--cached", "--numstat", "-z", "--no-renames",
-                                   head], git_dir=bare, index=index)  # fmt: skip
-        binary = set()
-        for entry in numstat.stdout.decode("utf-8", "surrogateescape").split("\0"):
-            added, _, rest = entry.partition("\t")
-            deleted, _, path = rest.partition("\t")
-            if added == "-" and deleted == "-":
-                binary.add(path)
-        fields = raw.stdout.decode("utf-8", "surrogateescape").split("\0")
-        changes = []
-        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
-            if not meta.startswith(":"):
-                continue
-            old_mode, new_mode, _, _, status = meta[1:].split(" ")
-            changes.append(FileChange(path, status[:1], old_mode, new_mode, path in binary))
-        return changes
 
     async def commit_files(
         self,
