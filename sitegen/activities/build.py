@@ -22,6 +22,7 @@ from sitegen.contracts.activities import BuildInput, BuildOutcome
 from sitegen.contracts.site import SiteSpec
 from sitegen.contracts.status import ArtifactType, StepStatus
 from sitegen.failpoints import DURING_BUILD, failpoint
+from sitegen.integrations.browser.contrast import SINCE_TEMPLATE_VERSION, ContrastChecker
 from sitegen.integrations.browser.screenshots import Screenshot, Screenshotter, Skipped
 from sitegen.integrations.build.runner import BuildRunner
 from sitegen.integrations.git.base import GitHost
@@ -47,9 +48,18 @@ class BuildActivities:
         templates_dir: Path,
         work_root: Path,
         browser: Screenshotter,
+        contrast: ContrastChecker | None = None,
     ) -> None:
+        """``contrast``: the rendered-contrast gate; by default the same Chromium, sandbox
+        rule and time bound as the screenshots."""
         self.git = git
         self.browser = browser
+        self.contrast = contrast or ContrastChecker(
+            browser.configured,
+            browser.work_root,
+            timeout_seconds=browser.timeout_seconds,
+            use_bwrap=browser.runner.use_bwrap,
+        )
         self.storage = storage
         self.runner = runner
         self.templates_dir = templates_dir
@@ -75,14 +85,23 @@ class BuildActivities:
             result = await self.runner.run(workdir, argv, env=env, on_progress=_heartbeat)
             dist = workdir / template.output_dir
             checks = None
+            contrast: dict[str, Any] | None = None
+            contrast_skipped = None
             if result.ok:
                 spec = await self._spec(project.project_id)
+                version = await asyncio.to_thread(_template_version, workdir)
                 checks = await asyncio.to_thread(
-                    check_site,
-                    dist,
-                    spec.locale if spec else None,
-                    template_version=await asyncio.to_thread(_template_version, workdir),
+                    check_site, dist, spec.locale if spec else None, template_version=version
                 )
+                if checks.ok and version < SINCE_TEMPLATE_VERSION:
+                    contrast_skipped = f"template version {version} predates the contrast gate"
+                elif checks.ok:  # as rendered: its findings fail the build like the others
+                    measured = await self.contrast.check(dist)
+                    if isinstance(measured, Skipped):
+                        contrast_skipped = measured.reason
+                    else:
+                        contrast = measured.summary()
+                        checks.findings += measured.findings
             ok = result.ok and checks is not None and checks.ok
             shots: list[dict[str, Any]] = []
             shots_skipped = None
@@ -110,6 +129,9 @@ class BuildActivities:
                 "problems": checks.problems[:50] if checks else [],
                 # The same, machine-readable: file, line, rule, message.
                 "findings": [f.model_dump() for f in checks.findings[:100]] if checks else [],
+                # What the rendered-contrast gate measured, or why it did not run.
+                "contrast": contrast,
+                "contrast_skipped": contrast_skipped,
                 # The preview_screenshot artifact's images, or why a passing build has none.
                 "screenshots": shots,
                 "screenshots_skipped": shots_skipped,

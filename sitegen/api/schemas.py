@@ -270,6 +270,19 @@ class ScreenshotPublic(BaseModel):
     key: str = Field(description="storage key of the PNG")
 
 
+class ContrastPublic(BaseModel):
+    """What the rendered-contrast gate measured (WCAG AA text, 3:1 focus rings)."""
+
+    pages: int
+    viewports: list[str]
+    texts_checked: int
+    texts_unchecked: int = Field(description="over an image or a filter: not measurable")
+    focus_checked: int
+    focus_unchecked: int
+    unchecked_samples: list[str] = Field(default_factory=list)
+    seconds: float
+
+
 class BuildReportPublic(BaseModel):
     """One build attempt: what ran, in which sandbox, and what it found."""
 
@@ -297,4 +310,10 @@ class BuildReportPublic(BaseModel):
     )
     screenshots_skipped: str | None = Field(
         default=None, description="why a passing build has no screenshots"
+    )
+    contrast: ContrastPublic | None = Field(
+        default=None, description="contrast as Chromium renders the site, if measured"
+    )
+    contrast_skipped: str | None = Field(
+        default=None, description="why the contrast gate did not measure this build"
     )

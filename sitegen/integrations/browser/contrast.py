@@ -1,0 +1,263 @@
+"""Colour contrast as Chromium renders a built site: every text against what is really behind
+it (backgrounds with their alpha, opacity, overlays, gradients), and every focus ring.
+
+Templates choose accessible colours by construction (``colours.py``), but only a browser
+knows what a page looks like once its CSS cascades, so this gate measures it: each page at a
+desktop and a phone viewport, scripts off, ``contrast.js`` doing the measuring inside the
+page and ``contrast_driver.py`` speaking the DevTools protocol on a pipe. Both run in the
+build sandbox, launched like the screenshots (``screenshots.py``): bubblewrap, no network,
+the build user, a copy of the site in a scratch directory, one wall-clock bound for all.
+
+WCAG 2 AA: text 4.5:1, large text (24 px, or 18.66 px bold) 3:1, a focus outline 3:1
+against what surrounds it. Text over an image, a filter or more gradient combinations than
+it tries is counted as unchecked, never as passing. A missing, crashing or hanging Chromium
+gives ``Skipped`` with the reason (shown in the build report); nothing here is ever faked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import structlog
+from pydantic import BaseModel, Field, ValidationError
+
+from sitegen.activities.site_checks import Finding
+from sitegen.integrations.browser.screenshots import (
+    _READ_ONLY,
+    _UNBOUNDED_MB,
+    DEFAULT_SIZES,
+    FLAGS,
+    NOT_INSTALLED,
+    ScreenSize,
+    Skipped,
+    _last_line,
+    _read_regular,
+    _scratch,
+)
+from sitegen.integrations.build.runner import BuildRunner
+
+log = structlog.get_logger()
+
+TURNED_OFF = "contrast gate turned off (SITEGEN_CHROMIUM is empty)"
+# The template copies whose sites are held to it; older ones were made before it.
+SINCE_TEMPLATE_VERSION = 3
+_HERE = Path(__file__).parent
+_DRIVER, _SCRIPT = "contrast_driver.py", "contrast.js"
+# A site is a handful of pages; past this many, the rest would only eat the time budget.
+_MAX_PAGES = 40
+
+
+class _Failure(BaseModel):
+    """One failure as contrast.js reports it. The renderer ran AI-written pages without its
+    own sandbox, so what comes back is validated like any untrusted input."""
+
+    rule: Literal["contrast", "focus-contrast"]
+    text: str = Field(max_length=200)
+    need: float | None = None
+    ratio: float | None = None
+    fg: str | None = Field(default=None, pattern=r"^#[0-9a-f]{6}$")
+    bg: str | None = Field(default=None, pattern=r"^#[0-9a-f]{6}$")
+    missing: bool = False
+
+
+class _PageResult(BaseModel):
+    page: str
+    viewport: str
+    checked: int = Field(ge=0)
+    unchecked: int = Field(ge=0)
+    hidden: int = Field(ge=0)
+    focus_checked: int = Field(ge=0)
+    focus_unchecked: int = Field(ge=0)
+    failures: list[_Failure] = Field(max_length=500)
+    unchecked_samples: list[str] = Field(default_factory=list, max_length=10)
+
+
+@dataclass
+class ContrastReport:
+    """What the gate measured: its findings fail the build like the static checks'."""
+
+    findings: list[Finding]
+    pages: int
+    viewports: list[str]
+    checked: int = 0
+    unchecked: int = 0
+    focus_checked: int = 0
+    focus_unchecked: int = 0
+    seconds: float = 0.0
+    unchecked_samples: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """For the build report: how much was measured, and what could not be."""
+        return {
+            "pages": self.pages,
+            "viewports": self.viewports,
+            "texts_checked": self.checked,
+            "texts_unchecked": self.unchecked,
+            "focus_checked": self.focus_checked,
+            "focus_unchecked": self.focus_unchecked,
+            "unchecked_samples": self.unchecked_samples,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def ratio_text(ratio: float, need: float) -> str:
+    """Two decimals, never rounded up to the threshold it failed (4.499 is not "4.50")."""
+    shown = f"{ratio:.2f}"
+    return shown if float(shown) < need else f"{math.floor(ratio * 100) / 100:.2f}"
+
+
+def to_findings(results: Sequence[_PageResult]) -> list[Finding]:
+    """One finding per page, rule, text and colours, naming every viewport it failed at."""
+    where: dict[tuple[str, ...], list[str]] = {}
+    first: dict[tuple[str, ...], tuple[str, _Failure]] = {}
+    for result in results:
+        for failure in result.failures:
+            key = (result.page, failure.rule, failure.text, str(failure.fg), str(failure.bg))
+            first.setdefault(key, (result.page, failure))
+            if result.viewport not in where.setdefault(key, []):
+                where[key].append(result.viewport)
+    findings = []
+    for spot, (page, failure) in first.items():
+        viewports = " and ".join(where[spot])
+        if failure.missing or failure.ratio is None or failure.need is None:
+            message = f"'{failure.text}' shows no focus indicator ({viewports})"
+        else:
+            need = f"{failure.need:g}"
+            what = "focus outline" if failure.rule == "focus-contrast" else "text"
+            message = (
+                f"'{failure.text}' is {ratio_text(failure.ratio, failure.need)}:1 on "
+                f"{failure.bg} (needs {need}:1; {what} {failure.fg}, {viewports})"
+            )
+        findings.append(Finding(file=page, rule=failure.rule, message=message))
+    return findings
+
+
+class ContrastChecker:
+    def __init__(
+        self,
+        chromium: str | None,
+        work_root: Path,
+        *,
+        timeout_seconds: float = 30,
+        use_bwrap: bool | None = None,
+        sizes: Sequence[ScreenSize] = DEFAULT_SIZES,
+    ) -> None:
+        """``chromium``: a path or a name on PATH (None: not installed, "": turned off).
+        ``timeout_seconds`` bounds one site's measurement, every page and size together."""
+        self.configured = chromium
+        self.chromium = shutil.which(chromium) if chromium else None
+        self.work_root = work_root
+        self.timeout_seconds = timeout_seconds
+        self.sizes = tuple(sizes)
+        extra = [p for p in _READ_ONLY if p.exists()]
+        if self.chromium is not None:  # a Chromium outside /usr must be visible inside
+            extra.append(Path(self.chromium).resolve().parent)
+        self.runner = BuildRunner(
+            timeout_seconds=max(1, math.ceil(timeout_seconds)),
+            memory_mb=_UNBOUNDED_MB,
+            use_bwrap=use_bwrap,
+            extra_ro_paths=extra,
+        )
+
+    async def check(self, dist: Path) -> ContrastReport | Skipped:
+        """Every page of the site ``dist`` at every size, or why it could not be measured."""
+        if self.chromium is None:
+            if self.configured == "":
+                return Skipped(TURNED_OFF)
+            if self.configured in (None, "chromium"):
+                return Skipped(NOT_INSTALLED)
+            return Skipped(f"{NOT_INSTALLED} (SITEGEN_CHROMIUM={self.configured!r} not found)")
+        if await asyncio.to_thread(dist.is_symlink):  # the build made it: no following
+            return _skip("the site's folder is a link")
+        pages = await asyncio.to_thread(_pages, dist)
+        if not pages:
+            return Skipped("the site has no pages")
+        started = time.monotonic()
+        scratch: Path | None = None
+        try:
+            scratch = await asyncio.to_thread(_prepare, self.work_root, dist)
+            job = {
+                "argv": [
+                    str(self.chromium),
+                    *FLAGS,
+                    "--remote-debugging-pipe",
+                    f"--user-data-dir={scratch / 'profile'}",
+                    "about:blank",
+                ],
+                "site": str(scratch / "site"),
+                "pages": pages,
+                # A phone-wide viewport is emulated as a phone: the viewport meta tag counts.
+                "viewports": [
+                    {"name": s.name, "width": s.width, "height": s.height, "mobile": s.width < 600}
+                    for s in self.sizes
+                ],
+                "script": str(scratch / _SCRIPT),
+            }
+            await asyncio.to_thread((scratch / "job.json").write_text, json.dumps(job))
+            argv = [sys.executable, "-I", "-S", str(scratch / _DRIVER), "job.json", "result.json"]
+            result = await self.runner.run(scratch, argv)
+            if result.timed_out:
+                return _skip(f"chromium took longer than {self.timeout_seconds:g} s")
+            if not result.ok:
+                last = _last_line(result.log.replace(str(scratch), "."))
+                return _skip(f"chromium failed (exit {result.exit_code}): {last}")
+            data = await asyncio.to_thread(_read_regular, scratch / "result.json")
+            if data is None:
+                return _skip("chromium wrote no contrast results")
+            try:
+                results = [_PageResult.model_validate(r) for r in json.loads(data)]
+            except (ValueError, TypeError, ValidationError) as exc:
+                return _skip(f"the contrast results are unreadable: {str(exc)[:200]}")
+        except Exception as exc:  # the sandbox refused, a disk error: a skip that says so
+            log.warning("contrast.error", error=type(exc).__name__, detail=str(exc)[:300])
+            return Skipped(f"chromium could not run: {type(exc).__name__}: {str(exc)[:200]}")
+        finally:
+            if scratch is not None:
+                await asyncio.to_thread(shutil.rmtree, scratch, True)
+        samples = [s for r in results for s in r.unchecked_samples]
+        report = ContrastReport(
+            findings=to_findings(results),
+            pages=len(pages),
+            viewports=[s.name for s in self.sizes],
+            checked=sum(r.checked for r in results),
+            unchecked=sum(r.unchecked for r in results),
+            focus_checked=sum(r.focus_checked for r in results),
+            focus_unchecked=sum(r.focus_unchecked for r in results),
+            seconds=time.monotonic() - started,
+            unchecked_samples=list(dict.fromkeys(samples))[:10],
+        )
+        log.info("contrast.measured", **report.summary(), findings=len(report.findings))
+        return report
+
+
+def _pages(dist: Path) -> list[str]:
+    """The site's HTML pages (regular files, not links), relative to it."""
+    found = [
+        p.relative_to(dist).as_posix()
+        for p in sorted(dist.rglob("*.html"))
+        if p.is_file() and not p.is_symlink()
+    ]
+    return found[:_MAX_PAGES]
+
+
+def _prepare(work_root: Path, dist: Path) -> Path:
+    """The scratch copy of the site, with the driver and the script beside it: the sandbox
+    sees the scratch directory and the Python install, not this package."""
+    scratch = _scratch(work_root, dist)
+    for name in (_DRIVER, _SCRIPT):
+        shutil.copyfile(_HERE / name, scratch / name)
+    return scratch
+
+
+def _skip(reason: str) -> Skipped:
+    log.warning("contrast.skipped", reason=reason)
+    return Skipped(reason)
