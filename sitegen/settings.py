@@ -74,6 +74,24 @@ class Settings(BaseSettings):
     github_api_url: str = "https://api.github.com"
     github_template_repos: dict[str, str] = Field(default_factory=dict)
 
+    # S3-compatible storage (storage_provider="s3"): AWS S3, Cloudflare R2, MinIO. No
+    # endpoint: AWS's, for the region. R2: https://<account id>.r2.cloudflarestorage.com
+    # with region "auto". Bucket and both keys are required; the worker stops without them.
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_bucket: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    # Every key is stored under this prefix (e.g. "sitegen/prod"); empty: the bucket root.
+    s3_prefix: str = ""
+    # "path" (https://host/bucket/key) for MinIO and most self-hosted servers; "virtual"
+    # (https://bucket.host/key) for AWS; "auto" lets the SDK choose.
+    s3_addressing_style: Literal["auto", "virtual", "path"] = "auto"
+    s3_timeout_seconds: float = Field(default=30, gt=0)
+    # Tries per call inside the SDK (1: no retry there). Blips are absorbed here; a longer
+    # outage fails the step as "dependency unavailable", and Temporal retries it.
+    s3_max_attempts: int = Field(default=3, ge=1, le=10)
+
     # Asset downloads: limits that protect the worker from hostile URLs.
     asset_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     asset_timeout_seconds: float = Field(default=10.0, gt=0)

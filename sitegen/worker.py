@@ -156,7 +156,8 @@ async def run_worker(settings: Settings) -> None:
         raise SystemExit("SITEGEN_DATABASE_URL is not set (`sitegen dev` sets it)")
     engine = make_engine(settings.database_url.get_secret_value(), pool_size=10)
     client = await connect(settings)
-    worker = build_worker(client, build_clients(settings, engine), settings, settings.task_queue)
+    clients = build_clients(settings, engine)
+    worker = build_worker(client, clients, settings, settings.task_queue)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -166,6 +167,10 @@ async def run_worker(settings: Settings) -> None:
         await stop.wait()
         log.info("worker.stopping")
     await engine.dispose()
+    # An adapter holding pooled connections (S3) closes them; the port itself has no close.
+    aclose = getattr(clients.storage, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 def main() -> None:

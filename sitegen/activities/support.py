@@ -38,7 +38,12 @@ from sitegen.integrations.ai.base import PatchScopeError
 from sitegen.integrations.build.runner import SandboxUnavailable
 from sitegen.integrations.git.base import GitHostDenied, GitHostUnavailable, InvalidGitName
 from sitegen.integrations.hosting.base import InvalidSiteName, SubdomainTaken, VersionPinned
-from sitegen.integrations.storage.base import ObjectNotFound, Storage
+from sitegen.integrations.storage.base import (
+    ObjectNotFound,
+    Storage,
+    StorageMisconfigured,
+    StorageUnavailable,
+)
 from sitegen.templates_registry import TemplateManifest, TemplateNotFoundError, load_template
 
 M = TypeVar("M", bound=BaseModel)
@@ -62,6 +67,7 @@ PERMANENT_ERRORS: tuple[type[Exception], ...] = (
     ValidationError,
     SandboxUnavailable,  # this host cannot sandbox builds: a setting must change, not luck
     GitHostDenied,  # the git host refused our token, org or template: a setting must change
+    StorageMisconfigured,  # storage refused our credentials, bucket or region: same
 )
 
 
@@ -70,6 +76,10 @@ def classify(error: Exception) -> Exception:
     is waited for (retryable, a type the workflow knows); a deterministic error is final."""
     if isinstance(error, ApplicationError):
         return error
+    # Before the database check: a refused storage connection also looks like a
+    # ConnectionError somewhere down its chain.
+    if isinstance(error, StorageUnavailable):
+        return ApplicationError(f"storage is unavailable: {error}", type=DEPENDENCY_DOWN)
     if isinstance(error, GitHostUnavailable):
         # Down or rate-limited: waited for like any dependency, no sooner than it asked.
         wait = timedelta(seconds=min(error.retry_after, 3600)) if error.retry_after else None

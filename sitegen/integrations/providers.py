@@ -26,6 +26,14 @@ def make_storage(settings: Settings) -> Storage:
         from sitegen.integrations.storage.filesystem import FilesystemStorage
 
         return FilesystemStorage(settings.storage_root)
+    if settings.storage_provider == "s3":
+        from sitegen.integrations.storage.base import StorageMisconfigured
+        from sitegen.integrations.storage.s3 import S3Storage
+
+        try:
+            return S3Storage.from_settings(settings)
+        except StorageMisconfigured as exc:
+            raise SystemExit(f"SITEGEN_STORAGE_PROVIDER=s3: {exc}") from None
     raise ProviderUnavailable("storage_provider", settings.storage_provider)
 
 

@@ -3,6 +3,8 @@ from sitegen.integrations.storage.base import (
     ObjectNotFound,
     Storage,
     StorageError,
+    StorageMisconfigured,
+    StorageUnavailable,
     StoredObject,
     validate_key,
 )
@@ -14,6 +16,8 @@ __all__ = [
     "ObjectNotFound",
     "Storage",
     "StorageError",
+    "StorageMisconfigured",
+    "StorageUnavailable",
     "StoredObject",
     "validate_key",
 ]

@@ -15,6 +15,8 @@ from typing import Protocol, runtime_checkable
 _SEGMENT = r"[A-Za-z0-9_-][A-Za-z0-9._-]*"
 _KEY_RE = re.compile(rf"^{_SEGMENT}(?:/{_SEGMENT})*$")
 MAX_KEY_LENGTH = 512
+# SigV4 presigned URLs live at most 7 days; the port holds every backend to the same bound.
+MAX_URL_EXPIRY_SECONDS = 7 * 24 * 3600
 
 
 class StorageError(Exception):
@@ -27,6 +29,17 @@ class InvalidKey(StorageError, ValueError):
 
 class ObjectNotFound(StorageError, LookupError):
     """No object is stored under the key."""
+
+
+class StorageUnavailable(StorageError):
+    """The store cannot be reached or is overloaded right now (connection refused, timeout,
+    throttling, 5xx): the same call is expected to succeed later, so it is retried."""
+
+
+class StorageMisconfigured(StorageError):
+    """The store refuses us for a reason only a setting can fix (credentials, permissions,
+    bucket, region): retrying cannot help. The message names the setting, never its value
+    when that value is a secret."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,13 @@ def validate_key(key: str) -> str:
     return key
 
 
+def check_expiry(expires_seconds: int) -> int:
+    """Return ``expires_seconds`` if it is a valid lifetime for a presigned URL."""
+    if not 1 <= expires_seconds <= MAX_URL_EXPIRY_SECONDS:
+        raise ValueError(f"expires_seconds must be 1..{MAX_URL_EXPIRY_SECONDS}")
+    return expires_seconds
+
+
 @runtime_checkable
 class Storage(Protocol):
     async def put(self, key: str, data: bytes, content_type: str) -> StoredObject:
@@ -69,4 +89,10 @@ class Storage(Protocol):
 
     async def delete(self, key: str) -> None:
         """Remove the object. Deleting a missing key is not an error (idempotent)."""
+        ...
+
+    async def presigned_url(self, key: str, expires_seconds: int) -> str | None:
+        """A URL anyone holding it can GET the object from, until it expires; None when the
+        backend has no such URL (serve the object through the API instead). Makes no
+        network call and does not check that the object exists."""
         ...

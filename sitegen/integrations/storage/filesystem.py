@@ -23,7 +23,12 @@ from pathlib import Path
 
 import structlog
 
-from sitegen.integrations.storage.base import ObjectNotFound, StoredObject, validate_key
+from sitegen.integrations.storage.base import (
+    ObjectNotFound,
+    StoredObject,
+    check_expiry,
+    validate_key,
+)
 
 log = structlog.get_logger()
 
@@ -119,3 +124,10 @@ class FilesystemStorage:
         for p in (path, self._meta_path(key)):
             with contextlib.suppress(FileNotFoundError):
                 p.unlink()
+
+    async def presigned_url(self, key: str, expires_seconds: int) -> str | None:
+        # A file:// URI would only work on this machine and never expire: better to say
+        # "no shareable URL" and let the caller serve the bytes through the API.
+        self._path(key)
+        check_expiry(expires_seconds)
+        return None
