@@ -23,6 +23,8 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         "SITEGEN_TASK_QUEUE": settings.task_queue,
         "SITEGEN_TEMPLATES_DIR": str(settings.templates_dir),
         "SITEGEN_HOSTING_PORT": str(settings.hosting_port),
+        # The browser gates as the test's settings have them (off unless it is marked browser).
+        **({"SITEGEN_CHROMIUM": settings.chromium} if settings.chromium is not None else {}),
         **extra,
     }
 

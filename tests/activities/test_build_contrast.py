@@ -38,6 +38,7 @@ class FailingContrast(ContrastChecker):
         return ContrastReport(findings=[finding], pages=1, viewports=["desktop"], checked=1)
 
 
+@pytest.mark.browser
 @pytest.mark.usefixtures("worker")
 async def test_the_gate_reports_fails_and_skips(
     api: httpx.AsyncClient,

@@ -108,7 +108,11 @@ def cluster(root: Path) -> Iterator[Cluster]:
             asset_timeout_seconds=3,
         )
         env = worker_env(
-            settings, SITEGEN_ASSET_ALLOW_PRIVATE_HOSTS="true", SITEGEN_ASSET_TIMEOUT_SECONDS="3"
+            settings,
+            SITEGEN_ASSET_ALLOW_PRIVATE_HOSTS="true",
+            SITEGEN_ASSET_TIMEOUT_SECONDS="3",
+            # Durability is what this suite is about; Chromium's gates would only slow it.
+            SITEGEN_CHROMIUM="",
         )
         worker = WorkerProcess(env, root / "worker.log")
         yield Cluster(root, postgres, temporal, assets, settings, worker)
