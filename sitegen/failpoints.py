@@ -23,6 +23,10 @@ AFTER_DEPLOY = "after_deploy"
 AFTER_NOTIFICATION = "after_notification"
 AFTER_MERGE = "after_merge"
 POINTS = (AFTER_COMMIT, DURING_BUILD, AFTER_DEPLOY, AFTER_NOTIFICATION, AFTER_MERGE)
+# After the outbox sender handed a message to its channel, before sent_at is committed (the
+# receiver gets it again: same Message-ID). Not in POINTS: the chaos scenario does not
+# wait for mail, so it would never pass it.
+AFTER_SEND = "after_send"
 
 
 def failpoint(name: str) -> None:

@@ -146,6 +146,35 @@ class Settings(BaseSettings):
     # Who hears about a finished preview inside the agency.
     workspace_notify_recipient: str = "studio@agency.example"
 
+    # Delivering the outbox (sitegen/workflows/outbox.py). E-mail goes through `local`
+    # (RFC 5322 .eml files under {data_dir}/outbox, nothing leaves the machine) or `smtp`.
+    notify_channel: Literal["local", "smtp"] = "local"
+    mail_from: str = "sitegen <sitegen@agency.example>"
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # STARTTLS after connecting (port 587); `smtp_tls` is TLS from the start (port 465).
+    smtp_starttls: bool = True
+    smtp_tls: bool = False
+    smtp_timeout_seconds: float = Field(default=30, gt=0)
+    # Set: the agency's own notifications go to this URL as HMAC-SHA256-signed JSON
+    # instead of e-mail (client e-mails still go by the channel above).
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_timeout_seconds: float = Field(default=10, gt=0)
+    # A failed send waits base x 2^(attempt-1), at most the cap; after max attempts the
+    # row is marked failed for good (failed_at, last_error) and no longer tried.
+    notify_retry_base_seconds: float = Field(default=30, gt=0)
+    notify_retry_max_seconds: float = Field(default=3600, gt=0)
+    notify_max_attempts: int = Field(default=15, ge=1)
+    # How often the sender looks for due rows, and how many it takes at once.
+    notify_poll_seconds: float = Field(default=3, gt=0)
+    notify_batch_size: int = Field(default=20, ge=1, le=500)
+    # The worker starts this deployment's sender (one workflow per task queue, started
+    # idempotently); off where another process runs it.
+    notify_sender: bool = True
+
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -232,6 +261,10 @@ class Settings(BaseSettings):
     @property
     def work_root(self) -> Path:
         return self.data_path / "work"
+
+    @property
+    def outbox_root(self) -> Path:
+        return self.data_path / "outbox"
 
     @property
     def addresses(self) -> SiteAddresses:

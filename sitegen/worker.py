@@ -22,6 +22,7 @@ from sitegen.activities.ai import AIActivities
 from sitegen.activities.build import BuildActivities
 from sitegen.activities.deploy import DeployActivities
 from sitegen.activities.notify import NotifyActivities
+from sitegen.activities.outbox import Backoff, OutboxActivities
 from sitegen.activities.project import ProjectActivities
 from sitegen.activities.repo import RepoActivities
 from sitegen.activities.review import ReviewActivities
@@ -35,10 +36,13 @@ from sitegen.integrations.browser.screenshots import Screenshotter
 from sitegen.integrations.build.runner import BuildRunner
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.hosting.base import Hosting
+from sitegen.integrations.notify.router import Outbound, make_outbound
 from sitegen.integrations.storage.base import Storage
 from sitegen.logging import configure_logging
+from sitegen.outbox import ensure_outbox_sender
 from sitegen.settings import Settings, get_settings
 from sitegen.temporal_client import connect
+from sitegen.workflows.outbox import OutboxSenderWorkflow
 from sitegen.workflows.site_generation import SiteGenerationWorkflow
 
 log = structlog.get_logger()
@@ -56,6 +60,7 @@ class Clients:
     fetcher: AssetFetcher
     runner: BuildRunner
     browser: Screenshotter
+    outbound: Outbound
 
 
 def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
@@ -83,6 +88,7 @@ def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
             timeout_seconds=settings.screenshot_timeout_seconds,
             use_bwrap=None if settings.build_allow_unsandboxed else True,
         ),
+        outbound=make_outbound(settings),
     )
 
 
@@ -107,10 +113,19 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
         clients.sessions, clients.storage, clients.ai, clients.git, templates
     )
     review = ReviewActivities(clients.sessions)
+    outbox = OutboxActivities(
+        clients.sessions,
+        clients.outbound,
+        Backoff(
+            settings.notify_retry_base_seconds,
+            settings.notify_retry_max_seconds,
+            settings.notify_max_attempts,
+        ),
+    )
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[SiteGenerationWorkflow],
+        workflows=[SiteGenerationWorkflow, OutboxSenderWorkflow],
         activities=[
             project.validate_onboarding,
             project.download_assets,
@@ -145,6 +160,8 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
             review.mark_revisions,
             review.record_decision,
             review.record_approval,
+            outbox.claim_due_notifications,
+            outbox.send_notification,
         ],
         max_concurrent_activities=20,
         graceful_shutdown_timeout=timedelta(seconds=10),
@@ -164,6 +181,8 @@ async def run_worker(settings: Settings) -> None:
         loop.add_signal_handler(sig, stop.set)
     log.info("worker.started", task_queue=settings.task_queue)
     async with worker:
+        if settings.notify_sender:
+            await ensure_outbox_sender(client, settings)
         await stop.wait()
         log.info("worker.stopping")
     await engine.dispose()

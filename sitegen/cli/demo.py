@@ -127,6 +127,10 @@ def run_demo(
         form["subdomain"] = free_subdomain(settings, form["subdomain"])
         project = _push_order(console, stack, settings, form, template)
         ok = project is not None
+        if project is not None:
+            from sitegen.cli.mailbox import show_mail
+
+            show_mail(console, settings, stack.database_url, project["id"])
         if project is not None and story:
             from sitegen.cli.story import tell_story
 

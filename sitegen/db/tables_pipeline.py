@@ -133,7 +133,8 @@ class SiteVersion(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """Outbox: a row per message; a sender marks sent_at. The key makes a retried send a no-op."""
+    """Outbox: a row per message; the sender (workflows/outbox.py) marks sent_at. The key makes
+    a retried enqueue a no-op and lets a receiver recognise a resent message."""
 
     __tablename__ = "notification"
 
@@ -147,3 +148,23 @@ class Notification(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_column=jsonb(default="{}", nullable=False))
     created_at: datetime | None = Field(default=None, sa_column=created_at())
     sent_at: datetime | None = Field(default=None, sa_column=timestamp())
+    # Delivery bookkeeping: failures stay on the row, where an operator can see them.
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    # When the sender may try next: now for a new row, later after a failure (backoff), or
+    # a lease while a sender holds it. Cleared once sent or given up (sent_at, failed_at).
+    next_attempt_at: datetime | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.DateTime(timezone=True), server_default=sa.func.now()),
+    )
+    # Which channel took (or last tried) it: local, smtp or webhook.
+    channel: str | None = Field(default=None, max_length=20)
+    # Given up for good: the receiver refused it, or attempts ran out.
+    failed_at: datetime | None = Field(default=None, sa_column=timestamp())
+
+
+Index_notification_due = sa.Index(
+    "ix_notification_due",
+    Notification.__table__.c.next_attempt_at,  # type: ignore[attr-defined]
+    postgresql_where=sa.text("sent_at IS NULL AND failed_at IS NULL"),
+)
