@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_ARGS ?=
 
-.PHONY: demo test lint typecheck unit chaos bench install lock clean
+.PHONY: demo test lint typecheck unit chaos bench quality install lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ chaos: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.order_to_preview $(BENCH_ARGS)
 	$(BIN)/python -m bench.revision_to_preview $(BENCH_ARGS)
+
+# Every template x example built and judged by Lighthouse, the Nu checker and axe-core
+# (needs chromium, node/npm, java); `QUALITY_ARGS=--quick` is a few minutes.
+quality: $(STAMP)
+	$(BIN)/python -m bench.quality $(QUALITY_ARGS)
 
 # Re-resolve the lock after changing dependencies in pyproject.toml.
 lock: $(BIN)/python
