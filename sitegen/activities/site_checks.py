@@ -11,6 +11,8 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, Field
 
+from sitegen.contracts.findings import Finding
+
 TITLE_LENGTH = (10, 60)
 # What one page may weigh before its images: its HTML and the stylesheets it links.
 PAGE_BUDGET_BYTES = 100 * 1024
@@ -23,17 +25,6 @@ _PLACEHOLDER = re.compile(
 )
 _HEADING = re.compile(r"^h([1-6])$")
 _NOT_TEXT = ("script", "style", "template")
-
-
-class Finding(BaseModel):
-    file: str
-    line: int = 0
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.message} [{self.rule}]"
 
 
 class SiteCheckReport(BaseModel):

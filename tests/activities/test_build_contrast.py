@@ -16,8 +16,8 @@ from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from sitegen.activities.build import BuildActivities
-from sitegen.activities.site_checks import Finding
 from sitegen.contracts.activities import BuildInput, ProjectRef, RepoOutcome
+from sitegen.contracts.findings import Finding
 from sitegen.integrations.browser.contrast import ContrastChecker, ContrastReport
 from sitegen.integrations.browser.screenshots import NOT_INSTALLED, Screenshotter, Skipped
 from sitegen.settings import Settings

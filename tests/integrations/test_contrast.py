@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.activities.site_checks import Finding
+from sitegen.contracts.findings import Finding
 from sitegen.integrations.browser.contrast import (
     TURNED_OFF,
     ContrastChecker,

@@ -30,20 +30,17 @@ from typing import Any, Literal
 import structlog
 from pydantic import BaseModel, Field, ValidationError
 
-from sitegen.activities.site_checks import Finding
-from sitegen.integrations.browser.screenshots import (
-    _READ_ONLY,
-    _UNBOUNDED_MB,
+from sitegen.contracts.findings import Finding
+from sitegen.integrations.browser.chromium import (
     DEFAULT_SIZES,
     FLAGS,
-    NOT_INSTALLED,
+    SandboxedChromium,
     ScreenSize,
     Skipped,
-    _last_line,
-    _read_regular,
-    _scratch,
+    last_line,
+    read_regular,
+    scratch_copy,
 )
-from sitegen.integrations.build.runner import BuildRunner
 
 log = structlog.get_logger()
 
@@ -141,7 +138,7 @@ def to_findings(results: Sequence[_PageResult]) -> list[Finding]:
     return findings
 
 
-class ContrastChecker:
+class ContrastChecker(SandboxedChromium):
     def __init__(
         self,
         chromium: str | None,
@@ -151,31 +148,13 @@ class ContrastChecker:
         use_bwrap: bool | None = None,
         sizes: Sequence[ScreenSize] = DEFAULT_SIZES,
     ) -> None:
-        """``chromium``: a path or a name on PATH (None: not installed, "": turned off).
-        ``timeout_seconds`` bounds one site's measurement, every page and size together."""
-        self.configured = chromium
-        self.chromium = shutil.which(chromium) if chromium else None
-        self.work_root = work_root
-        self.timeout_seconds = timeout_seconds
+        super().__init__(chromium, work_root, timeout_seconds=timeout_seconds, use_bwrap=use_bwrap)
         self.sizes = tuple(sizes)
-        extra = [p for p in _READ_ONLY if p.exists()]
-        if self.chromium is not None:  # a Chromium outside /usr must be visible inside
-            extra.append(Path(self.chromium).resolve().parent)
-        self.runner = BuildRunner(
-            timeout_seconds=max(1, math.ceil(timeout_seconds)),
-            memory_mb=_UNBOUNDED_MB,
-            use_bwrap=use_bwrap,
-            extra_ro_paths=extra,
-        )
 
     async def check(self, dist: Path) -> ContrastReport | Skipped:
         """Every page of the site ``dist`` at every size, or why it could not be measured."""
-        if self.chromium is None:
-            if self.configured == "":
-                return Skipped(TURNED_OFF)
-            if self.configured in (None, "chromium"):
-                return Skipped(NOT_INSTALLED)
-            return Skipped(f"{NOT_INSTALLED} (SITEGEN_CHROMIUM={self.configured!r} not found)")
+        if (why := self.unavailable(TURNED_OFF)) is not None:
+            return why
         if await asyncio.to_thread(dist.is_symlink):  # the build made it: no following
             return _skip("the site's folder is a link")
         pages = await asyncio.to_thread(_pages, dist)
@@ -208,9 +187,9 @@ class ContrastChecker:
             if result.timed_out:
                 return _skip(f"chromium took longer than {self.timeout_seconds:g} s")
             if not result.ok:
-                last = _last_line(result.log.replace(str(scratch), "."))
+                last = last_line(result.log.replace(str(scratch), "."))
                 return _skip(f"chromium failed (exit {result.exit_code}): {last}")
-            data = await asyncio.to_thread(_read_regular, scratch / "result.json")
+            data = await asyncio.to_thread(read_regular, scratch / "result.json")
             if data is None:
                 return _skip("chromium wrote no contrast results")
             try:
@@ -252,7 +231,7 @@ def _pages(dist: Path) -> list[str]:
 def _prepare(work_root: Path, dist: Path) -> Path:
     """The scratch copy of the site, with the driver and the script beside it: the sandbox
     sees the scratch directory and the Python install, not this package."""
-    scratch = _scratch(work_root, dist)
+    scratch = scratch_copy(work_root, dist)
     for name in (_DRIVER, _SCRIPT):
         shutil.copyfile(_HERE / name, scratch / name)
     return scratch
