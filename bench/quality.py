@@ -31,7 +31,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from bench.common import EXAMPLES, machine, now
+from bench.common import machine, now
 from bench.quality_tools import (
     NPM_PINS,
     ToolMissing,
@@ -120,6 +120,11 @@ def _templates() -> list[TemplateManifest]:
         return found
 
 
+# Every example, those written for one template (in a folder named after it) included: each
+# template builds each of them, with every page the example has content for.
+EXAMPLES = sorted((REPO_ROOT / "examples" / "onboarding").rglob("*.json"))
+
+
 def _pick(
     template: list[str] | None, example: list[str] | None, quick: bool
 ) -> list[tuple[TemplateManifest, Path]]:
@@ -127,8 +132,10 @@ def _pick(
     examples = [e for e in EXAMPLES if not example or e.stem in example]
     if not templates or not examples:
         raise typer.BadParameter("no template or no example matches")
-    if quick:  # one example each, a different one per template where there are enough
-        return [(t, examples[i % len(examples)]) for i, t in enumerate(templates)]
+    if quick:  # one example each: the template's own where it has one, else a different one
+        own = {t.id: [e for e in examples if e.parent.name == t.id] for t in templates}
+        return [(t, (own[t.id] or examples)[i % len(own[t.id] or examples)])
+                for i, t in enumerate(templates)]  # fmt: skip
     return [(t, e) for t in templates for e in examples]
 
 
