@@ -62,6 +62,9 @@ class Dev:
 def dev_env(data_dir: Path, ports: dict[str, int]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SITEGEN_")}
     env["SITEGEN_DATA_DIR"] = str(data_dir)
+    # These tests are about the stack's processes: the browser gates would add seconds to
+    # every build (tests marked `browser` cover them).
+    env["SITEGEN_CHROMIUM"] = ""
     env.update({name: str(port) for name, port in ports.items()})
     return env
 
