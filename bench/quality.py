@@ -41,19 +41,23 @@ from bench.quality_tools import (
     judge,
     serve,
 )
-from bench.site_build import Build, build, prepare, runner_from_settings
+from bench.site_build import (
+    EXAMPLES,
+    TEMPLATES,
+    Build,
+    all_templates,
+    build,
+    prepare,
+    runner_from_settings,
+)
 from sitegen.integrations.build.runner import BuildRunner
 from sitegen.logging import configure_logging
 from sitegen.settings import REPO_ROOT, Settings
 from sitegen.stack.process import free_port
 from sitegen.templates_registry import (
-    MANIFEST_NAME,
     TemplateManifest,
-    list_templates,
-    load_template,
 )
 
-TEMPLATES = REPO_ROOT / "templates"
 RESULTS = Path(__file__).resolve().parent / "results"
 SCORES = ("performance", "accessibility", "best-practices", "seo")
 
@@ -105,30 +109,10 @@ async def one_site(
     return site
 
 
-def _templates() -> list[TemplateManifest]:
-    """Every template; one whose manifest does not load is named and left out, so a
-    template being written does not stop the others being judged."""
-    try:
-        return list_templates(TEMPLATES)
-    except ValueError:
-        found = []
-        for manifest in sorted(TEMPLATES.glob(f"*/{MANIFEST_NAME}")):
-            try:
-                found.append(load_template(TEMPLATES, manifest.parent.name))
-            except ValueError as exc:
-                console.print(f"[red]template {manifest.parent.name} skipped:[/] {exc}")
-        return found
-
-
-# Every example, those written for one template (in a folder named after it) included: each
-# template builds each of them, with every page the example has content for.
-EXAMPLES = sorted((REPO_ROOT / "examples" / "onboarding").rglob("*.json"))
-
-
 def _pick(
     template: list[str] | None, example: list[str] | None, quick: bool
 ) -> list[tuple[TemplateManifest, Path]]:
-    templates = [t for t in _templates() if not template or t.id in template]
+    templates = [t for t in all_templates(console.print) if not template or t.id in template]
     examples = [e for e in EXAMPLES if not example or e.stem in example]
     if not templates or not examples:
         raise typer.BadParameter("no template or no example matches")

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,16 @@ from sitegen.contracts.site import SiteContent, SiteSpec
 from sitegen.integrations.ai import OfflineAI
 from sitegen.integrations.ai.planning import available_pages
 from sitegen.integrations.build.runner import BuildRunner
-from sitegen.settings import Settings
-from sitegen.templates_registry import TemplateManifest, is_editable
+from sitegen.settings import REPO_ROOT, Settings
+from sitegen.templates_registry import (
+    MANIFEST_NAME,
+    TemplateManifest,
+    is_editable,
+    list_templates,
+    load_template,
+)
+
+TEMPLATES = REPO_ROOT / "templates"
 
 
 @dataclass
@@ -123,3 +132,23 @@ async def build(runner: BuildRunner, source: SiteSource, workdir: Path, site_url
         problems = checks.problems
     seconds = time.perf_counter() - started
     return Build(seconds, result.ok and not problems, problems, dist)
+
+
+def all_templates(say: Callable[[str], object]) -> list[TemplateManifest]:
+    """Every template; one whose manifest does not load is named and left out, so a
+    template being written does not stop the others being judged."""
+    try:
+        return list_templates(TEMPLATES)
+    except ValueError:
+        found = []
+        for manifest in sorted(TEMPLATES.glob(f"*/{MANIFEST_NAME}")):
+            try:
+                found.append(load_template(TEMPLATES, manifest.parent.name))
+            except ValueError as exc:
+                say(f"[red]template {manifest.parent.name} skipped:[/] {exc}")
+        return found
+
+
+# Every example, those written for one template (in a folder named after it) included: each
+# template builds each of them, with every page the example has content for.
+EXAMPLES = sorted((REPO_ROOT / "examples" / "onboarding").rglob("*.json"))
