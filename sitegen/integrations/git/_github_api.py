@@ -235,7 +235,7 @@ class GitHubApi:
                 self.org,
                 repo,
                 base_tree=base_tree,
-                tree=entries,  # type: ignore[arg-type]
+                tree=entries,
             ),
         )
         return resp.parsed_data.sha
