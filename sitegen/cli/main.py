@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +53,14 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _quiet_swallowed_interrupt(unraisable: sys.UnraisableHookArgs) -> None:
+    """A KeyboardInterrupt swallowed by an interpreter hook is already recorded by the latch;
+    the interpreter would otherwise print it as an ignored exception with a traceback."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 @contextmanager
 def running_stack(
     settings: Settings, interrupted_code: int = 0, quiet_stop: bool = False
@@ -62,6 +71,8 @@ def running_stack(
     stack = Stack(settings)
     started = False
     _stop_requested.clear()
+    original_unraisable = sys.unraisablehook
+    sys.unraisablehook = _quiet_swallowed_interrupt
     original_term = signal.signal(signal.SIGTERM, _interrupt)
     original_int = signal.signal(signal.SIGINT, _interrupt)
     try:
@@ -84,6 +95,7 @@ def running_stack(
         finally:
             signal.signal(signal.SIGINT, original_int)
             signal.signal(signal.SIGTERM, original_term)
+            sys.unraisablehook = original_unraisable
         if started and not quiet_stop:
             console.print("stopped; data kept in", str(stack.data_dir))
 
