@@ -27,6 +27,9 @@ POINTS = (AFTER_COMMIT, DURING_BUILD, AFTER_DEPLOY, AFTER_NOTIFICATION, AFTER_ME
 # receiver gets it again: same Message-ID). Not in POINTS: the chaos scenario does not
 # wait for mail, so it would never pass it.
 AFTER_SEND = "after_send"
+# After a paid AI call was recorded in the cost ledger, before the activity returns (the
+# retry must read the stored answer, not pay again). Not in POINTS: chaos runs offline.
+AFTER_AI_CALL = "after_ai_call"
 
 
 def failpoint(name: str) -> None:

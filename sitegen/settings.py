@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -117,6 +118,11 @@ class Settings(BaseSettings):
     # An answer that fails validation is asked for again this many times, with the errors,
     # in the same activity; then the step fails for good (AIInvalidOutput).
     ai_max_invalid_retries: int = Field(default=2, ge=0, le=5)
+    # What one project's AI calls may cost in all (generation and every revision), in USD,
+    # unless its order sets its own. Each call reserves its maximum cost before it is sent,
+    # so the total never passes this; a call that would is not made and the project waits
+    # for an operator (raise the budget, retry the step).
+    ai_budget_usd: Decimal = Field(default=Decimal("10"), gt=0, max_digits=10, decimal_places=2)
 
     build_timeout_seconds: int = Field(default=120, ge=5)
     build_memory_mb: int = Field(default=1024, ge=64)

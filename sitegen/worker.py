@@ -19,6 +19,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from sitegen.activities.ai import AIActivities
+from sitegen.activities.ai_ledger import PostgresLedger
 from sitegen.activities.build import BuildActivities
 from sitegen.activities.deploy import DeployActivities
 from sitegen.activities.notify import NotifyActivities
@@ -64,12 +65,13 @@ class Clients:
 
 
 def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
+    sessions = make_sessionmaker(engine)
     return Clients(
-        sessions=make_sessionmaker(engine),
+        sessions=sessions,
         storage=providers.make_storage(settings),
         git=providers.make_git(settings),
         hosting=providers.make_hosting(settings),
-        ai=providers.make_ai(settings),
+        ai=providers.make_ai(settings, PostgresLedger(sessions, settings.ai_budget_usd)),
         fetcher=AssetFetcher(
             settings.asset_max_bytes,
             settings.asset_timeout_seconds,

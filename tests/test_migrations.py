@@ -31,6 +31,8 @@ TABLES = {
     "template_registry",
     "notification",
     "site_version",
+    # Not in seed 000: the AI cost ledger.
+    "ai_call",
 }
 ENUMS = {
     "step_status": ["queued", "running", "success", "failed", "skipped", "manual"],

@@ -45,11 +45,19 @@ from sitegen.templates_registry import TemplateManifest
 
 
 def total_usage(usages: list[AIUsage]) -> AIUsage:
+    """One step's usage from its calls (a fanned-out content step: one per page)."""
+    versions = sorted({u.prompt_version for u in usages if u.prompt_version})
     return AIUsage(
         model=usages[0].model,
         input_tokens=sum(u.input_tokens for u in usages),
         output_tokens=sum(u.output_tokens for u in usages),
         cost_usd=sum((u.cost_usd for u in usages), Decimal(0)),
+        cache_read_tokens=sum(u.cache_read_tokens for u in usages),
+        cache_write_tokens=sum(u.cache_write_tokens for u in usages),
+        prompt_version=", ".join(versions)[:200] or None,
+        requests=sum(u.requests for u in usages),
+        latency_ms=max((u.latency_ms for u in usages), default=0),
+        request_ids=[r for u in usages for r in u.request_ids][:20],
     )
 
 

@@ -59,7 +59,9 @@ class RevisionActivities:
     @activity.defn
     async def generate_revision_patch(self, step: RevisionStepInput) -> RevisionOutcome:
         project, site = step.project, step.site
-        async with self.steps.track(project.project_id, StepKey.GENERATE_REVISION_PATCH) as run:
+        async with self.steps.track(
+            project.project_id, StepKey.GENERATE_REVISION_PATCH, step.revision.revision_id
+        ) as run:
             template = await template_for(self.templates_dir, project.template_id)
             spec = await self.artifacts.load(site.spec_key, SiteSpec)
             content = await self.artifacts.load(site.content_key, SiteContent)

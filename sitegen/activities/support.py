@@ -35,6 +35,7 @@ from sitegen.db import queries
 from sitegen.db.errors import database_unavailable
 from sitegen.db.tables import Artifact, PipelineStep, SiteSpecRecord
 from sitegen.integrations.ai.base import PatchScopeError
+from sitegen.integrations.ai.ledger import CallScope, call_scope
 from sitegen.integrations.build.runner import SandboxUnavailable
 from sitegen.integrations.git.base import GitHostDenied, GitHostUnavailable, InvalidGitName
 from sitegen.integrations.hosting.base import InvalidSiteName, SubdomainTaken, VersionPinned
@@ -144,6 +145,17 @@ class StepRun:
     message: str | None = None
 
 
+def _scope(project_id: uuid.UUID, step: StepKey, revision_id: uuid.UUID | None) -> CallScope:
+    if activity.in_activity():
+        info = activity.info()
+        # The same on every attempt of this activity: keys built from it find paid calls.
+        prefix = f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
+        attempt = info.attempt
+    else:
+        prefix, attempt = f"direct/{uuid.uuid4()}", 1
+    return CallScope(project_id, step.value, attempt, prefix, revision_id)
+
+
 class StepTracker:
     """Writes the step's pipeline_step row from inside its own activity: no extra round
     trip to Temporal, and the row is right even when the workflow is not running."""
@@ -152,10 +164,14 @@ class StepTracker:
         self.sessions = sessions
 
     @contextlib.asynccontextmanager
-    async def track(self, project_id: uuid.UUID, step: StepKey) -> AsyncIterator[StepRun]:
+    async def track(
+        self, project_id: uuid.UUID, step: StepKey, revision_id: uuid.UUID | None = None
+    ) -> AsyncIterator[StepRun]:
+        """The step's row, and the scope its AI calls are charged to (the cost ledger)."""
         try:
             async with self._tracked(project_id, step) as run:
-                yield run
+                with call_scope(_scope(project_id, step, revision_id)):
+                    yield run
         except Exception as exc:
             translated = classify(exc)
             if translated is exc:

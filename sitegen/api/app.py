@@ -12,7 +12,17 @@ from fastapi import FastAPI
 from sitegen.api import errors
 from sitegen.api.errors import Unavailable
 from sitegen.api.openapi import document_raw_bodies
-from sitegen.api.routes import builds, codec, health, operators, plan, projects, review, templates
+from sitegen.api.routes import (
+    builds,
+    codec,
+    costs,
+    health,
+    operators,
+    plan,
+    projects,
+    review,
+    templates,
+)
 from sitegen.api.temporal_link import TemporalLink
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.db.engine import make_engine, make_sessionmaker
@@ -55,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(operators.router, prefix="/api/v1")
     app.include_router(templates.router, prefix="/api/v1")
     app.include_router(builds.router, prefix="/api/v1")
+    app.include_router(costs.router, prefix="/api/v1")
     app.include_router(codec.router, prefix="/api/v1")
     document_raw_bodies(app, {("/api/v1/projects/{project_id}/onboarding", "post"): Onboarding})
     return app

@@ -23,6 +23,8 @@ Slug = Annotated[
     str, StringConstraints(min_length=3, max_length=50, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])$")
 ]
 
+Budget = Annotated[Decimal, Field(gt=0, le=100_000, max_digits=10, decimal_places=2)]
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -42,6 +44,11 @@ class OrderIn(_Body):
     product_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "website"
     amount_cents: int | None = Field(default=None, ge=0, le=100_000_000)
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    ai_budget_usd: Budget | None = Field(
+        default=None,
+        description="What this order's AI calls may cost in all, in USD; "
+        "unset: the agency's default (SITEGEN_AI_BUDGET_USD).",
+    )
 
 
 class ProjectCreate(_Body):
@@ -82,6 +89,9 @@ class ProjectPublic(BaseModel):
     )
     delivered_at: datetime | None = None
     plan_approval: bool = False
+    ai_budget_usd: Decimal | None = Field(
+        default=None, description="Its own AI budget; None: the agency's default."
+    )
     run_id: str | None = Field(
         default=None, description="The generation run, when this request started it."
     )
@@ -317,3 +327,37 @@ class BuildReportPublic(BaseModel):
     contrast_skipped: str | None = Field(
         default=None, description="why the contrast gate did not measure this build"
     )
+
+
+class CostLine(BaseModel):
+    """AI calls grouped one way (a step, or a revision), with what they cost."""
+
+    key: str | None = Field(description="The step key, or the revision id (None: generation).")
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    latency_ms: int
+    cost_usd: Decimal
+
+
+class ProjectCosts(BaseModel):
+    project_id: uuid.UUID
+    budget_usd: Decimal
+    budget_is_default: bool
+    spent_usd: Decimal = Field(description="What paid calls cost.")
+    reserved_usd: Decimal = Field(
+        description="Held for calls in flight, and for calls whose answer was lost "
+        "(they may have been billed)."
+    )
+    remaining_usd: Decimal
+    calls: int
+    failed_calls: int
+    by_step: list[CostLine]
+    by_revision: list[CostLine]
+
+
+class BudgetChange(_Body):
+    ai_budget_usd: Budget
+    decided_by: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None

@@ -2,6 +2,7 @@
 
 from sitegen.db.tables_config import IntegrationConfig, TemplateRegistry
 from sitegen.db.tables_core import Customer, CustomerOrder, OnboardingSubmission, Project
+from sitegen.db.tables_ledger import AICall
 from sitegen.db.tables_pipeline import (
     Artifact,
     Notification,
@@ -12,6 +13,7 @@ from sitegen.db.tables_pipeline import (
 )
 
 __all__ = [
+    "AICall",
     "Artifact",
     "Customer",
     "CustomerOrder",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,6 +85,10 @@ class Project(SQLModel, table=True):
     subdomain: str | None = Field(default=None, max_length=100, unique=True)
     production_url: str | None = Field(default=None, max_length=500)
     workflow_id: str | None = Field(default=None, max_length=200)
+    # The most its AI calls may cost, in USD; None: the setting SITEGEN_AI_BUDGET_USD.
+    ai_budget_usd: Decimal | None = Field(
+        default=None, sa_column=sa.Column(sa.Numeric(10, 2), nullable=True)
+    )
     # Who must act before the project moves on ("onboarding correction", "plan approval",
     # "review", "operator decision on build_and_test"); NULL while sitegen is working.
     waiting_for: str | None = Field(default=None, max_length=100)

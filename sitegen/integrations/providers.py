@@ -8,6 +8,7 @@ stops the worker at start with the setting named, never halfway through a run.
 from __future__ import annotations
 
 from sitegen.integrations.ai.base import SiteAI
+from sitegen.integrations.ai.ledger import AILedger
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.hosting.base import Hosting
 from sitegen.integrations.storage.base import Storage
@@ -75,7 +76,8 @@ def make_hosting(settings: Settings) -> Hosting:
     raise ProviderUnavailable("hosting_provider", settings.hosting_provider)
 
 
-def make_ai(settings: Settings) -> SiteAI:
+def make_ai(settings: Settings, ledger: AILedger | None = None) -> SiteAI:
+    """`ledger`: where a paid AI charges its calls (the worker's is Postgres)."""
     if settings.ai_provider == "offline":
         from sitegen.integrations.ai.offline import OfflineAI
 
@@ -84,5 +86,5 @@ def make_ai(settings: Settings) -> SiteAI:
         # Stops the worker (SystemExit naming the setting) without a key or a model price.
         from sitegen.integrations.ai.claude import AnthropicAI
 
-        return AnthropicAI(settings)
+        return AnthropicAI(settings, ledger=ledger)
     raise ProviderUnavailable("ai_provider", settings.ai_provider)

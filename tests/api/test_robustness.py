@@ -194,6 +194,8 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
         ),
         ("/api/v1/projects/{project_id}/versions", "get"): (None, "200", "VersionPublic"),
         ("/api/v1/projects/{project_id}/builds", "get"): (None, "200", "BuildReportPublic"),
+        ("/api/v1/projects/{project_id}/costs", "get"): (None, "200", "ProjectCosts"),
+        ("/api/v1/projects/{project_id}/budget", "put"): ("BudgetChange", "200", "ProjectCosts"),
         ("/api/v1/projects/{project_id}/rollback", "post"): (
             "RollbackCreate",
             "202",

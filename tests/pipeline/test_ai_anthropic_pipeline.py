@@ -3,37 +3,23 @@ step goes through AnthropicAI and the real SDK to the local Messages API fake.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from decimal import Decimal
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
 from sitegen.settings import Settings
 from tests.conftest import unique_onboarding
-from tests.fakes.anthropic import KEY, FakeAnthropic, data_tags
+from tests.fakes.anthropic import FakeAnthropic, data_tags
+from tests.pipeline.claude import with_claude
 from tests.pipeline.helpers import order_site, wait_status
 
 pytestmark = pytest.mark.usefixtures("worker")
 
 
 @pytest.fixture
-def fake_anthropic() -> Iterator[FakeAnthropic]:
-    with FakeAnthropic().running() as fake:
-        yield fake
-
-
-@pytest.fixture
 def settings(settings: Settings, fake_anthropic: FakeAnthropic) -> Settings:
-    # The conftest's settings with Claude switched on: the worker and API fixtures build
-    # their clients from these, through the same providers.make_ai as production.
-    return settings.model_copy(
-        update={
-            "ai_provider": "anthropic",
-            "anthropic_api_key": SecretStr(KEY),
-            "anthropic_base_url": fake_anthropic.url,
-        }
-    )
+    return with_claude(settings, fake_anthropic)
 
 
 async def test_an_order_becomes_a_preview_through_claude(
@@ -70,3 +56,21 @@ async def test_an_order_becomes_a_preview_through_claude(
     assert float(usage["generate_code_patch"]["cost_usd"]) > 0
     # The layout plan runs after the spec's first readers: it reads the template and spec.
     assert usage["generate_layout_plan"]["cache_read_tokens"] > 0
+
+    # The cost ledger: one paid row per request the fake answered, totalled per step; the
+    # steps' own usage says the same.
+    costs = (await api.get(f"/api/v1/projects/{created['id']}/costs")).json()
+    answered = [r for r in fake_anthropic.requests if r.status == 200]
+    assert costs["calls"] == len(answered) and costs["failed_calls"] == 0
+    by_step = {line["key"]: line for line in costs["by_step"]}
+    assert set(by_step) == set(usage)
+    for step, line in by_step.items():
+        assert Decimal(line["cost_usd"]) == Decimal(usage[step]["cost_usd"]), step
+        assert line["input_tokens"] == usage[step]["input_tokens"], step
+    assert by_step["generate_content"]["calls"] == len(pages)
+    assert by_step["generate_layout_plan"]["cache_read_tokens"] > 0
+    spent = sum(Decimal(line["cost_usd"]) for line in costs["by_step"])
+    assert Decimal(costs["spent_usd"]) == spent > 0
+    assert Decimal(costs["reserved_usd"]) == 0  # nothing in flight, nothing lost
+    assert Decimal(costs["remaining_usd"]) == Decimal(costs["budget_usd"]) - spent
+    assert [line["key"] for line in costs["by_revision"]] == [None]

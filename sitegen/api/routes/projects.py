@@ -168,6 +168,7 @@ async def create_project(
             template_id=body.template_id,
             workflow_id=workflow_id_for(slug),
             status=ProjectStatus.PENDING.value,
+            ai_budget_usd=body.order.ai_budget_usd,
             meta={
                 "request": fingerprint,
                 **({"plan_approval": True} if body.plan_approval else {}),

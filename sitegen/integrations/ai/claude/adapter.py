@@ -39,6 +39,7 @@ from sitegen.integrations.ai.claude import checks, prompts
 from sitegen.integrations.ai.claude.client import make_client
 from sitegen.integrations.ai.claude.roles import Roles
 from sitegen.integrations.ai.claude.structured import Check, ask
+from sitegen.integrations.ai.ledger import AILedger
 from sitegen.settings import Settings
 from sitegen.templates_registry import TemplateManifest, load_template
 
@@ -54,7 +55,12 @@ class AnthropicAI:
     """Implements `SiteAI` with one Messages API request per answer (more when an answer
     fails validation). Built once per worker; safe to share between concurrent steps."""
 
-    def __init__(self, settings: Settings, client: anthropic.AsyncAnthropic | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client: anthropic.AsyncAnthropic | None = None,
+        ledger: AILedger | None = None,
+    ) -> None:
         self.roles = Roles(settings)
         unpriced = self.roles.unpriced()
         if unpriced:
@@ -63,6 +69,8 @@ class AnthropicAI:
         self.max_invalid = settings.ai_max_invalid_retries
         self.templates_dir = settings.templates_dir
         self.client = client or make_client(settings)
+        # The worker's: every request charged to its project, under its budget.
+        self.ledger = ledger
 
     async def _template(self, spec: SiteSpec) -> TemplateManifest:
         # brief() and page_content() get no manifest through the port; the spec names it,
@@ -77,12 +85,24 @@ class AnthropicAI:
         tool: str,
         model_cls: type[M],
         check: Check[M] | None = None,
+        call_id: str = "",
         **inputs: Any,
     ) -> tuple[M, AIUsage]:
         role = self.roles.role(step, template)
         prompt = prompts.build(step, role, template, spec, **inputs)
         price = self.roles.price(role.model)
-        return await ask(self.client, role, price, prompt, tool, model_cls, self.max_invalid, check)
+        return await ask(
+            self.client,
+            role,
+            price,
+            prompt,
+            tool,
+            model_cls,
+            self.max_invalid,
+            check,
+            ledger=self.ledger,
+            call_id=call_id,
+        )
 
     async def site_spec(self, onboarding: Onboarding, template: TemplateManifest) -> SpecResult:
         spec, usage = await self._ask(
@@ -116,6 +136,7 @@ class AnthropicAI:
             "submit_page_content",
             PageContent,
             checks.page(page),
+            call_id=page.id,
             page=page,
         )
         return PageContentResult(artifact=content, usage=usage)

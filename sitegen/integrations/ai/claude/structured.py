@@ -11,10 +11,9 @@ at most `max_invalid` times; then the step fails for good.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import anthropic
 import structlog
@@ -33,9 +32,11 @@ from sitegen.contracts.site import (
     Sitemap,
     SiteSpec,
 )
-from sitegen.integrations.ai.claude.errors import REFUSED, UNPRICED, api_error, invalid_output
+from sitegen.integrations.ai.claude.errors import REFUSED, UNPRICED, invalid_output
+from sitegen.integrations.ai.claude.metered import send
 from sitegen.integrations.ai.claude.prompts import Prompt
 from sitegen.integrations.ai.claude.roles import Role, cost_usd
+from sitegen.integrations.ai.ledger import AILedger
 
 log = structlog.get_logger()
 
@@ -168,7 +169,11 @@ async def ask(
     model_cls: type[M],
     max_invalid: int,
     check: Check[M] | None = None,
+    *,
+    ledger: AILedger | None = None,
+    call_id: str = "",
 ) -> tuple[M, AIUsage]:
+    """`call_id` tells apart the requests of one step (the page of a content step)."""
     if price is None:
         raise ApplicationError(
             f"no price for model {role.model!r} (step {role.step}): set SITEGEN_AI_PRICES",
@@ -182,25 +187,22 @@ async def ask(
         extra["output_config"] = {"effort": role.effort}
     problems: list[str] = []
     for round_ in range(1 + max_invalid):
-        started = time.monotonic()
-        try:
-            message = await client.messages.create(
-                model=role.model,
-                max_tokens=role.max_tokens,
-                system=cast(Any, prompt.system),
-                messages=cast(Any, messages),
-                tools=cast(Any, TOOLS),
-                tool_choice={"type": "tool", "name": tool, "disable_parallel_tool_use": True},
-                # A forced tool cannot be combined with thinking, and newer models think
-                # unless told not to.
-                thinking={"type": "disabled"},
-                **extra,
-            )
-        except anthropic.APIError as exc:
-            raise api_error(exc, role.step, role.model) from None
-        latency = int((time.monotonic() - started) * 1000)
-        tally.add(message, latency)
-        _log(role, message, latency, round_)
+        request: dict[str, Any] = {
+            "model": role.model,
+            "max_tokens": role.max_tokens,
+            "system": prompt.system,
+            "messages": messages,
+            "tools": TOOLS,
+            "tool_choice": {"type": "tool", "name": tool, "disable_parallel_tool_use": True},
+            # A forced tool cannot be combined with thinking, and newer models think
+            # unless told not to.
+            "thinking": {"type": "disabled"},
+            **extra,
+        }
+        answer = await send(client, ledger, role, price, f"{call_id}/{round_}", request)
+        message = answer.message
+        tally.add(message, answer.latency_ms)
+        _log(role, message, answer.latency_ms, round_, answer.replayed)
         if message.stop_reason == "refusal":
             raise ApplicationError(
                 f"Claude {role.step} ({role.model}) declined to answer",
@@ -217,7 +219,9 @@ async def ask(
     raise invalid_output(role.step, role.model, tally.requests, "; ".join(problems[:10]))
 
 
-def _log(role: Role, message: anthropic.types.Message, latency_ms: int, round_: int) -> None:
+def _log(
+    role: Role, message: anthropic.types.Message, latency_ms: int, round_: int, replayed: bool
+) -> None:
     # Sizes and timings only: prompts and answers carry the client's personal data. (Keys
     # named "token" would be redacted by sitegen.logging, hence usage_*.)
     u = message.usage
@@ -232,6 +236,8 @@ def _log(role: Role, message: anthropic.types.Message, latency_ms: int, round_: 
         latency_ms=latency_ms,
         stop_reason=message.stop_reason,
         invalid_round=round_,
+        # Paid for on an earlier attempt and read back from the ledger, not sent again.
+        replayed=replayed,
         activity_attempt=activity.info().attempt if activity.in_activity() else None,
         request_id=getattr(message, "_request_id", None),
     )

@@ -1,0 +1,114 @@
+"""The cost ledger in Postgres: the `AILedger` port the Claude adapter reserves and settles
+through (sitegen/integrations/ai/ledger.py).
+
+Reservations of one project are serialised by a lock on its row, so calls fanned out in
+parallel cannot each see the same headroom and overshoot together. What counts against the
+budget: paid calls at their cost, calls in flight and calls whose answer was lost at their
+reservation (they may have been billed), failed calls not at all.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import func
+from sqlmodel import col, select, update
+
+from sitegen.activities.support import Sessions
+from sitegen.db.costs import FAILED, PAID, RESERVED, UNKNOWN, committed_usd
+from sitegen.db.tables import AICall, Project
+from sitegen.failpoints import AFTER_AI_CALL, failpoint
+from sitegen.integrations.ai.ledger import BudgetExceeded, LedgerCall, PaidCall
+
+
+class PostgresLedger:
+    def __init__(self, sessions: Sessions, default_budget: Decimal) -> None:
+        self.sessions = sessions
+        self.default_budget = default_budget
+
+    async def reserve(self, call: LedgerCall, max_cost: Decimal) -> dict[str, Any] | None:
+        scope = call.scope
+        async with self.sessions() as session, session.begin():
+            # FOR NO KEY UPDATE: serialises this project's reservations without blocking the
+            # inserts that only reference the row.
+            budget_row = await session.execute(
+                sa.select(col(Project.ai_budget_usd))
+                .where(col(Project.id) == scope.project_id)
+                .with_for_update(key_share=True)
+            )
+            budget = budget_row.scalar_one_or_none() or self.default_budget
+            earlier = (
+                await session.exec(
+                    select(AICall)
+                    .where(col(AICall.project_id) == scope.project_id)
+                    .where(col(AICall.idempotency_key) == call.key)
+                )
+            ).one_or_none()
+            if earlier is not None:
+                if earlier.status == PAID and earlier.response is not None:
+                    return earlier.response
+                # An earlier attempt failed, or died before it recorded the answer: its row
+                # stays (a lost answer still counts), under a key of its own.
+                if earlier.status == RESERVED:
+                    earlier.status = UNKNOWN
+                    earlier.error = "the attempt ended before its answer was recorded"
+                earlier.idempotency_key = f"{call.key}#{earlier.attempt}.{uuid.uuid4().hex[:8]}"
+                await session.flush()
+            committed = (
+                await session.execute(
+                    sa.select(committed_usd()).where(col(AICall.project_id) == scope.project_id)
+                )
+            ).scalar_one()
+            if committed + max_cost > budget:
+                raise BudgetExceeded(budget, Decimal(committed), max_cost)
+            session.add(
+                AICall(
+                    project_id=scope.project_id,
+                    idempotency_key=call.key,
+                    pipeline_step=scope.pipeline_step,
+                    ai_step=call.ai_step,
+                    revision_id=scope.revision_id,
+                    attempt=scope.attempt,
+                    model=call.model,
+                    status=RESERVED,
+                    reserved_usd=max_cost,
+                )
+            )
+        return None
+
+    async def settle(self, call: LedgerCall, paid: PaidCall) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(AICall)
+                .where(col(AICall.project_id) == call.scope.project_id)
+                .where(col(AICall.idempotency_key) == call.key)
+                .values(
+                    status=PAID,
+                    cost_usd=paid.cost_usd,
+                    input_tokens=paid.input_tokens,
+                    output_tokens=paid.output_tokens,
+                    cache_read_tokens=paid.cache_read_tokens,
+                    cache_write_tokens=paid.cache_write_tokens,
+                    latency_ms=paid.latency_ms,
+                    request_id=paid.request_id,
+                    response=paid.response,
+                    updated_at=func.now(),
+                )
+            )
+        failpoint(AFTER_AI_CALL)
+
+    async def release(self, call: LedgerCall, error: str, *, maybe_billed: bool) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(AICall)
+                .where(col(AICall.project_id) == call.scope.project_id)
+                .where(col(AICall.idempotency_key) == call.key)
+                .values(
+                    status=UNKNOWN if maybe_billed else FAILED,
+                    error=error[:200],
+                    updated_at=func.now(),
+                )
+            )

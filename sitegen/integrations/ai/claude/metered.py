@@ -1,0 +1,111 @@
+"""One Messages API request under the cost ledger: reserved before, settled after.
+
+The reservation is the most the request can cost (`max_cost_usd`): the prompt bounded by
+its size in bytes (a token is at least one byte) plus the tools' own system prompt, all
+priced as cache writes, and the whole output bound. So a project's spending can never pass
+its budget, whatever the model answers. A request already paid for under the same key (the
+step retried after a worker died between the answer and the workflow recording it) is not
+sent again: its stored answer is read back.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import anthropic
+from temporalio.exceptions import ApplicationError
+
+from sitegen.contracts.ai_roles import ModelPrice
+from sitegen.integrations.ai.claude.errors import api_error
+from sitegen.integrations.ai.claude.roles import Role, cost_usd, max_cost_usd
+from sitegen.integrations.ai.ledger import (
+    AILedger,
+    BudgetExceeded,
+    LedgerCall,
+    PaidCall,
+    current_scope,
+)
+
+# The API's tool-use system prompt and message framing, beyond what we send (a few hundred
+# tokens by Anthropic's documentation; bounded generously).
+FRAMING_TOKENS = 2_000
+BUDGET_EXCEEDED = "BudgetExceeded"
+
+
+@dataclass(frozen=True)
+class Answer:
+    message: anthropic.types.Message
+    latency_ms: int
+    # Read back from the ledger: paid for on an earlier attempt, not sent now.
+    replayed: bool = False
+
+
+def prompt_bound(request: dict[str, Any]) -> int:
+    """An upper bound on the request's input tokens."""
+    sent = {k: request[k] for k in ("system", "messages", "tools", "tool_choice") if k in request}
+    return len(json.dumps(sent, ensure_ascii=False).encode()) + FRAMING_TOKENS
+
+
+async def send(
+    client: anthropic.AsyncAnthropic,
+    ledger: AILedger | None,
+    role: Role,
+    price: ModelPrice,
+    call_id: str,
+    request: dict[str, Any],
+) -> Answer:
+    """`call_id` tells apart the requests one step makes (page, round)."""
+    call = _ledger_call(ledger, role, call_id)
+    if ledger is not None and call is not None:
+        needed = max_cost_usd(price, prompt_bound(request), role.max_tokens)
+        try:
+            stored = await ledger.reserve(call, needed)
+        except BudgetExceeded as exc:
+            raise ApplicationError(str(exc), type=BUDGET_EXCEEDED, non_retryable=True) from None
+        if stored is not None:
+            return Answer(anthropic.types.Message.model_validate(stored), 0, replayed=True)
+    started = time.monotonic()
+    try:
+        message = await client.messages.create(**request)
+    except anthropic.APIError as exc:
+        if ledger is not None and call is not None:
+            # No HTTP answer: the request may have been served, and billed, all the same.
+            unknown = isinstance(exc, anthropic.APIConnectionError)
+            await ledger.release(call, type(exc).__name__, maybe_billed=unknown)
+        raise api_error(exc, role.step, role.model) from None
+    latency = int((time.monotonic() - started) * 1000)
+    if ledger is not None and call is not None:
+        await ledger.settle(call, _paid(message, price, latency))
+    return Answer(message, latency)
+
+
+def _ledger_call(ledger: AILedger | None, role: Role, call_id: str) -> LedgerCall | None:
+    if ledger is None:
+        return None
+    scope = current_scope()
+    if scope is None:
+        # Every activity that calls the AI opens a scope; a call without one could not be
+        # charged to a project, so it is not made.
+        raise RuntimeError(f"AI call for {role.step} outside a step's call scope")
+    key = f"{scope.key_prefix}/{role.step}/{call_id}"
+    return LedgerCall(scope=scope, ai_step=role.step, model=role.model, key=key[:400])
+
+
+def _paid(message: anthropic.types.Message, price: ModelPrice, latency_ms: int) -> PaidCall:
+    u = message.usage
+    cache_read = u.cache_read_input_tokens or 0
+    cache_write = u.cache_creation_input_tokens or 0
+    request_id = getattr(message, "_request_id", None)
+    return PaidCall(
+        input_tokens=u.input_tokens,
+        output_tokens=u.output_tokens,
+        cache_read_tokens=cache_read,
+        cache_write_tokens=cache_write,
+        cost_usd=cost_usd(price, u.input_tokens, u.output_tokens, cache_read, cache_write),
+        latency_ms=latency_ms,
+        request_id=str(request_id)[:80] if request_id else None,
+        response=message.model_dump(mode="json"),
+    )

@@ -1,0 +1,97 @@
+"""The cost ledger's port: what a paid AI adapter asks before and tells after each call.
+
+Before a request: `reserve` the most it can cost, against the project's budget, under a
+key that is the same on every attempt of the same step (so a retried step finds a call
+that was already paid and reads its stored answer instead of paying again). After: `settle`
+with what it really cost and the answer, or `release` when nothing was billed. Which
+project and step a call belongs to comes from the scope the activity opens (`call_scope`),
+so the `SiteAI` port keeps its shape and the offline AI knows nothing of money.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class CallScope:
+    """The step a call is made for. `key_prefix` is stable across the step's attempts
+    (workflow, run and activity id), so keys made from it are idempotency keys."""
+
+    project_id: uuid.UUID
+    pipeline_step: str
+    attempt: int
+    key_prefix: str
+    revision_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class LedgerCall:
+    scope: CallScope
+    ai_step: str
+    model: str
+    # scope.key_prefix + the step's role + what tells apart calls of one activity (the page
+    # of a fanned-out content step, the round of an answer asked again).
+    key: str
+
+
+@dataclass(frozen=True)
+class PaidCall:
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    cost_usd: Decimal
+    latency_ms: int
+    request_id: str | None
+    # The provider's answer as JSON, read back instead of calling again on a retry.
+    response: dict[str, Any]
+
+
+class BudgetExceeded(Exception):
+    """The call's reservation would take the project over its budget; it was not made."""
+
+    def __init__(self, budget: Decimal, committed: Decimal, needed: Decimal) -> None:
+        self.budget, self.committed, self.needed = budget, committed, needed
+        super().__init__(
+            f"AI budget of {budget} USD reached: {committed} USD spent or reserved, the next "
+            f"call may cost up to {needed} USD; raise the project's budget and retry the step"
+        )
+
+
+class AILedger(Protocol):
+    async def reserve(self, call: LedgerCall, max_cost: Decimal) -> dict[str, Any] | None:
+        """None when the call may go ahead (its maximum is now reserved); the stored answer
+        when this key was already paid for. Raises BudgetExceeded, reserving nothing."""
+        ...
+
+    async def settle(self, call: LedgerCall, paid: PaidCall) -> None: ...
+
+    async def release(self, call: LedgerCall, error: str, *, maybe_billed: bool) -> None:
+        """The call failed. `maybe_billed` (a timeout, a dropped connection: the provider
+        may have answered and billed) keeps the reservation counted against the budget."""
+        ...
+
+
+_scope: contextvars.ContextVar[CallScope | None] = contextvars.ContextVar(
+    "sitegen_ai_call_scope", default=None
+)
+
+
+@contextlib.contextmanager
+def call_scope(scope: CallScope) -> Iterator[None]:
+    token = _scope.set(scope)
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def current_scope() -> CallScope | None:
+    return _scope.get()
