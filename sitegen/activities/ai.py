@@ -127,7 +127,16 @@ class AIActivities:
         async with self.steps.track(step.project.project_id, StepKey.GENERATE_CONTENT) as run:
             spec = await self.artifacts.load(step.spec_key, SiteSpec)
             sitemap = await self.artifacts.load(_need(step.sitemap_key, "sitemap"), Sitemap)
-            results = await asyncio.gather(*(self.ai.page_content(spec, p) for p in sitemap.pages))
+            # Every page runs to its end even when one fails: each answer is paid for and
+            # kept in the cost ledger, so a retry asks again only for the pages that failed
+            # (a sibling cancelled halfway would be asked, and maybe paid, twice).
+            answers = await asyncio.gather(
+                *(self.ai.page_content(spec, p) for p in sitemap.pages), return_exceptions=True
+            )
+            failed = [a for a in answers if isinstance(a, BaseException)]
+            if failed:
+                raise failed[0]
+            results = [a for a in answers if not isinstance(a, BaseException)]
             content = SiteContent(pages=[r.artifact for r in results])
             ref = await self.artifacts.save_model(
                 step.project.project_id, ArtifactType.CONTENT, step.version, "content", content

@@ -148,8 +148,9 @@ class StepRun:
 def _scope(project_id: uuid.UUID, step: StepKey, revision_id: uuid.UUID | None) -> CallScope:
     if activity.in_activity():
         info = activity.info()
-        # The same on every attempt of this activity: keys built from it find paid calls.
-        prefix = f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
+        # The run: within it, the same question is paid for once (keys add the request's
+        # digest), whether the step is retried by Temporal or by an operator.
+        prefix = f"{info.workflow_id}/{info.workflow_run_id}"
         attempt = info.attempt
     else:
         prefix, attempt = f"direct/{uuid.uuid4()}", 1

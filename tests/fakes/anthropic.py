@@ -119,6 +119,8 @@ class FakeAnthropic:
         self.invalid_left = 0
         # Schema-valid answers changed on their way out (an answer that misfits its inputs).
         self.rewrites: list[Callable[[dict[str, Any]], dict[str, Any]]] = []
+        # Requests that match fail, every time, until `stop_failing`.
+        self.failing: list[tuple[Callable[[dict[str, Any]], bool], Failure]] = []
         self._prefixes: set[str] = set()
         self._lock = threading.Lock()
         self._count = 0
@@ -128,6 +130,15 @@ class FakeAnthropic:
     def fail_next(self, status: int, times: int = 1, retry_after: str | None = None) -> None:
         with self._lock:
             self.failures += [Failure(status, retry_after) for _ in range(times)]
+
+    def fail_when(self, matches: Callable[[dict[str, Any]], bool], status: int) -> None:
+        """Every request whose body `matches` is answered with `status`."""
+        with self._lock:
+            self.failing.append((matches, Failure(status)))
+
+    def stop_failing(self) -> None:
+        with self._lock:
+            self.failing.clear()
 
     def answer_invalid(self, times: int) -> None:
         with self._lock:
@@ -207,6 +218,7 @@ class FakeAnthropic:
             return self._error(401, "invalid x-api-key", request_id)
         with self._lock:
             failure = self.failures.pop(0) if self.failures else None
+            failure = failure or next((f for m, f in self.failing if m(body)), None)
         if failure is not None:
             extra = {"retry-after": failure.retry_after} if failure.retry_after else {}
             status, err, _ = self._error(failure.status, failure.message, request_id)

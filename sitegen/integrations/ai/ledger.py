@@ -1,11 +1,12 @@
 """The cost ledger's port: what a paid AI adapter asks before and tells after each call.
 
-Before a request: `reserve` the most it can cost, against the project's budget, under a
-key that is the same on every attempt of the same step (so a retried step finds a call
-that was already paid and reads its stored answer instead of paying again). After: `settle`
-with what it really cost and the answer, or `release` when nothing was billed. Which
-project and step a call belongs to comes from the scope the activity opens (`call_scope`),
-so the `SiteAI` port keeps its shape and the offline AI knows nothing of money.
+Before a request: `reserve` the most it can cost, against the project's budget, under a key
+made of the run and the request's digest. The same question asked again in the same run (a
+step retried by Temporal after its worker died, or by an operator after a sibling failed)
+finds the answer already paid for and reads it back instead of paying again. After: `settle`
+with what it really cost and the answer, or `release` when nothing was billed. Which project
+and step a call belongs to comes from the scope the activity opens (`call_scope`), so the
+`SiteAI` port keeps its shape and the offline AI knows nothing of money.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Any, Protocol
 
 @dataclass(frozen=True)
 class CallScope:
-    """The step a call is made for. `key_prefix` is stable across the step's attempts
-    (workflow, run and activity id), so keys made from it are idempotency keys."""
+    """The step a call is made for. `key_prefix` names the workflow run: stable across the
+    step's attempts, so keys made from it are idempotency keys."""
 
     project_id: uuid.UUID
     pipeline_step: str
@@ -36,8 +37,7 @@ class LedgerCall:
     scope: CallScope
     ai_step: str
     model: str
-    # scope.key_prefix + the step's role + what tells apart calls of one activity (the page
-    # of a fanned-out content step, the round of an answer asked again).
+    # scope.key_prefix + the step's role + the digest of the whole request.
     key: str
 
 

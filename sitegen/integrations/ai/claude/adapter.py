@@ -85,7 +85,6 @@ class AnthropicAI:
         tool: str,
         model_cls: type[M],
         check: Check[M] | None = None,
-        call_id: str = "",
         **inputs: Any,
     ) -> tuple[M, AIUsage]:
         role = self.roles.role(step, template)
@@ -101,7 +100,6 @@ class AnthropicAI:
             self.max_invalid,
             check,
             ledger=self.ledger,
-            call_id=call_id,
         )
 
     async def site_spec(self, onboarding: Onboarding, template: TemplateManifest) -> SpecResult:
@@ -136,7 +134,6 @@ class AnthropicAI:
             "submit_page_content",
             PageContent,
             checks.page(page),
-            call_id=page.id,
             page=page,
         )
         return PageContentResult(artifact=content, usage=usage)

@@ -5,11 +5,12 @@ its size in bytes (a token is at least one byte) plus the tools' own system prom
 priced as cache writes, and the whole output bound. So a project's spending can never pass
 its budget, whatever the model answers. A request already paid for under the same key (the
 step retried after a worker died between the answer and the workflow recording it) is not
-sent again: its stored answer is read back.
+sent again: its stored answer is read back (keys: sitegen/integrations/ai/ledger.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -54,11 +55,9 @@ async def send(
     ledger: AILedger | None,
     role: Role,
     price: ModelPrice,
-    call_id: str,
     request: dict[str, Any],
 ) -> Answer:
-    """`call_id` tells apart the requests one step makes (page, round)."""
-    call = _ledger_call(ledger, role, call_id)
+    call = _ledger_call(ledger, role, request)
     if ledger is not None and call is not None:
         needed = max_cost_usd(price, prompt_bound(request), role.max_tokens)
         try:
@@ -82,7 +81,7 @@ async def send(
     return Answer(message, latency)
 
 
-def _ledger_call(ledger: AILedger | None, role: Role, call_id: str) -> LedgerCall | None:
+def _ledger_call(ledger: AILedger | None, role: Role, request: dict[str, Any]) -> LedgerCall | None:
     if ledger is None:
         return None
     scope = current_scope()
@@ -90,8 +89,12 @@ def _ledger_call(ledger: AILedger | None, role: Role, call_id: str) -> LedgerCal
         # Every activity that calls the AI opens a scope; a call without one could not be
         # charged to a project, so it is not made.
         raise RuntimeError(f"AI call for {role.step} outside a step's call scope")
-    key = f"{scope.key_prefix}/{role.step}/{call_id}"
-    return LedgerCall(scope=scope, ai_step=role.step, model=role.model, key=key[:400])
+    # The whole request (model, bounds, prompt, the errors fed back in a later round): the
+    # same question gets the same key, a different one never does.
+    canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, default=str)
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    key = f"{scope.key_prefix[:300]}/{role.step}/{digest}"
+    return LedgerCall(scope=scope, ai_step=role.step, model=role.model, key=key)
 
 
 def _paid(message: anthropic.types.Message, price: ModelPrice, latency_ms: int) -> PaidCall:

@@ -171,9 +171,7 @@ async def ask(
     check: Check[M] | None = None,
     *,
     ledger: AILedger | None = None,
-    call_id: str = "",
 ) -> tuple[M, AIUsage]:
-    """`call_id` tells apart the requests of one step (the page of a content step)."""
     if price is None:
         raise ApplicationError(
             f"no price for model {role.model!r} (step {role.step}): set SITEGEN_AI_PRICES",
@@ -199,7 +197,7 @@ async def ask(
             "thinking": {"type": "disabled"},
             **extra,
         }
-        answer = await send(client, ledger, role, price, f"{call_id}/{round_}", request)
+        answer = await send(client, ledger, role, price, request)
         message = answer.message
         tally.add(message, answer.latency_ms)
         _log(role, message, answer.latency_ms, round_, answer.replayed)
