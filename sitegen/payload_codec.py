@@ -20,6 +20,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -219,11 +220,25 @@ def _temporal_is_local(settings: Settings) -> bool:
     return host in _LOOPBACK_HOSTS
 
 
-def codec_from_settings(settings: Settings) -> EncryptionCodec:
-    """The codec every process builds the same way: the current key and id, and the old
-    keys (decode only). Without SITEGEN_PAYLOAD_KEY, a laptop's Temporal uses the local key
-    file; a shared server refuses, since each machine would invent a key of its own."""
+@dataclass(frozen=True)
+class PayloadKeys:
+    """The payload keys as settings give them: the current one first, then the old ones.
+
+    `source` names where the current key came from (a setting or the laptop's key file), so
+    an error can say what to check without ever holding a key."""
+
+    key_id: str
+    current: bytes = field(repr=False)
+    old: dict[str, bytes] = field(repr=False)
+    source: str
+
+
+def payload_keys(settings: Settings) -> PayloadKeys:
+    """The keys every process resolves the same way. Without SITEGEN_PAYLOAD_KEY, a laptop's
+    Temporal uses the local key file; a shared server refuses, since each machine would
+    invent a key of its own."""
     key = settings.payload_key
+    source = "SITEGEN_PAYLOAD_KEY"
     if key is None:
         if not _temporal_is_local(settings):
             raise PayloadKeyError(
@@ -232,9 +247,17 @@ def codec_from_settings(settings: Settings) -> EncryptionCodec:
                 "client of that server needs the same key (32 bytes, base64)"
             )
         key = load_or_create_local_key(settings.data_path)
+        source = f"the payload key file {settings.data_path / LOCAL_KEY_PATH}"
     old = {
         key_id: parse_key(value.get_secret_value(), f"SITEGEN_PAYLOAD_OLD_KEYS[{key_id!r}]")
         for key_id, value in settings.payload_old_keys.items()
     }
     current = parse_key(key.get_secret_value(), "SITEGEN_PAYLOAD_KEY")
-    return EncryptionCodec(settings.payload_key_id, current, old)
+    return PayloadKeys(settings.payload_key_id, current, old, source)
+
+
+def codec_from_settings(settings: Settings) -> EncryptionCodec:
+    """The codec every process builds the same way: the current key and id, and the old
+    keys (decode only)."""
+    keys = payload_keys(settings)
+    return EncryptionCodec(keys.key_id, keys.current, keys.old)

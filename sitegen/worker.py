@@ -30,6 +30,7 @@ from sitegen.activities.review import ReviewActivities
 from sitegen.activities.revisions import RevisionActivities
 from sitegen.activities.support import Sessions
 from sitegen.db.engine import make_engine, make_sessionmaker
+from sitegen.db.integration_config import settings_with_stored_config
 from sitegen.integrations import providers
 from sitegen.integrations.ai.base import SiteAI
 from sitegen.integrations.assets.fetcher import AssetFetcher
@@ -174,6 +175,7 @@ async def run_worker(settings: Settings) -> None:
     if settings.database_url is None:
         raise SystemExit("SITEGEN_DATABASE_URL is not set (`sitegen dev` sets it)")
     engine = make_engine(settings.database_url.get_secret_value(), pool_size=10)
+    settings = await settings_with_stored_config(settings, engine)
     client = await connect(settings)
     clients = build_clients(settings, engine)
     worker = build_worker(client, clients, settings, settings.task_queue)

@@ -12,6 +12,8 @@ prompts.py), the step recognised from the forced tool. Cache usage follows the A
 rules: the prefix (tools, then system blocks) up to each `cache_control` breakpoint is
 read from the cache when the same prefix was seen before, else written to it.
 
+`GET /v1/models` lists the models it knows (the roles' defaults), paged by `limit`.
+
 Told to, it answers the next requests with an error (429/529/500/400/401...) or with a
 tool input that breaks the schema. It checks what the real API checks and our adapter
 could get wrong: the key, the required fields, no sampling parameters (the API version
@@ -32,14 +34,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.contracts.revision import RevisionAsk
 from sitegen.contracts.site import LayoutPlan, SiteContent, Sitemap, SitemapPage, SiteSpec
+from sitegen.integrations.ai.claude.roles import PATCH_MODEL, STRUCTURED_MODEL
 from sitegen.integrations.ai.offline import OfflineAI
 from sitegen.templates_registry import TemplateManifest
 
 KEY = "sk-ant-test-fake-key-0123456789"
+# What GET /v1/models lists: the models sitegen's roles use by default.
+MODELS = (STRUCTURED_MODEL, PATCH_MODEL)
 # A tool input no artifact schema accepts: unknown field, required ones missing.
 INVALID_INPUT: dict[str, Any] = {"unexpected": "field", "pages": []}
 _ERROR_TYPES = {
@@ -165,7 +171,12 @@ class FakeAnthropic:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length)
-                status, body, headers = fake.handle(self.path, dict(self.headers), raw)
+                self._reply(*fake.handle(self.path, dict(self.headers), raw))
+
+            def do_GET(self) -> None:
+                self._reply(*fake.handle_get(self.path, dict(self.headers)))
+
+            def _reply(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
@@ -207,6 +218,25 @@ class FakeAnthropic:
         if self.latency:
             time.sleep(self.latency)
         return status, answer, {"request-id": request_id, "x-request-id": request_id, **extra}
+
+    def handle_get(
+        self, path: str, headers: dict[str, str]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """`GET /v1/models`: the models it knows, paged by `limit` as the API pages them.
+        Not recorded in `requests`, which holds Messages calls only."""
+        lower = {k.lower(): v for k, v in headers.items()}
+        url = urlsplit(path)
+        given = lower.get("x-api-key") or lower.get("authorization", "").removeprefix("Bearer ")
+        if url.path.rstrip("/") != "/v1/models":
+            return self._error(404, "no such endpoint", "req_fake_models")
+        if given != self.key:
+            return self._error(401, "invalid x-api-key", "req_fake_models")
+        models = [_model_info(m) for m in MODELS]
+        page = models[: int(dict(parse_qsl(url.query)).get("limit", "20"))]
+        first, last = (page[0]["id"], page[-1]["id"]) if page else (None, None)
+        body = {"data": page, "has_more": len(page) < len(models), "first_id": first,
+                "last_id": last}  # fmt: skip
+        return 200, body, {"request-id": "req_fake_models"}
 
     def _answer(
         self, path: str, headers: dict[str, str], body: dict[str, Any], request_id: str
@@ -321,6 +351,11 @@ class FakeAnthropic:
             last = breakpoints[-1][1] if breakpoints else 0
             self._prefixes.update(k for k, _ in breakpoints)
         return read, max(last - read, 0), total
+
+
+def _model_info(model: str) -> dict[str, Any]:
+    return {"type": "model", "id": model, "display_name": model.replace("-", " ").title(),
+            "created_at": "2026-01-15T00:00:00Z", "lifecycle": "active"}  # fmt: skip
 
 
 async def _offline(tool: str, tags: dict[str, Any]) -> Any:

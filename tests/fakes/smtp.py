@@ -1,6 +1,7 @@
 """A real SMTP server for tests: aiosmtpd's Controller on 127.0.0.1 and a free port, in its
 own thread, keeping every message it accepts. It can be taken down (connections refused, as
-from a stopped server) and brought back on the same port, and told to refuse an address."""
+from a stopped server) and brought back on the same port, told to refuse an address, and
+made to require a login."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass
@@ -58,11 +60,22 @@ class _Controller(Controller):
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
         self.mailbox = Mailbox()
         self.host = "127.0.0.1"
         self.port = 0
+        # Set: AUTH PLAIN/LOGIN is offered (without TLS, on loopback) and only these pass.
+        self.credentials = credentials
         self._controller: Controller | None = None
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        # handled=False: the server answers (535 on a failure); the default leaves it silent.
+        if not isinstance(data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        given = (data.login.decode(), data.password.decode())
+        return AuthResult(success=given == self.credentials, handled=False)
 
     @property
     def received(self) -> list[Received]:
@@ -70,7 +83,10 @@ class SmtpServer:
 
     def up(self) -> None:
         if self._controller is None:
-            self._controller = _Controller(self.mailbox, hostname=self.host, port=self.port)
+            auth: dict[str, Any] = {}
+            if self.credentials is not None:
+                auth = {"authenticator": self._authenticate, "auth_require_tls": False}
+            self._controller = _Controller(self.mailbox, hostname=self.host, port=self.port, **auth)
             self._controller.start()
             self.port = self._controller.port
 
