@@ -34,9 +34,10 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 # Orders through their whole life while processes are killed and dependencies go down;
-# prints a table of faults, duplicates and losses. SITEGEN_CHAOS_SEED repeats a run.
+# prints a table of faults, duplicates and losses. SITEGEN_CHAOS_SEED repeats a run. Also
+# every test marked `chaos` elsewhere: the slow ones that kill workers and wait them out.
 chaos: $(STAMP)
-	$(BIN)/pytest -m chaos -q -s -p no:cacheprovider tests/chaos
+	$(BIN)/pytest -m chaos -q -s -p no:cacheprovider tests
 
 # Both scenarios, each on its own private stack, into bench/results/latest.json.
 # `make bench BENCH_ARGS=--quick` is a short run of both.

@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from temporalio.client import Client
 
 from sitegen.contracts.outbox import StopSender
@@ -21,6 +22,7 @@ from tests.notify.support import prefix, queue, row, start_sender
 from tests.worker_process import WorkerProcess, worker_env
 
 
+@pytest.mark.chaos  # workers killed and waited for: in `make chaos`
 async def test_killed_between_send_and_commit_sends_again_same_message_id(
     settings: Settings, sessions: Any, temporal: Client, smtp_server: SmtpServer, tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import select
 
 from sitegen.db.tables import AICall
@@ -20,6 +21,7 @@ from tests.pipeline.helpers import order_site, wait_status
 from tests.worker_process import WorkerProcess, worker_env
 
 
+@pytest.mark.chaos  # workers killed and waited for: in `make chaos`
 async def test_a_paid_call_is_not_paid_again_after_the_worker_dies(
     api: httpx.AsyncClient,
     settings: Settings,

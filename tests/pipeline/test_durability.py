@@ -127,6 +127,7 @@ async def test_worker_killed_mid_step_then_replaced(
     await assert_each_side_effect_once(durable_settings, sessions, created)
 
 
+@pytest.mark.chaos  # workers killed and waited for: in `make chaos`
 async def test_a_build_outlives_more_worker_deaths_than_its_attempts(
     durable_api: httpx.AsyncClient,
     durable_settings: Settings,
@@ -188,6 +189,7 @@ async def test_temporal_restarted_mid_pipeline(
         worker.stop()
 
 
+@pytest.mark.chaos  # workers killed and waited for: in `make chaos`
 async def test_worker_killed_during_a_revision_build(
     durable_api: httpx.AsyncClient,
     durable_settings: Settings,
