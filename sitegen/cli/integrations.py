@@ -19,10 +19,10 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from sitegen import config_catalogue as catalogue
 from sitegen.config_secrets import ConfigCipher, ConfigSecretError
 from sitegen.db.engine import make_engine, make_sessionmaker
 from sitegen.db.integration_config import IntegrationConfigStore, StoredSetting
-from sitegen.integrations import catalogue
 from sitegen.integrations.probes import run_probe
 from sitegen.payload_codec import PayloadKeyError
 from sitegen.settings import Settings

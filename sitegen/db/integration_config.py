@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sitegen import config_catalogue as catalogue
 from sitegen.config_secrets import ConfigCipher, ConfigSecretError
 from sitegen.db.engine import make_sessionmaker, transaction
 from sitegen.db.tables_config import IntegrationConfig
-from sitegen.integrations import catalogue
 from sitegen.settings import Settings
 
 log = structlog.get_logger()

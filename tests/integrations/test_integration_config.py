@@ -21,6 +21,7 @@ from sqlmodel import col, select
 from structlog.testing import capture_logs
 from typer.testing import CliRunner, Result
 
+from sitegen import config_catalogue as catalogue
 from sitegen.cli.main import app
 from sitegen.config_secrets import ConfigCipher, ConfigSecretError
 from sitegen.db.engine import transaction
@@ -31,7 +32,6 @@ from sitegen.db.integration_config import (
     settings_with_stored_config,
 )
 from sitegen.db.tables_config import IntegrationConfig
-from sitegen.integrations import catalogue
 from sitegen.integrations.ai.claude import AnthropicAI
 from sitegen.integrations.ai.offline import OfflineAI
 from sitegen.integrations.probes import run_probe

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from pydantic import SecretStr
 
-from sitegen.integrations.catalogue import CATALOGUE
+from sitegen.config_catalogue import CATALOGUE
 from sitegen.integrations.probes import NOTHING_TO_TEST, ProbeResult, run_probe
 from sitegen.settings import Settings
 from tests.fakes.anthropic import KEY, MODELS, FakeAnthropic
