@@ -61,7 +61,7 @@ def _database(settings: Settings) -> tuple[str, str, str]:
     )
 
 
-def _run(settings: Settings, work: Callable[[IntegrationConfigStore], Awaitable[T]]) -> T:
+def run_with_store(settings: Settings, work: Callable[[IntegrationConfigStore], Awaitable[T]]) -> T:
     """`work` against the store, with every known failure as one line and exit code 1."""
     url, named, hint = _database(settings)
 
@@ -90,10 +90,10 @@ def _run(settings: Settings, work: Callable[[IntegrationConfigStore], Awaitable[
         PayloadKeyError,
     ) as exc:
         problem = str(exc)
-    raise _fail(problem)
+    raise fail(problem)
 
 
-def _fail(message: str) -> typer.Exit:
+def fail(message: str) -> typer.Exit:
     errors.print(f"[bold red]error:[/] {escape(message)}")
     return typer.Exit(code=1)
 
@@ -109,9 +109,9 @@ def list_settings(
     try:
         types = [catalogue.integration(integration_type)] if integration_type else None
     except catalogue.UnknownSetting as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     base = Settings()
-    rows = _run(base, lambda store: store.rows(integration_type))
+    rows = run_with_store(base, lambda store: store.rows(integration_type))
     stored = {r.config_key: r for r in rows if r.is_active}
     table = Table("type", "key", "value", "source", "last test")
     for kind in types or catalogue.CATALOGUE.values():
@@ -154,17 +154,17 @@ def set_setting(
     try:
         catalogue.check_key(integration_type, key)
     except catalogue.UnknownSetting as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     if value == "-":
         value = _read_value(key)
     if value == "":
-        raise _fail(f"no value given for {key}; `unset` removes a setting")
+        raise fail(f"no value given for {key}; `unset` removes a setting")
     base = Settings()
     try:
         catalogue.with_values(base, {key: value})
     except catalogue.ConfigValueError as exc:
-        raise _fail(str(exc)) from None
-    _run(base, lambda store: store.set(integration_type, key, value))
+        raise fail(str(exc)) from None
+    run_with_store(base, lambda store: store.set(integration_type, key, value))
     secret = " (encrypted)" if catalogue.is_secret(key) else ""
     console.print(f"{integration_type}.{key} stored{secret}; restart the worker to use it")
     if key in base.model_fields_set:
@@ -180,8 +180,8 @@ def unset_setting(integration_type: TypeArg, key: KeyArg) -> None:
     try:
         catalogue.check_key(integration_type, key)
     except catalogue.UnknownSetting as exc:
-        raise _fail(str(exc)) from None
-    removed = _run(Settings(), lambda store: store.unset(integration_type, key))
+        raise fail(str(exc)) from None
+    removed = run_with_store(Settings(), lambda store: store.unset(integration_type, key))
     if removed:
         console.print(f"{integration_type}.{key} removed; restart the worker to use the default")
     else:
@@ -199,7 +199,7 @@ def test_settings(
     try:
         kinds = [catalogue.integration(integration_type).name] if integration_type else None
     except catalogue.UnknownSetting as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     base = Settings()
 
     async def probe_all(store: IntegrationConfigStore) -> bool:
@@ -214,7 +214,7 @@ def test_settings(
             ok = ok and result.ok
         return ok
 
-    if not _run(base, probe_all):
+    if not run_with_store(base, probe_all):
         raise typer.Exit(code=1)
 
 
@@ -223,7 +223,7 @@ def rotate() -> None:
     """Re-encrypt every stored secret with the current payload key (SITEGEN_PAYLOAD_KEY),
     in one transaction; afterwards the old key can leave SITEGEN_PAYLOAD_OLD_KEYS."""
     settings = Settings()
-    count = _run(settings, lambda store: store.rotate())
+    count = run_with_store(settings, lambda store: store.rotate())
     console.print(
         f"re-encrypted {count} secret(s) with the current payload key ({settings.payload_key_id})"
     )

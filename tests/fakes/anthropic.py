@@ -117,9 +117,18 @@ def _texts(content: Any) -> list[str]:
 
 
 class FakeAnthropic:
-    def __init__(self, key: str = KEY, latency: float = 0.0) -> None:
+    def __init__(
+        self,
+        key: str = KEY,
+        latency: float = 0.0,
+        latency_for: Callable[[dict[str, Any]], float] | None = None,
+    ) -> None:
         self.key = key
         self.latency = latency
+        # Seconds to wait before answering a request (its body given): a model's thinking time.
+        self.latency_for = latency_for
+        # (start, end) of each answered request, time.monotonic(): when a client waited on it.
+        self.intervals: list[tuple[float, float]] = []
         self.requests: list[Recorded] = []
         self.failures: list[Failure] = []
         self.invalid_left = 0
@@ -204,6 +213,7 @@ class FakeAnthropic:
         self, path: str, headers: dict[str, str], raw: bytes
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         lower = {k.lower(): v for k, v in headers.items()}
+        started = time.monotonic()
         with self._lock:
             self._count += 1
             request_id = f"req_fake_{self._count:04d}"
@@ -215,8 +225,11 @@ class FakeAnthropic:
         status, answer, extra = self._answer(path, lower, body, request_id)
         with self._lock:
             self.requests.append(Recorded(body=body, headers=kept, status=status))
-        if self.latency:
-            time.sleep(self.latency)
+        wait = self.latency_for(body) if self.latency_for is not None else self.latency
+        if wait:
+            time.sleep(wait)
+        with self._lock:
+            self.intervals.append((started, time.monotonic()))
         return status, answer, {"request-id": request_id, "x-request-id": request_id, **extra}
 
     def handle_get(

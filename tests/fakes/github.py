@@ -54,7 +54,9 @@ class FakeGitHub(GitHubState):
             (m, re.compile(p + "$"), h)
             for m, p, h in [
                 ("GET", r"/orgs/(?P<org>[^/]+)", self._get_org),
+                ("POST", r"/orgs/(?P<org>[^/]+)/repos", self._create_repo),
                 ("GET", REPO, self._get_repo),
+                ("PATCH", REPO, self._update_repo),
                 ("POST", REPO + "/generate", self._generate),
                 ("GET", REPO + "/git/ref/(?P<ref>.+)", self._get_ref),
                 ("POST", REPO + "/git/refs", self._create_ref),

@@ -95,6 +95,43 @@ class GitHubState:
             return 404, j.error("Not Found"), {}
         return 200, j.repo(self.url, found[0], self.repos), {}
 
+    def _create_repo(self, m: re.Match[str], q: dict[str, str], b: dict[str, Any]) -> Answer:
+        """POST /orgs/{org}/repos; `auto_init` makes the first commit (a README), as GitHub."""
+        if m["org"] not in self.orgs:
+            return 404, j.error("Not Found"), {}
+        full = f"{m['org']}/{b['name']}"
+        if full in self.repos:
+            return 422, j.error("Repository creation failed.", errors=[{
+                "resource": "Repository", "code": "custom", "field": "name",
+                "message": "name already exists on this account"}]), {}  # fmt: skip
+        bare = self._init(full)
+        if b.get("auto_init"):
+            blob = self._git(
+                bare, "hash-object", "-w", "--stdin", stdin=f"# {b['name']}\n".encode()
+            )
+            tree = self._git(bare, "mktree", stdin=f"100644 blob {blob}\tREADME.md\n".encode())
+            sha = self._git(bare, "commit-tree", tree, "-m", "Initial commit")
+            self._git(bare, "update-ref", "refs/heads/main", sha)
+        meta = j.RepoMeta(
+            m["org"],
+            b["name"],
+            private=bool(b.get("private")),
+            is_template=bool(b.get("is_template")),
+        )
+        self.repos[full] = meta
+        return 201, j.repo(self.url, meta, self.repos), {}
+
+    def _update_repo(self, m: re.Match[str], q: dict[str, str], b: dict[str, Any]) -> Answer:
+        found = self._repo(m)
+        if not found:
+            return 404, j.error("Not Found"), {}
+        meta = found[0]
+        if "is_template" in b:
+            meta.is_template = bool(b["is_template"])
+        if "private" in b:
+            meta.private = bool(b["private"])
+        return 200, j.repo(self.url, meta, self.repos), {}
+
     def _generate(self, m: re.Match[str], q: dict[str, str], b: dict[str, Any]) -> Answer:
         found = self._repo(m)
         owner, name = b.get("owner", ""), b["name"]

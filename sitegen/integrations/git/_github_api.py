@@ -116,7 +116,28 @@ class GitHubApi:
             "url": data.html_url,
             "default_branch": data.default_branch,
             "template": template.full_name if template else None,
+            "is_template": bool(data.is_template),
         }
+
+    async def create_template_repo(self, repo: str) -> bool:
+        """A private template repository with a first commit; False if the name is taken."""
+        try:
+            await self._call(
+                f"creating {self.org}/{repo}",
+                self.gh.rest.repos.async_create_in_org(
+                    self.org, name=repo, private=True, is_template=True, auto_init=True
+                ),
+                422,
+            )
+        except Status:
+            return False
+        return True
+
+    async def mark_template(self, repo: str) -> None:
+        await self._call(
+            f"marking {self.org}/{repo} a template",
+            self.gh.rest.repos.async_update(self.org, repo, is_template=True),
+        )
 
     async def generate(self, template: str, repo: str) -> None:
         owner, _, name = template.partition("/")
@@ -228,15 +249,14 @@ class GitHubApi:
         )
         return resp.parsed_data.sha
 
-    async def create_tree(self, repo: str, base_tree: str, entries: list[dict[str, Any]]) -> str:
+    async def create_tree(
+        self, repo: str, base_tree: str | None, entries: list[dict[str, Any]]
+    ) -> str:
+        """Entries over `base_tree`; with None, the entries are the whole tree."""
+        extra = {"base_tree": base_tree} if base_tree is not None else {}
         resp = await self._call(
             f"writing a tree to {repo}",
-            self.gh.rest.git.async_create_tree(
-                self.org,
-                repo,
-                base_tree=base_tree,
-                tree=entries,
-            ),
+            self.gh.rest.git.async_create_tree(self.org, repo, tree=entries, **extra),
         )
         return resp.parsed_data.sha
 
