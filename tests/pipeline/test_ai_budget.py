@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from sitegen.settings import Settings
-from tests.conftest import order_body, unique_onboarding
+from tests.conftest import order_body, unique_onboarding, wait_for
 from tests.fakes.anthropic import FakeAnthropic
 from tests.pipeline.claude import with_claude
 from tests.pipeline.helpers import wait_status
@@ -81,3 +81,39 @@ async def test_a_budget_that_is_not_a_positive_amount_is_refused_by_name(
         json={"ai_budget_usd": "5"},
     )
     assert unknown.status_code == 404
+
+
+async def test_a_revision_over_budget_waits_for_the_operator(
+    api: httpx.AsyncClient, fake_anthropic: FakeAnthropic
+) -> None:
+    body = order_body(unique_onboarding("harbour-physio"), start_generation=True)
+    created = (await api.post("/api/v1/projects", json=body)).json()
+    pid = created["id"]
+    assert (await wait_status(api, pid, seconds=120))["status"] == "preview_ready"
+    spent = Decimal((await api.get(f"/api/v1/projects/{pid}/costs")).json()["spent_usd"])
+    lowered = await api.put(
+        f"/api/v1/projects/{pid}/budget",
+        json={"ai_budget_usd": str((spent + Decimal("0.01")).quantize(Decimal("0.01")))},
+    )
+    assert lowered.status_code == 200, lowered.text
+    asked = len(fake_anthropic.requests)
+    queued = await api.post(
+        f"/api/v1/projects/{pid}/revisions", json={"message": "Change the primary colour to navy"}
+    )
+    assert queued.status_code == 202, queued.text
+    project = await wait_status(api, pid, ("needs_attention",))
+    assert len(fake_anthropic.requests) == asked  # the revision's call was not made
+    assert project["waiting_for"] == "operator decision on generate_revision_patch"
+
+    await api.put(f"/api/v1/projects/{pid}/budget", json={"ai_budget_usd": "20"})
+    retried = await api.post(f"/api/v1/projects/{pid}/steps/generate_revision_patch/retry")
+    assert retried.status_code == 200, retried.text
+    revision_url = f"/api/v1/projects/{pid}/revisions/{queued.json()['revision_id']}"
+
+    async def applied() -> bool:
+        return bool((await api.get(revision_url)).json()["status"] == "applied")
+
+    await wait_for(applied, 60)
+    costs = (await api.get(f"/api/v1/projects/{pid}/costs")).json()
+    revisions = {line["key"]: line for line in costs["by_revision"]}
+    assert revisions[queued.json()["revision_id"]]["calls"] == 1
