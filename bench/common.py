@@ -119,6 +119,31 @@ def wait_status(
     raise RuntimeError(f"project {project_id} did not reach {wanted} in {timeout:g} s")
 
 
+def wait_for_preview(
+    api: httpx.Client, project_id: str, url: str, started: float, timeout: float, n: int
+) -> float:
+    """Seconds from `started` (perf_counter) until the preview at `url` answers 200. The
+    cheap static preview is polled, the API only every 25 polls (a failed order would
+    otherwise be noticed only at the deadline), so measuring takes little CPU from the run."""
+    from sitegen.integrations.hosting.probe import get_preview
+
+    deadline = started + timeout
+    polls = 0
+    while time.perf_counter() < deadline:
+        try:
+            if get_preview(url, timeout=2).status_code == 200:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        polls += 1
+        if polls % 25 == 0:
+            status = api.get(f"/api/v1/projects/{project_id}").json()["status"]
+            if status in ("needs_attention", "cancelled"):
+                raise RuntimeError(f"order {n} ended {status}")
+        time.sleep(0.02)
+    raise RuntimeError(f"order {n} did not finish in {timeout:g} s")
+
+
 def update_results(fields: dict[str, Any]) -> None:
     """Merge one scenario's keys into latest.json, keeping the other scenario's, so that
     either can be rerun alone."""

@@ -27,8 +27,8 @@ from bench.common import (
     percentile,
     private_stack,
     update_results,
+    wait_for_preview,
 )
-from sitegen.integrations.hosting.probe import get_preview
 from sitegen.settings import REPO_ROOT, Settings
 
 
@@ -38,23 +38,9 @@ def one_order(api: httpx.Client, settings: Settings, n: int) -> dict[str, Any]:
 
     started = time.perf_counter()
     api.post(f"/api/v1/projects/{project_id}/generate").raise_for_status()
-    serving = ready = None
+    serving = wait_for_preview(api, project_id, url, started, 120, n)
+    ready = None
     deadline = started + 120
-    # Poll the cheap static preview first and the API only after it answers, so the
-    # measuring itself takes as little CPU from the pipeline as possible.
-    polls = 0
-    while time.perf_counter() < deadline and serving is None:
-        try:
-            if get_preview(url, timeout=2).status_code == 200:
-                serving = time.perf_counter() - started
-        except httpx.HTTPError:
-            pass
-        polls += 1
-        if polls % 25 == 0:  # a failed order would otherwise be noticed only at the deadline
-            status = api.get(f"/api/v1/projects/{project_id}").json()["status"]
-            if status in ("needs_attention", "cancelled"):
-                raise RuntimeError(f"order {n} ended {status}")
-        time.sleep(0.02)
     while time.perf_counter() < deadline and ready is None:
         status = api.get(f"/api/v1/projects/{project_id}").json()["status"]
         if status == "preview_ready":
@@ -62,7 +48,7 @@ def one_order(api: httpx.Client, settings: Settings, n: int) -> dict[str, Any]:
         elif status in ("needs_attention", "cancelled"):
             raise RuntimeError(f"order {n} ended {status}")
         time.sleep(0.02)
-    if serving is None or ready is None:
+    if ready is None:
         raise RuntimeError(f"order {n} did not finish in 120 s")
     steps = api.get(f"/api/v1/projects/{project_id}/pipeline").json()
     return {

@@ -33,8 +33,8 @@ from bench.common import (
     percentile,
     private_stack,
     update_results,
+    wait_for_preview,
 )
-from sitegen.integrations.hosting.probe import get_preview
 from sitegen.settings import REPO_ROOT
 from tests.fakes.anthropic import KEY, FakeAnthropic
 
@@ -72,23 +72,7 @@ def one_order(api: httpx.Client, fake: FakeAnthropic, preview_url: Any, n: int) 
     started_wall = time.monotonic()
     started = time.perf_counter()
     api.post(f"/api/v1/projects/{project_id}/generate").raise_for_status()
-    serving = None
-    deadline = started + 300
-    polls = 0
-    while time.perf_counter() < deadline and serving is None:
-        try:
-            if get_preview(url, timeout=2).status_code == 200:
-                serving = time.perf_counter() - started
-        except httpx.HTTPError:
-            pass
-        polls += 1
-        if polls % 25 == 0:
-            status = api.get(f"/api/v1/projects/{project_id}").json()["status"]
-            if status in ("needs_attention", "cancelled"):
-                raise RuntimeError(f"order {n} ended {status}")
-        time.sleep(0.05)
-    if serving is None:
-        raise RuntimeError(f"order {n} did not finish in 300 s")
+    serving = wait_for_preview(api, project_id, url, started, 300, n)
     ai = busy_seconds(list(fake.intervals), started_wall, started_wall + serving)
     costs = api.get(f"/api/v1/projects/{project_id}/costs").json()
     return {

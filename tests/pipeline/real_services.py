@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
 
+from sitegen.settings import Settings
 from tests.fakes.anthropic import KEY as ANTHROPIC_KEY
 from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.cloudflare import FakeCloudflare, running_fake
@@ -94,6 +96,22 @@ class RealServices:
         """A visitor's GET of a deployed site, answered as Cloudflare's edge would."""
         status, _, body = self.cloudflare.serve_site(host, path)
         return status, body.decode(errors="replace")
+
+
+@pytest.fixture
+def services(
+    tmp_path: Path,
+    s3: S3Fake,
+    s3_bucket: str,
+    smtp_server: SmtpServer,
+    webhook_receiver: WebhookReceiver,
+) -> Iterator[RealServices]:
+    """Every fake running; a test module loads this file (and the fakes' fixture modules)
+    with `pytest_plugins` and overrides `settings` with `services.settings()`."""
+    with real_services(
+        tmp_path, s3, s3_bucket, smtp_server, webhook_receiver, Settings().templates_dir
+    ) as running:
+        yield running
 
 
 @contextmanager

@@ -5,8 +5,7 @@ service; no credential shows in the worker's logs, the API's answers or the hist
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -18,31 +17,18 @@ from sitegen.integrations.storage.s3 import S3Storage
 from sitegen.settings import Settings
 from sitegen.worker import build_clients, build_worker
 from tests.conftest import unique_onboarding, wait_for
-from tests.fakes.s3 import S3Fake
-from tests.fakes.smtp import SmtpServer, smtp_server
-from tests.fakes.webhook import WebhookReceiver, webhook_receiver
 from tests.notify.support import start_sender
 from tests.pipeline.helpers import order_site, wait_status
 from tests.pipeline.histories import payloads_in, raw_history
-from tests.pipeline.real_services import ORG, RealServices, real_services
+from tests.pipeline.real_services import ORG, RealServices
 
-pytest_plugins = ["tests.fakes.s3"]
-__all__ = ["smtp_server", "webhook_receiver"]
-
-
-@pytest.fixture
-def services(
-    tmp_path: Path,
-    s3: S3Fake,
-    s3_bucket: str,
-    smtp_server: SmtpServer,
-    webhook_receiver: WebhookReceiver,
-) -> Iterator[RealServices]:
-    templates = Settings().templates_dir
-    with real_services(
-        tmp_path, s3, s3_bucket, smtp_server, webhook_receiver, templates
-    ) as running:
-        yield running
+# The fakes' fixtures, and `services` (every fake running).
+pytest_plugins = [
+    "tests.fakes.s3",
+    "tests.fakes.smtp",
+    "tests.fakes.webhook",
+    "tests.pipeline.real_services",
+]
 
 
 @pytest.fixture

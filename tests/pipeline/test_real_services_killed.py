@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,30 +23,18 @@ from sitegen.failpoints import (
 )
 from sitegen.settings import Settings
 from tests.conftest import unique_onboarding, wait_for
-from tests.fakes.s3 import S3Fake
-from tests.fakes.smtp import SmtpServer, smtp_server
-from tests.fakes.webhook import WebhookReceiver, webhook_receiver
 from tests.notify.support import start_sender
 from tests.pipeline.helpers import order_site, wait_status
-from tests.pipeline.real_services import ORG, RealServices, real_services
+from tests.pipeline.real_services import ORG, RealServices
 from tests.worker_process import WorkerProcess, worker_env
 
-pytest_plugins = ["tests.fakes.s3"]
-__all__ = ["smtp_server", "webhook_receiver"]
-
-
-@pytest.fixture
-def services(
-    tmp_path: Path,
-    s3: S3Fake,
-    s3_bucket: str,
-    smtp_server: SmtpServer,
-    webhook_receiver: WebhookReceiver,
-) -> Iterator[RealServices]:
-    with real_services(
-        tmp_path, s3, s3_bucket, smtp_server, webhook_receiver, Settings().templates_dir
-    ) as running:
-        yield running
+# The fakes' fixtures, and `services` (every fake running).
+pytest_plugins = [
+    "tests.fakes.s3",
+    "tests.fakes.smtp",
+    "tests.fakes.webhook",
+    "tests.pipeline.real_services",
+]
 
 
 @pytest.fixture
