@@ -124,6 +124,16 @@ class Settings(BaseSettings):
     # for an operator (raise the budget, retry the step).
     ai_budget_usd: Decimal = Field(default=Decimal("10"), gt=0, max_digits=10, decimal_places=2)
 
+    # Paid orders. Stripe's webhook signing secret (whsec_...) for POST /api/v1/webhooks/stripe
+    # (unset: the route answers 503), and how old a signed delivery may be.
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_tolerance_seconds: int = Field(default=300, ge=1, le=3600)
+    # Where clients reach this service, for the links in e-mails (onboarding); unset: the
+    # API's own address.
+    public_api_url: str | None = None
+    # How long a client's onboarding link works.
+    onboarding_link_days: float = Field(default=14, gt=0, le=365)
+
     build_timeout_seconds: int = Field(default=120, ge=5)
     build_memory_mb: int = Field(default=1024, ge=64)
     build_max_processes: int = Field(default=256, ge=8)
@@ -286,6 +296,10 @@ class Settings(BaseSettings):
             production_domain=self.production_base_domain,
             port=self.hosting_port,
         )
+
+    @property
+    def public_url(self) -> str:
+        return self.public_api_url or f"http://{self.api_host}:{self.api_port}"
 
     def preview_url(self, slug: str) -> str:
         return self.addresses.preview(slug)

@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 import structlog
-from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from temporalio import activity
 
@@ -15,7 +14,8 @@ from sitegen.activities.support import Sessions, StepTracker, bad_input
 from sitegen.contracts.activities import AttentionNeeded, NotifyInput, NotifyOutcome, ProjectRef
 from sitegen.contracts.pipeline import StepKey
 from sitegen.contracts.review_activities import Notice
-from sitegen.db.tables import Customer, Notification, Project
+from sitegen.db import queries
+from sitegen.db.tables import Customer, Project
 from sitegen.failpoints import AFTER_NOTIFICATION, failpoint
 
 log = structlog.get_logger()
@@ -43,26 +43,17 @@ class NotifyActivities:
     async def _enqueue(
         self, project: ProjectRef, key: str, recipient: str, kind: str, payload: dict[str, Any]
     ) -> NotifyOutcome:
-        stmt = (
-            insert(Notification)
-            .values(
-                id=uuid.uuid4(),
+        async with self.sessions() as session, session.begin():
+            created_id, created = await queries.queue_notification(
+                session,
                 project_id=project.project_id,
-                idempotency_key=key,
+                key=key,
                 recipient=recipient,
                 kind=kind,
                 payload=payload,
             )
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(col(Notification.id))
-        )
-        async with self.sessions() as session, session.begin():
-            created_id = (await session.execute(stmt)).scalar_one_or_none()
-            if created_id is None:
-                existing = await session.exec(
-                    select(Notification.id).where(Notification.idempotency_key == key)
-                )
-                return NotifyOutcome(notification_id=existing.one(), created=False)
+        if not created:
+            return NotifyOutcome(notification_id=created_id, created=False)
         log.info("notification.queued", kind=kind, notification_id=str(created_id))
         failpoint(AFTER_NOTIFICATION)
         return NotifyOutcome(notification_id=created_id, created=True)

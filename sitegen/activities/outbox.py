@@ -172,8 +172,13 @@ class OutboxActivities:
     async def _locale(self, session: Any, project_id: uuid.UUID | None) -> str | None:
         if project_id is None:
             return None
+        # The form's language; before there is a form, the one the order asked for.
         result = await session.execute(
-            text("SELECT raw_data->>'locale' FROM onboarding_submission WHERE project_id = :p"),
+            text(
+                "SELECT COALESCE("
+                "(SELECT raw_data->>'locale' FROM onboarding_submission WHERE project_id = :p), "
+                "(SELECT metadata->>'locale' FROM project WHERE id = :p))"
+            ),
             {"p": project_id},
         )
         locale: str | None = result.scalar_one_or_none()

@@ -17,7 +17,9 @@ from sitegen.api.routes import (
     codec,
     costs,
     health,
+    onboarding_link,
     operators,
+    payments,
     plan,
     projects,
     review,
@@ -66,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(templates.router, prefix="/api/v1")
     app.include_router(builds.router, prefix="/api/v1")
     app.include_router(costs.router, prefix="/api/v1")
+    app.include_router(payments.router, prefix="/api/v1")
+    app.include_router(onboarding_link.router, prefix="/api/v1")
     app.include_router(codec.router, prefix="/api/v1")
     document_raw_bodies(app, {("/api/v1/projects/{project_id}/onboarding", "post"): Onboarding})
     return app

@@ -15,6 +15,7 @@ from sitegen.db.tables import (
     Artifact,
     Customer,
     CustomerOrder,
+    Notification,
     OnboardingSubmission,
     PipelineStep,
     Project,
@@ -222,3 +223,36 @@ async def list_projects(
     if status is not None:
         query = query.where(Project.status == status)
     return list((await session.exec(query)).all())
+
+
+async def queue_notification(
+    session: AsyncSession,
+    *,
+    project_id: uuid.UUID,
+    key: str,
+    recipient: str,
+    kind: str,
+    payload: dict[str, Any],
+) -> tuple[uuid.UUID, bool]:
+    """One outbox row per idempotency key, in the caller's transaction: (its id, whether this
+    call made it). The sender delivers it."""
+    stmt = (
+        insert(Notification)
+        .values(
+            id=uuid.uuid4(),
+            project_id=project_id,
+            idempotency_key=key,
+            recipient=recipient,
+            kind=kind,
+            payload=payload,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(col(Notification.id))
+    )
+    created_id = (await session.execute(stmt)).scalar_one_or_none()
+    if created_id is not None:
+        return created_id, True
+    existing = await session.exec(
+        select(Notification.id).where(Notification.idempotency_key == key)
+    )
+    return existing.one(), False

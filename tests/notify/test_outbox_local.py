@@ -77,6 +77,7 @@ async def test_one_eml_per_notification(settings: Settings, sessions: Any) -> No
 
 # Every kind the notify activities and the workflow queue, by audience.
 CLIENT_KINDS = [
+    "onboarding_link",
     "preview_ready",
     "plan_ready",
     "revision_applied",

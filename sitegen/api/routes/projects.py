@@ -9,16 +9,16 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 from temporalio.service import RPCError
 
 from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, get_temporal, project_or_404
-from sitegen.api.errors import ApiError, Conflict, NotFound, Unavailable
+from sitegen.api.errors import ApiError, Conflict, Unavailable
 from sitegen.api.generation import start_generation
-from sitegen.api.messages import send_signal
+from sitegen.api.onboarding_forms import checked_onboarding, store_onboarding
+from sitegen.api.orders import NewOrder, place_order
 from sitegen.api.schemas import (
     GenerationStarted,
     OnboardingAccepted,
@@ -26,20 +26,11 @@ from sitegen.api.schemas import (
     ProjectCreate,
     ProjectPublic,
 )
-from sitegen.api.temporal_link import TemporalLink
-from sitegen.contracts.onboarding import Onboarding, slugify
-from sitegen.contracts.onboarding_check import (
-    onboarding_problems,
-    requested_subdomain,
-    subdomain_taken,
-)
-from sitegen.contracts.pipeline import OnboardingCorrected, workflow_id_for
 from sitegen.contracts.status import ProjectStatus
 from sitegen.db import queries
-from sitegen.db.tables import CustomerOrder, Project
+from sitegen.db.tables import Project
 from sitegen.db.tables_core import OnboardingSubmission
 from sitegen.settings import Settings
-from sitegen.templates_registry import TemplateManifest
 
 router = APIRouter(tags=["projects"])
 
@@ -53,44 +44,6 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 class _Invalid(ApiError):
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(422, reason, field)
-
-
-# The onboarding form may be replaced until generation starts; after that, changes are
-# revisions of the preview.
-_ONBOARDING_OPEN = (ProjectStatus.PENDING, ProjectStatus.ONBOARDING)
-
-
-async def _checked_onboarding(
-    session: AsyncSession,
-    raw: object,
-    template_id: str,
-    prefix: str = "",
-    project_id: uuid.UUID | None = None,
-) -> Onboarding:
-    """Every problem at once (form, template, pages, subdomain) in one 422, or the form."""
-    row = await queries.get_template(session, template_id)
-    manifest = TemplateManifest.model_validate(row.config) if row is not None else None
-    problems, form = onboarding_problems(raw, manifest, template_id)
-    # The subdomain is checked even when other fields are wrong, so one answer has it all.
-    wanted = form.subdomain if form is not None else requested_subdomain(raw, problems)
-    if wanted is not None and await queries.subdomain_taken(session, wanted, project_id):
-        problems.append(subdomain_taken(wanted))
-    if problems or form is None:
-        # Rooted where the client put the form (`onboarding.business.email` in an order).
-        raise RequestValidationError(
-            [
-                {
-                    "loc": (
-                        "body",
-                        *([prefix] if prefix and p.field != "template_id" else []),
-                        *p.field.split("."),
-                    ),
-                    "msg": p.reason,
-                }
-                for p in problems
-            ]
-        )
-    return form
 
 
 def request_fingerprint(body: ProjectCreate) -> str:
@@ -134,7 +87,7 @@ async def create_project(
             return await _started(public, earlier, client, settings)
         form = None
         if body.onboarding is not None:
-            form = await _checked_onboarding(
+            form = await checked_onboarding(
                 session, body.onboarding, body.template_id, "onboarding"
             )
         elif await queries.get_template(session, body.template_id) is None:
@@ -143,41 +96,29 @@ async def create_project(
             raise Conflict("an order with this reference already exists", "order.reference")
         if body.slug and await queries.slug_taken(session, body.slug):
             raise Conflict(f"slug '{body.slug}' is taken", "slug")
-        slug = body.slug or await queries.unique_slug(session, slugify(body.name))
-        customer_id = await queries.upsert_customer(
+        project = await place_order(
             session,
-            name=body.customer.name,
-            email=str(body.customer.email),
-            phone=body.customer.phone,
-            external_ref=body.customer.external_ref,
+            NewOrder(
+                customer_name=body.customer.name,
+                customer_email=str(body.customer.email),
+                customer_phone=body.customer.phone,
+                customer_ref=body.customer.external_ref,
+                reference=body.order.reference,
+                product_id=body.order.product_id,
+                amount_cents=body.order.amount_cents,
+                currency=body.order.currency,
+                name=body.name,
+                slug=body.slug,
+                template_id=body.template_id,
+                ai_budget_usd=body.order.ai_budget_usd,
+                meta={
+                    "request": fingerprint,
+                    **({"plan_approval": True} if body.plan_approval else {}),
+                },
+                # Claimed with the form, so a second order for it is refused at once.
+                subdomain=form.subdomain if form is not None else None,
+            ),
         )
-        order = CustomerOrder(
-            customer_id=customer_id,
-            product_id=body.order.product_id,
-            external_ref=body.order.reference,
-            amount_cents=body.order.amount_cents,
-            currency=body.order.currency,
-        )
-        session.add(order)
-        await session.flush()
-        project = Project(
-            customer_id=customer_id,
-            order_id=order.id,
-            name=body.name,
-            slug=slug,
-            template_id=body.template_id,
-            workflow_id=workflow_id_for(slug),
-            status=ProjectStatus.PENDING.value,
-            ai_budget_usd=body.order.ai_budget_usd,
-            meta={
-                "request": fingerprint,
-                **({"plan_approval": True} if body.plan_approval else {}),
-            },
-            # Claimed with the form, so a second order for it is refused at once.
-            subdomain=form.subdomain if form is not None else None,
-        )
-        session.add(project)
-        await session.flush()
         submission = None
         if form is not None:
             # Stored as validated (trimmed, normalised): the same as the onboarding route.
@@ -247,44 +188,7 @@ async def submit_onboarding(
     """Store the form, checked in one pass (every problem at once); a run waiting for a
     correction is told at once. Once generation has started the form is closed: ask for
     changes as revisions of the preview."""
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with sessions() as session, session.begin():
-        project = await queries.get_project_for_update(session, project_id)
-        if project is None:
-            raise NotFound("project")
-        if project.status not in _ONBOARDING_OPEN:
-            raise Conflict(
-                f"project is {project.status}: the onboarding closed when generation started; "
-                "ask for changes as revisions of the preview",
-                "onboarding",
-            )
-        form = await _checked_onboarding(session, raw, project.template_id, "", project_id)
-        submission = await queries.save_onboarding(
-            session, project_id, form.model_dump(mode="json", exclude_none=True)
-        )
-        project.subdomain = form.subdomain
-        if project.waiting_for == "onboarding correction":
-            project.waiting_for = None  # corrected: being checked now, not waited for
-        session.add(project)
-        accepted = OnboardingAccepted(
-            project_id=project_id,
-            submission_id=submission.id,
-            revision=submission.revision,
-            workflow_notified=False,
-        )
-        waiting = project.status == ProjectStatus.ONBOARDING
-    if waiting:
-        # The run is told at once. If Temporal cannot be reached, the form is saved all
-        # the same and the run finds it by itself: while it waits for a correction it also
-        # looks at the stored form now and then, so a correction is never lost.
-        link: TemporalLink = request.app.state.temporal
-        with contextlib.suppress(Unavailable):
-            accepted.workflow_notified = await send_signal(
-                await link.client(),
-                project,
-                "onboarding_corrected",
-                OnboardingCorrected(revision=accepted.revision),
-            )
+    accepted, _ = await store_onboarding(request, project_id, raw)
     return accepted
 
 

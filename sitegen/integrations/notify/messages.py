@@ -18,6 +18,17 @@ Wording = tuple[str, tuple[str, ...]]
 
 CLIENT: dict[str, dict[str, Wording]] = {
     "en": {
+        "onboarding_link": (
+            "Thank you for your order: tell us about {project}",
+            (
+                "Hello {customer_name},",
+                "Thank you for your order. To build your website we need a few details about "
+                "your business: your services, colours, logo and the pages you want. Fill them "
+                "in here: {onboarding_url}",
+                "The link is yours alone and works until {link_expires}. We start building as "
+                "soon as you send the form.",
+            ),
+        ),
         "preview_ready": (
             "Your website preview is ready: {project}",
             (
@@ -69,6 +80,17 @@ CLIENT: dict[str, dict[str, Wording]] = {
         ),
     },
     "pt-BR": {
+        "onboarding_link": (
+            "Obrigado pelo seu pedido: conte-nos sobre {project}",
+            (
+                "Olá, {customer_name},",
+                "Obrigado pelo seu pedido. Para criar o seu site precisamos de alguns dados do "
+                "seu negócio: serviços, cores, logotipo e as páginas que deseja. Preencha-os "
+                "aqui: {onboarding_url}",
+                "O link é só seu e vale até {link_expires}. Começamos a criar assim que "
+                "recebermos o formulário.",
+            ),
+        ),
         "preview_ready": (
             "A prévia do seu site está pronta: {project}",
             (

@@ -1,0 +1,117 @@
+"""The client's onboarding link (`/api/v1/onboarding/{token}`): what the e-mail after payment
+points at. The token names one project and expires (sitegen/onboarding_links.py); with it
+the client reads what the form is for and sends it, and generation starts by itself.
+A token that is not ours is a 404, never a hint of which projects exist."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel
+from temporalio.service import RPCError
+
+from sitegen.api.deps import SessionDep, SettingsDep, get_temporal
+from sitegen.api.errors import ApiError, Conflict, NotFound, Unavailable
+from sitegen.api.generation import start_generation
+from sitegen.api.onboarding_forms import ONBOARDING_OPEN, store_onboarding
+from sitegen.contracts.status import ProjectStatus
+from sitegen.db import queries
+from sitegen.onboarding_links import LinkInvalid, OnboardingLink, read_token
+from sitegen.settings import Settings
+
+router = APIRouter(tags=["onboarding link"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Not a valid link"},
+    409: {"description": "The form is closed: generation has started"},
+    410: {"description": "The link has expired"},
+    422: {"description": "Invalid form: each error names its field and reason"},
+    503: {"description": "Saved, but generation could not start: send it again"},
+}
+
+
+class LinkProject(BaseModel):
+    project_id: uuid.UUID
+    name: str
+    template_id: str
+    status: ProjectStatus
+    open: bool
+    onboarding_submitted: bool
+    validation_errors: list[dict[str, Any]]
+    link_expires_at: datetime
+
+
+class LinkSubmitted(BaseModel):
+    project_id: uuid.UUID
+    submission_id: uuid.UUID
+    revision: int
+    generation_started: bool
+
+
+def _link(settings: Settings, token: str) -> OnboardingLink:
+    try:
+        return read_token(settings, token)
+    except LinkInvalid as exc:
+        if "expired" in str(exc):
+            raise ApiError(410, str(exc)) from None
+        raise NotFound("link") from None
+
+
+@router.get("/onboarding/{token}", response_model=LinkProject, responses=_ERRORS)
+async def read_link(token: str, session: SessionDep, settings: SettingsDep) -> LinkProject:
+    link = _link(settings, token)
+    project = await queries.get_project(session, link.project_id)
+    if project is None:
+        raise NotFound("link")
+    submission = await queries.get_onboarding(session, project.id)
+    return LinkProject(
+        project_id=project.id,
+        name=project.name,
+        template_id=project.template_id,
+        status=ProjectStatus(project.status),
+        open=project.status in ONBOARDING_OPEN,
+        onboarding_submitted=submission is not None,
+        validation_errors=submission.validation_errors if submission else [],
+        link_expires_at=datetime.fromtimestamp(link.expires_at, UTC),
+    )
+
+
+@router.post(
+    "/onboarding/{token}", status_code=201, response_model=LinkSubmitted, responses=_ERRORS
+)
+async def submit_link(
+    token: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    raw: Annotated[dict[str, Any], Body(description="The onboarding form (see `Onboarding`).")],
+) -> LinkSubmitted:
+    """Store the form (every problem at once in a 422, nothing stored then) and start
+    generating. If the run cannot start now, the form stays saved: the answer is a 503 and
+    sending it again starts it (a run already started is never started twice)."""
+    link = _link(settings, token)
+    accepted, project = await store_onboarding(request, link.project_id, raw)
+    started = False
+    if project.status == ProjectStatus.PENDING:
+        locked = await queries.get_project_for_update(session, project.id)
+        try:
+            if locked is None or locked.status == ProjectStatus.CANCELLED:
+                raise Conflict("the project is cancelled")
+            first_version = await queries.next_version_number(session, project.id)
+            await start_generation(await get_temporal(request), locked, settings, first_version)
+            started = True
+        except (RPCError, Unavailable):
+            raise Unavailable(
+                "your form is saved, but building could not start just now: send it again"
+            ) from None
+        finally:
+            await session.rollback()  # nothing written here: the lock goes
+    return LinkSubmitted(
+        project_id=project.id,
+        submission_id=accepted.submission_id,
+        revision=accepted.revision,
+        generation_started=started,
+    )
