@@ -128,8 +128,9 @@ class AIActivities:
             spec = await self.artifacts.load(step.spec_key, SiteSpec)
             sitemap = await self.artifacts.load(_need(step.sitemap_key, "sitemap"), Sitemap)
             # Every page runs to its end even when one fails: each answer is paid for and
-            # kept in the cost ledger, so a retry asks again only for the pages that failed
-            # (a sibling cancelled halfway would be asked, and maybe paid, twice).
+            # kept in the cost ledger, so a retry asks again only for the pages that failed.
+            # (Ending at the first failure would leave the others in flight, and a retry
+            # started meanwhile would ask, and pay, for them again.)
             answers = await asyncio.gather(
                 *(self.ai.page_content(spec, p) for p in sitemap.pages), return_exceptions=True
             )

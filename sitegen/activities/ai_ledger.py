@@ -4,7 +4,9 @@ through (sitegen/integrations/ai/ledger.py).
 Reservations of one project are serialised by a lock on its row, so calls fanned out in
 parallel cannot each see the same headroom and overshoot together. What counts against the
 budget: paid calls at their cost, calls in flight and calls whose answer was lost at their
-reservation (they may have been billed), failed calls not at all.
+reservation (they may have been billed), failed calls not at all. Settling, releasing and
+rejecting address the row by id and change it only from the state they expect, so a late
+answer of a superseded attempt can never overwrite what a newer attempt recorded.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from sqlalchemy import func
 from sqlmodel import col, select, update
 
 from sitegen.activities.support import Sessions
-from sitegen.db.costs import FAILED, PAID, RESERVED, UNKNOWN, committed_usd
+from sitegen.db.costs import AICallStatus, committed_usd
 from sitegen.db.tables import AICall, Project
 from sitegen.failpoints import AFTER_AI_CALL, failpoint
-from sitegen.integrations.ai.ledger import BudgetExceeded, LedgerCall, PaidCall
+from sitegen.integrations.ai.ledger import BudgetExceeded, LedgerCall, PaidCall, Reservation
 
 
 class PostgresLedger:
@@ -29,7 +31,7 @@ class PostgresLedger:
         self.sessions = sessions
         self.default_budget = default_budget
 
-    async def reserve(self, call: LedgerCall, max_cost: Decimal) -> dict[str, Any] | None:
+    async def reserve(self, call: LedgerCall, max_cost: Decimal) -> Reservation:
         scope = call.scope
         async with self.sessions() as session, session.begin():
             # FOR NO KEY UPDATE: serialises this project's reservations without blocking the
@@ -45,15 +47,16 @@ class PostgresLedger:
                     select(AICall)
                     .where(col(AICall.project_id) == scope.project_id)
                     .where(col(AICall.idempotency_key) == call.key)
+                    .with_for_update()
                 )
             ).one_or_none()
             if earlier is not None:
-                if earlier.status == PAID and earlier.response is not None:
-                    return earlier.response
-                # An earlier attempt failed, or died before it recorded the answer: its row
-                # stays (a lost answer still counts), under a key of its own.
-                if earlier.status == RESERVED:
-                    earlier.status = UNKNOWN
+                if earlier.status == AICallStatus.PAID and earlier.response is not None:
+                    return Reservation(row_id=earlier.id, stored=earlier.response)
+                # An earlier attempt failed, was refused, or died before it recorded the
+                # answer: its row stays (a lost answer still counts), under a key of its own.
+                if earlier.status == AICallStatus.RESERVED:
+                    earlier.status = AICallStatus.UNKNOWN
                     earlier.error = "the attempt ended before its answer was recorded"
                 earlier.idempotency_key = f"{call.key}#{earlier.attempt}.{uuid.uuid4().hex[:8]}"
                 await session.flush()
@@ -64,51 +67,55 @@ class PostgresLedger:
             ).scalar_one()
             if committed + max_cost > budget:
                 raise BudgetExceeded(budget, Decimal(committed), max_cost)
-            session.add(
-                AICall(
-                    project_id=scope.project_id,
-                    idempotency_key=call.key,
-                    pipeline_step=scope.pipeline_step,
-                    ai_step=call.ai_step,
-                    revision_id=scope.revision_id,
-                    attempt=scope.attempt,
-                    model=call.model,
-                    status=RESERVED,
-                    reserved_usd=max_cost,
-                )
+            row = AICall(
+                project_id=scope.project_id,
+                idempotency_key=call.key,
+                pipeline_step=scope.pipeline_step,
+                ai_step=call.ai_step,
+                revision_id=scope.revision_id,
+                attempt=scope.attempt,
+                model=call.model,
+                status=AICallStatus.RESERVED,
+                reserved_usd=max_cost,
             )
-        return None
+            session.add(row)
+        return Reservation(row_id=row.id)
 
-    async def settle(self, call: LedgerCall, paid: PaidCall) -> None:
+    async def _finish(self, row_id: uuid.UUID, **values: Any) -> None:
+        """Only a row still in flight changes: one another attempt already took over (its key
+        renamed, counted as unknown) keeps what that attempt decided."""
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(AICall)
-                .where(col(AICall.project_id) == call.scope.project_id)
-                .where(col(AICall.idempotency_key) == call.key)
-                .values(
-                    status=PAID,
-                    cost_usd=paid.cost_usd,
-                    input_tokens=paid.input_tokens,
-                    output_tokens=paid.output_tokens,
-                    cache_read_tokens=paid.cache_read_tokens,
-                    cache_write_tokens=paid.cache_write_tokens,
-                    latency_ms=paid.latency_ms,
-                    request_id=paid.request_id,
-                    response=paid.response,
-                    updated_at=func.now(),
-                )
+                .where(col(AICall.id) == row_id)
+                .where(col(AICall.status) == AICallStatus.RESERVED)
+                .values(**values, updated_at=func.now())
             )
+
+    async def settle(self, row_id: uuid.UUID, paid: PaidCall) -> None:
+        await self._finish(
+            row_id,
+            status=AICallStatus.PAID,
+            cost_usd=paid.cost_usd,
+            input_tokens=paid.input_tokens,
+            output_tokens=paid.output_tokens,
+            cache_read_tokens=paid.cache_read_tokens,
+            cache_write_tokens=paid.cache_write_tokens,
+            latency_ms=paid.latency_ms,
+            request_id=paid.request_id,
+            response=paid.response,
+        )
         failpoint(AFTER_AI_CALL)
 
-    async def release(self, call: LedgerCall, error: str, *, maybe_billed: bool) -> None:
+    async def release(self, row_id: uuid.UUID, error: str, *, maybe_billed: bool) -> None:
+        status = AICallStatus.UNKNOWN if maybe_billed else AICallStatus.FAILED
+        await self._finish(row_id, status=status, error=error[:200])
+
+    async def reject(self, row_id: uuid.UUID) -> None:
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(AICall)
-                .where(col(AICall.project_id) == call.scope.project_id)
-                .where(col(AICall.idempotency_key) == call.key)
-                .values(
-                    status=UNKNOWN if maybe_billed else FAILED,
-                    error=error[:200],
-                    updated_at=func.now(),
-                )
+                .where(col(AICall.id) == row_id)
+                .where(col(AICall.status) == AICallStatus.PAID)
+                .values(status=AICallStatus.REJECTED, response=None, updated_at=func.now())
             )

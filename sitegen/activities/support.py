@@ -15,9 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, update
-from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -32,6 +30,7 @@ from sitegen.contracts.pipeline import StepKey, step_order
 from sitegen.contracts.site import AIUsage, SiteSpec
 from sitegen.contracts.status import ArtifactType, StepStatus
 from sitegen.db import queries
+from sitegen.db.engine import Sessions
 from sitegen.db.errors import database_unavailable
 from sitegen.db.tables import Artifact, PipelineStep, SiteSpecRecord
 from sitegen.integrations.ai.base import PatchScopeError
@@ -48,8 +47,6 @@ from sitegen.integrations.storage.base import (
 from sitegen.templates_registry import TemplateManifest, TemplateNotFoundError, load_template
 
 M = TypeVar("M", bound=BaseModel)
-
-Sessions = async_sessionmaker[AsyncSession]
 
 
 def bad_input(kind: str, message: str) -> ApplicationError:

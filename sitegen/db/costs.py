@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -13,17 +14,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sitegen.db.tables import AICall
 
-# An ai_call row's status: in flight; paid; not billed (the API answered an error); the
-# answer was lost (a timeout, a dead worker), so it may have been billed.
-RESERVED, PAID, FAILED, UNKNOWN = "reserved", "paid", "failed", "unknown"
+
+class AICallStatus(StrEnum):
+    RESERVED = "reserved"  # in flight
+    PAID = "paid"  # answered; its answer is read back for the same question
+    REJECTED = "rejected"  # answered and paid, but refused (invalid, a refusal): not read back
+    FAILED = "failed"  # the API answered an error: not billed
+    UNKNOWN = "unknown"  # the answer was lost (a timeout, a dead worker): maybe billed
+
+
+BILLED = (AICallStatus.PAID, AICallStatus.REJECTED)
+HELD = (AICallStatus.RESERVED, AICallStatus.UNKNOWN)
 
 
 def committed_usd() -> Any:
-    """SUM over ai_call rows of what counts against a budget: paid calls at their cost,
+    """SUM over ai_call rows of what counts against a budget: answered calls at their cost,
     calls in flight and lost answers at their reservation, failed calls not at all."""
     counted = case(
-        (col(AICall.status) == PAID, col(AICall.cost_usd)),
-        (col(AICall.status).in_([RESERVED, UNKNOWN]), col(AICall.reserved_usd)),
+        (col(AICall.status).in_(BILLED), col(AICall.cost_usd)),
+        (col(AICall.status).in_(HELD), col(AICall.reserved_usd)),
         else_=Decimal(0),
     )
     return func.coalesce(func.sum(counted), Decimal(0))
@@ -52,47 +61,47 @@ class CostTotals:
 
 
 def _sums(group: Any) -> Any:
-    paid = col(AICall.status) == PAID
+    billed = col(AICall.status).in_(BILLED)
     return select(
         group,
-        func.count().filter(paid),
+        func.count().filter(billed),
         func.coalesce(func.sum(col(AICall.input_tokens)), 0),
         func.coalesce(func.sum(col(AICall.output_tokens)), 0),
         func.coalesce(func.sum(col(AICall.cache_read_tokens)), 0),
         func.coalesce(func.sum(col(AICall.cache_write_tokens)), 0),
         func.coalesce(func.sum(col(AICall.latency_ms)), 0),
-        func.coalesce(func.sum(col(AICall.cost_usd)).filter(paid), Decimal(0)),
+        func.coalesce(func.sum(col(AICall.cost_usd)).filter(billed), Decimal(0)),
+        committed_usd(),
+        func.count().filter(col(AICall.status).in_([AICallStatus.FAILED, AICallStatus.UNKNOWN])),
     )
 
 
 async def project_costs(session: AsyncSession, project_id: uuid.UUID) -> CostTotals:
     mine = col(AICall.project_id) == project_id
 
-    async def grouped(column: Any) -> list[CostGroup]:
+    async def grouped(column: Any) -> list[tuple[CostGroup, Decimal, int]]:
         rows = await session.execute(
             _sums(column).where(mine).group_by(column).order_by(func.min(col(AICall.created_at)))
         )
         return [
-            CostGroup(None if r[0] is None else str(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7])
+            (
+                CostGroup(
+                    None if r[0] is None else str(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]
+                ),
+                Decimal(r[8]),
+                r[9],
+            )
             for r in rows.all()
         ]
 
-    status = col(AICall.status)
-    totals = (
-        await session.execute(
-            select(
-                committed_usd(),
-                func.count().filter(status == PAID),
-                func.count().filter(status.in_([FAILED, UNKNOWN])),
-            ).where(mine)
-        )
-    ).one()
+    # The headline comes from the per-step rows of one statement, so spent, committed and
+    # the lines always agree, however many calls settle meanwhile.
     by_step = await grouped(col(AICall.pipeline_step))
     return CostTotals(
-        spent_usd=sum((g.cost_usd for g in by_step), Decimal(0)),
-        committed_usd=Decimal(totals[0]),
-        calls=totals[1],
-        failed_calls=totals[2],
-        by_step=by_step,
-        by_revision=await grouped(col(AICall.revision_id)),
+        spent_usd=sum((g.cost_usd for g, _, _ in by_step), Decimal(0)),
+        committed_usd=sum((c for _, c, _ in by_step), Decimal(0)),
+        calls=sum(g.calls for g, _, _ in by_step),
+        failed_calls=sum(f for _, _, f in by_step),
+        by_step=[g for g, _, _ in by_step],
+        by_revision=[g for g, _, _ in await grouped(col(AICall.revision_id))],
     )

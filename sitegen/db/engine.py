@@ -8,6 +8,9 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+# What activities and stores are given: a factory of sessions, one per unit of work.
+Sessions = async_sessionmaker[AsyncSession]
+
 
 def to_async_url(url: str) -> str:
     """Accept plain postgres:// URLs (what operators paste) and point them at asyncpg."""

@@ -2,7 +2,7 @@
 
 Listing never decrypts: a secret's value leaves this module only for the overlay a process
 runs with (`stored_values`), never for display. Which keys exist and which are secret is
-the catalogue's call (sitegen/integrations/catalogue.py), not the caller's.
+the catalogue's call (sitegen/config_catalogue.py), not the caller's.
 """
 
 from __future__ import annotations
@@ -13,19 +13,16 @@ from datetime import UTC, datetime
 import structlog
 from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sitegen import config_catalogue as catalogue
 from sitegen.config_secrets import ConfigCipher, ConfigSecretError
-from sitegen.db.engine import make_sessionmaker, transaction
+from sitegen.db.engine import Sessions, make_sessionmaker, transaction
 from sitegen.db.tables_config import IntegrationConfig
 from sitegen.settings import Settings
 
 log = structlog.get_logger()
-
-Sessions = async_sessionmaker[AsyncSession]
 
 
 @dataclass(frozen=True)

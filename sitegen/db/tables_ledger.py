@@ -37,8 +37,7 @@ class AICall(SQLModel, table=True):
     revision_id: uuid.UUID | None = Field(default=None, index=True)
     attempt: int = Field(default=1)
     model: str = Field(max_length=100)
-    # reserved (in flight), paid, failed (not billed), unknown (may have been billed: the
-    # answer was lost), each counted against the budget as `AICallStatus` says.
+    # An AICallStatus (sitegen/db/costs.py), which also says what counts against a budget.
     status: str = Field(max_length=20)
     reserved_usd: Decimal = Field(default=Decimal(0), sa_column=_usd())
     cost_usd: Decimal = Field(default=Decimal(0), sa_column=_usd())

@@ -69,18 +69,58 @@ async def test_a_paid_call_is_read_back_and_the_budget_counts_its_cost(
     project_id = await _project(api, budget="1.00")
     ledger = PostgresLedger(sessions, default_budget=Decimal("100"))
     call = _call(project_id, "spec")
-    assert await ledger.reserve(call, Decimal("0.90")) is None
-    await ledger.settle(call, _paid("0.05", "the spec"))
+    first = await ledger.reserve(call, Decimal("0.90"))
+    assert first.stored is None and first.row_id is not None
+    await ledger.settle(first.row_id, _paid("0.05", "the spec"))
     # The step retried after its worker died: the same key finds the stored answer.
     again = _call(project_id, "spec", attempt=2)
-    assert await ledger.reserve(again, Decimal("0.90")) == {"answer": "the spec"}
+    assert (await ledger.reserve(again, Decimal("0.90"))).stored == {"answer": "the spec"}
     # Headroom is the budget less the real cost (0.05), not less the reservation (0.90).
-    assert await ledger.reserve(_call(project_id, "brief"), Decimal("0.90")) is None
+    assert (await ledger.reserve(_call(project_id, "brief"), Decimal("0.90"))).stored is None
     with pytest.raises(BudgetExceeded, match=r"budget of 1\.00 USD"):
         await ledger.reserve(_call(project_id, "sitemap"), Decimal("0.10"))
     rows = {r.idempotency_key: r for r in await _rows(sessions, project_id)}
     assert rows[call.key].status == "paid" and rows[call.key].cost_usd == Decimal("0.05")
     assert len(rows) == 2  # the refused call left nothing behind
+
+
+async def test_a_refused_answer_counts_but_is_never_read_back(
+    api: httpx.AsyncClient, sessions: Any
+) -> None:
+    project_id = await _project(api, budget="1.00")
+    ledger = PostgresLedger(sessions, default_budget=Decimal("100"))
+    call = _call(project_id, "patch")
+    first = await ledger.reserve(call, Decimal("0.50"))
+    assert first.row_id is not None
+    await ledger.settle(first.row_id, _paid("0.30", "an invalid patch"))
+    await ledger.reject(first.row_id)
+    # An operator's retry asks the same question: a new answer, the refused one still paid.
+    retry = await ledger.reserve(_call(project_id, "patch", attempt=2), Decimal("0.50"))
+    assert retry.stored is None and retry.row_id != first.row_id
+    with pytest.raises(BudgetExceeded):  # 0.30 paid + 0.50 held + 0.21 > 1.00
+        await ledger.reserve(_call(project_id, "more"), Decimal("0.21"))
+    refused = next(r for r in await _rows(sessions, project_id) if r.id == first.row_id)
+    assert (refused.status, refused.response) == ("rejected", None)
+
+
+async def test_a_late_answer_of_a_superseded_attempt_changes_nothing(
+    api: httpx.AsyncClient, sessions: Any
+) -> None:
+    project_id = await _project(api, budget="1.00")
+    ledger = PostgresLedger(sessions, default_budget=Decimal("100"))
+    # Attempt 1 is still waiting on the API when attempt 2 takes over the same question.
+    one = await ledger.reserve(_call(project_id, "spec"), Decimal("0.40"))
+    two = await ledger.reserve(_call(project_id, "spec", attempt=2), Decimal("0.40"))
+    assert one.row_id and two.row_id
+    await ledger.settle(two.row_id, _paid("0.05", "attempt two"))
+    # Attempt 1's request then fails (or answers): attempt 2's paid row stays as it was.
+    await ledger.release(one.row_id, "InternalServerError", maybe_billed=False)
+    await ledger.settle(one.row_id, _paid("0.07", "attempt one"))
+    rows = {r.id: r for r in await _rows(sessions, project_id)}
+    assert rows[two.row_id].status == "paid" and rows[two.row_id].cost_usd == Decimal("0.05")
+    assert rows[one.row_id].status == "unknown"  # lost when attempt 2 took over; counted
+    again = await ledger.reserve(_call(project_id, "spec", attempt=3), Decimal("0.40"))
+    assert again.stored == {"answer": "attempt two"}
 
 
 async def test_a_lost_answer_still_counts_and_a_failed_call_does_not(
@@ -89,30 +129,33 @@ async def test_a_lost_answer_still_counts_and_a_failed_call_does_not(
     project_id = await _project(api, budget="1.00")
     ledger = PostgresLedger(sessions, default_budget=Decimal("100"))
     # Attempt 1 reserved, then its worker died before the answer was recorded.
-    lost = _call(project_id, "patch")
-    await ledger.reserve(lost, Decimal("0.40"))
+    await ledger.reserve(_call(project_id, "patch"), Decimal("0.40"))
     # Attempt 2 of the same step: sends again (nothing stored), under the same key.
-    retry = _call(project_id, "patch", attempt=2)
-    assert await ledger.reserve(retry, Decimal("0.40")) is None
-    await ledger.release(retry, "RateLimitError", maybe_billed=False)
-    timed_out = _call(project_id, "fix")
-    await ledger.reserve(timed_out, Decimal("0.40"))
-    await ledger.release(timed_out, "APITimeoutError", maybe_billed=True)
+    retry = await ledger.reserve(_call(project_id, "patch", attempt=2), Decimal("0.40"))
+    assert retry.stored is None and retry.row_id is not None
+    await ledger.release(retry.row_id, "RateLimitError", maybe_billed=False)
+    timed_out = await ledger.reserve(_call(project_id, "fix"), Decimal("0.40"))
+    assert timed_out.row_id is not None
+    await ledger.release(timed_out.row_id, "APITimeoutError", maybe_billed=True)
     # Counted: the lost answer (0.40) and the timeout (0.40); the 429 not: 0.80 of 1.00.
     with pytest.raises(BudgetExceeded):
         await ledger.reserve(_call(project_id, "more"), Decimal("0.21"))
-    assert await ledger.reserve(_call(project_id, "less"), Decimal("0.20")) is None
+    assert (await ledger.reserve(_call(project_id, "less"), Decimal("0.20"))).row_id
     statuses = sorted(r.status for r in await _rows(sessions, project_id))
     assert statuses == ["failed", "reserved", "unknown", "unknown"]
 
 
-async def test_the_default_budget_applies_when_the_order_set_none(
+async def test_the_default_budget_applies_and_keys_are_per_project(
     api: httpx.AsyncClient, sessions: Any
 ) -> None:
-    project_id = await _project(api)
     ledger = PostgresLedger(sessions, default_budget=Decimal("0.50"))
+    other = await _project(api, budget="5.00")
+    paid = await ledger.reserve(_call(other, "spec"), Decimal("0.10"))
+    assert paid.row_id is not None
+    await ledger.settle(paid.row_id, _paid("0.02", "the other project's spec"))
+    project_id = await _project(api)
     with pytest.raises(BudgetExceeded, match=r"budget of 0\.50 USD"):
         await ledger.reserve(_call(project_id, "spec"), Decimal("0.51"))
-    # The same key another project paid for (the tests above use these names): nothing of
-    # theirs is read back here.
-    assert await ledger.reserve(_call(project_id, "spec"), Decimal("0.10")) is None
+    # The same key the other project paid for: nothing of theirs is read back here.
+    mine = await ledger.reserve(_call(project_id, "spec"), Decimal("0.10"))
+    assert mine.stored is None and mine.row_id is not None

@@ -118,13 +118,9 @@ def _texts(content: Any) -> list[str]:
 
 class FakeAnthropic:
     def __init__(
-        self,
-        key: str = KEY,
-        latency: float = 0.0,
-        latency_for: Callable[[dict[str, Any]], float] | None = None,
+        self, key: str = KEY, latency_for: Callable[[dict[str, Any]], float] | None = None
     ) -> None:
         self.key = key
-        self.latency = latency
         # Seconds to wait before answering a request (its body given): a model's thinking time.
         self.latency_for = latency_for
         # (start, end) of each answered request, time.monotonic(): when a client waited on it.
@@ -225,7 +221,7 @@ class FakeAnthropic:
         status, answer, extra = self._answer(path, lower, body, request_id)
         with self._lock:
             self.requests.append(Recorded(body=body, headers=kept, status=status))
-        wait = self.latency_for(body) if self.latency_for is not None else self.latency
+        wait = self.latency_for(body) if self.latency_for is not None else 0
         if wait:
             time.sleep(wait)
         with self._lock:

@@ -65,6 +65,17 @@ async def test_publish_creates_updates_and_projects_generate_from_it(
     assert github.git(repo, "rev-parse", f"{changed.commit}^") == first.commit  # one commit on top
     assert "content_rules.py" not in _listing(github, repo)
 
+    # Back to the first contents: a new commit restores them (the old one is history).
+    shutil.rmtree(templates / "landing")
+    shutil.copytree(Settings().templates_dir / "landing", templates / "landing")
+    reverted = await publish_template(git, "landing", templates / "landing")
+    assert reverted.changed and reverted.commit not in (first.commit, changed.commit)
+    assert github.git(repo, "rev-parse", "main^{tree}") == github.git(
+        repo, "rev-parse", f"{first.commit}^{{tree}}"
+    )
+    (templates / "landing" / "static" / "site.css").write_text("body { color: navy; }\n")
+    await publish_template(git, "landing", templates / "landing")
+
     project = await git.ensure_repo("harbour-physio", templates / "landing")
     assert project.created
     files = await git.read_files("harbour-physio", "main", ["static/site.css"])

@@ -28,6 +28,7 @@ from tests.fakes.webhook import WebhookReceiver
 # Recognisable in any log, answer or history they might leak into.
 GITHUB_TOKEN = "ghp_RealServicesT0kenValue0123456789abcXYZ"
 CLOUDFLARE_TOKEN = "cf-real-services-token-9d8c7b6a5f4e3d2c1b0a"
+SMTP_LOGIN = ("studio", "smtp-real-services-password-5e4d3c2b")
 ORG = "agency"
 PREVIEW_DOMAIN = "preview.agency.test"
 PRODUCTION_DOMAIN = "sites.agency.test"
@@ -51,6 +52,8 @@ class RealServices:
             "cloudflare token": CLOUDFLARE_TOKEN,
             "s3 secret key": self.s3.secret_access_key,
             "webhook secret": self.webhook.secret.decode(),
+            "webhook url token": self.webhook.url.split("token=", 1)[1],
+            "smtp password": SMTP_LOGIN[1],
         }
 
     def settings(self) -> dict[str, Any]:
@@ -75,6 +78,8 @@ class RealServices:
             "smtp_host": self.smtp.host,
             "smtp_port": self.smtp.port,
             "smtp_starttls": False,
+            "smtp_username": SMTP_LOGIN[0],
+            "smtp_password": SecretStr(SMTP_LOGIN[1]),
             "smtp_timeout_seconds": 5,
             "webhook_url": self.webhook.url,
             "webhook_secret": SecretStr(self.webhook.secret.decode()),
@@ -100,18 +105,20 @@ class RealServices:
 
 @pytest.fixture
 def services(
-    tmp_path: Path,
-    s3: S3Fake,
-    s3_bucket: str,
-    smtp_server: SmtpServer,
-    webhook_receiver: WebhookReceiver,
+    tmp_path: Path, s3: S3Fake, s3_bucket: str, webhook_receiver: WebhookReceiver
 ) -> Iterator[RealServices]:
-    """Every fake running; a test module loads this file (and the fakes' fixture modules)
-    with `pytest_plugins` and overrides `settings` with `services.settings()`."""
-    with real_services(
-        tmp_path, s3, s3_bucket, smtp_server, webhook_receiver, Settings().templates_dir
-    ) as running:
-        yield running
+    """Every fake running (the SMTP server asks for a login); a test module loads this file
+    (and the fakes' fixture modules) with `pytest_plugins` and overrides `settings` with
+    `services.settings()`."""
+    smtp = SmtpServer(credentials=SMTP_LOGIN)
+    smtp.up()
+    try:
+        with real_services(
+            tmp_path, s3, s3_bucket, smtp, webhook_receiver, Settings().templates_dir
+        ) as running:
+            yield running
+    finally:
+        smtp.down()
 
 
 @contextmanager

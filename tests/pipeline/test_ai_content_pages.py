@@ -57,3 +57,45 @@ async def test_a_failed_page_is_asked_again_alone(
     content = next(line for line in costs["by_step"] if line["key"] == "generate_content")
     assert content["calls"] == len(answered)
     assert costs["failed_calls"] == 1  # the refused request: recorded, not billed
+
+
+async def test_a_page_retried_at_once_does_not_ask_again_for_pages_in_flight(
+    api: httpx.AsyncClient, fake_anthropic: FakeAnthropic
+) -> None:
+    """One page is overloaded (529, retried by Temporal at once) while the others are still
+    being written: the retry waits for them and reads them back instead of asking again."""
+    failed: list[str] = []
+
+    def overloaded_once(body: dict[str, Any]) -> bool:
+        if _page(body) == "contact" and not failed:
+            failed.append("contact")
+            return True
+        return False
+
+    fake_anthropic.fail_when(overloaded_once, 529)
+    fake_anthropic.latency_for = lambda body: 1.5 if _page(body) not in (None, "contact") else 0
+    created = await order_site(api, unique_onboarding("harbour-physio"), template_id="landing")
+    project = await wait_status(api, created["id"], seconds=120)
+    assert project["status"] == "preview_ready", project
+    answered = Counter(_page(r.body) for r in fake_anthropic.requests if r.status == 200)
+    del answered[None]
+    assert failed == ["contact"] and len(answered) >= 2
+    assert set(answered.values()) == {1}, answered  # every page paid for once
+
+
+async def test_an_operator_retry_after_invalid_answers_asks_afresh(
+    api: httpx.AsyncClient, fake_anthropic: FakeAnthropic
+) -> None:
+    """Invalid answers are paid for but never read back: the retry gets new ones."""
+    fake_anthropic.answer_invalid(3)  # the first ask and both asks again: the step fails
+    created = await order_site(api, unique_onboarding("harbour-physio"), template_id="landing")
+    project = await wait_status(api, created["id"], ("needs_attention", "preview_ready"))
+    assert project["status"] == "needs_attention"
+    assert fake_anthropic.tools_called() == ["submit_site_spec"] * 3
+    retried = await api.post(f"/api/v1/projects/{created['id']}/steps/create_site_spec/retry")
+    assert retried.status_code == 200, retried.text
+    project = await wait_status(api, created["id"], seconds=120)
+    assert project["status"] == "preview_ready", project
+    costs = (await api.get(f"/api/v1/projects/{created['id']}/costs")).json()
+    spec = next(line for line in costs["by_step"] if line["key"] == "create_site_spec")
+    assert spec["calls"] == 4  # three refused answers, paid, and the good one

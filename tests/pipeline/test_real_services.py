@@ -25,7 +25,6 @@ from tests.pipeline.real_services import ORG, RealServices
 # The fakes' fixtures, and `services` (every fake running).
 pytest_plugins = [
     "tests.fakes.s3",
-    "tests.fakes.smtp",
     "tests.fakes.webhook",
     "tests.pipeline.real_services",
 ]

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sitegen.api.deps import SessionDep, SettingsDep, project_or_404
 from sitegen.api.schemas import BudgetChange, CostLine, ProjectCosts
+from sitegen.db import queries
 from sitegen.db.costs import CostGroup, project_costs
 from sitegen.db.tables import Project
 
@@ -65,7 +66,10 @@ async def set_budget(
 ) -> ProjectCosts:
     """Set the project's AI budget (USD). A step stopped at the old one is then retried with
     POST /projects/{id}/steps/{step}/retry."""
-    project = await project_or_404(session, project_id)
+    await project_or_404(session, project_id)
+    # Locked: `meta` is rewritten whole, and other writers (an approval's record) add to it.
+    project = await queries.get_project_for_update(session, project_id)
+    assert project is not None  # projects are never deleted
     changes = list(project.meta.get("budget_changes", []))[-49:]
     changes.append(
         {

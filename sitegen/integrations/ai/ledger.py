@@ -37,7 +37,7 @@ class LedgerCall:
     scope: CallScope
     ai_step: str
     model: str
-    # scope.key_prefix + the step's role + the digest of the whole request.
+    # scope.key_prefix (+ the revision) + the step's role + the digest of the whole request.
     key: str
 
 
@@ -65,17 +65,31 @@ class BudgetExceeded(Exception):
         )
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """What `reserve` decided: go ahead under this ledger row, or the answer that row already
+    holds (`stored`)."""
+
+    row_id: uuid.UUID | None = None
+    stored: dict[str, Any] | None = None
+
+
 class AILedger(Protocol):
-    async def reserve(self, call: LedgerCall, max_cost: Decimal) -> dict[str, Any] | None:
-        """None when the call may go ahead (its maximum is now reserved); the stored answer
-        when this key was already paid for. Raises BudgetExceeded, reserving nothing."""
+    async def reserve(self, call: LedgerCall, max_cost: Decimal) -> Reservation:
+        """A row with the call's maximum reserved, or the answer already paid for under this
+        key. Raises BudgetExceeded, reserving nothing."""
         ...
 
-    async def settle(self, call: LedgerCall, paid: PaidCall) -> None: ...
+    async def settle(self, row_id: uuid.UUID, paid: PaidCall) -> None: ...
 
-    async def release(self, call: LedgerCall, error: str, *, maybe_billed: bool) -> None:
+    async def release(self, row_id: uuid.UUID, error: str, *, maybe_billed: bool) -> None:
         """The call failed. `maybe_billed` (a timeout, a dropped connection: the provider
         may have answered and billed) keeps the reservation counted against the budget."""
+        ...
+
+    async def reject(self, row_id: uuid.UUID) -> None:
+        """A paid answer that was refused (invalid, a refusal): still counted, never read
+        back, so asking again gets a new answer."""
         ...
 
 

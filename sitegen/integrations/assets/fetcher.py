@@ -91,6 +91,24 @@ def _disposition_filename(header: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+# IPv6 addresses that carry an IPv4 one, which is what a NAT64 gateway, a 6to4 relay or an
+# old stack would really connect to: judged by the address inside.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if ip in _NAT64 or ip in _IPV4_COMPATIBLE:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 class AssetFetcher:
     def __init__(
         self,
@@ -98,12 +116,14 @@ class AssetFetcher:
         timeout_seconds: float,
         allow_private_hosts: bool = False,
         *,
+        allow_any_port: bool = False,
         max_redirects: int = 3,
         user_agent: str = "sitegen-asset-fetcher/1.0",
     ) -> None:
         self.max_bytes = max_bytes
         self.timeout_seconds = timeout_seconds
         self.allow_private_hosts = allow_private_hosts
+        self.allow_any_port = allow_any_port
         self.max_redirects = max_redirects
         self.user_agent = user_agent
 
@@ -133,8 +153,12 @@ class AssetFetcher:
     def _ip_allowed(self, ip: IPAddress) -> bool:
         if self.allow_private_hosts:
             return True
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
+        if isinstance(ip, ipaddress.IPv6Address):
+            if ip.is_site_local:  # fec0::/10: deprecated, still routed inside some networks
+                return False
+            inner = embedded_ipv4(ip)
+            if inner is not None:
+                ip = inner
         return ip.is_global and not ip.is_multicast
 
     async def _pick_address(self, url: httpx.URL) -> str:
@@ -151,6 +175,9 @@ class AssetFetcher:
         # Every answer must be public: a name that also resolves inside is not trusted at all.
         if not addresses or not all(self._ip_allowed(ip) for ip in addresses):
             raise AssetRejected("private_address", f"{url.host} resolves to a non-public address")
+        if not self.allow_any_port and url.port not in (None, 80, 443):
+            # A public host's other ports are its admin consoles and databases, not images.
+            raise AssetRejected("bad_port", f"port {url.port} is not 80 or 443")
         return str(addresses[0])
 
     async def _fetch(self, url: str) -> FetchedAsset:

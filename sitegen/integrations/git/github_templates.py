@@ -51,11 +51,13 @@ def template_files(directory: Path) -> Files:
     return files
 
 
-def _key(template_id: str, files: Files) -> str:
+def _key(template_id: str, files: Files, head: str) -> str:
+    """The files and the head they go on: the same files again on a later head (after a
+    revert, or a commit made by hand) are a new commit, not the old one found by its key."""
     digest = hashlib.sha256()
     for path, (mode, content) in sorted(files.items()):
         digest.update(f"{path}\0{mode}\0{blob_sha(content)}\n".encode())
-    return f"template-{template_id}-{digest.hexdigest()[:32]}"
+    return f"template-{template_id}-{digest.hexdigest()[:32]}-{head[:12]}"
 
 
 async def publish_template(git: GitHubGit, template_id: str, directory: Path) -> PublishedTemplate:
@@ -94,5 +96,6 @@ async def publish_template(git: GitHubGit, template_id: str, directory: Path) ->
         return CommitPlan(await git.api.create_tree(name, None, entries), (head,))
 
     message = f"Template {template_id}, as shipped with sitegen"
-    result = await git._publish_remote(name, branch, message, _key(template_id, files), plan)
+    key = _key(template_id, files, await git.head(name, branch))
+    result = await git._publish_remote(name, branch, message, key, plan)
     return PublishedTemplate(full, result.sha, created, result.created)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,8 @@ class Answer:
     latency_ms: int
     # Read back from the ledger: paid for on an earlier attempt, not sent now.
     replayed: bool = False
+    # The ledger row charged for it (None without a ledger).
+    row_id: uuid.UUID | None = None
 
 
 def prompt_bound(request: dict[str, Any]) -> int:
@@ -58,27 +61,31 @@ async def send(
     request: dict[str, Any],
 ) -> Answer:
     call = _ledger_call(ledger, role, request)
+    row_id: uuid.UUID | None = None
     if ledger is not None and call is not None:
         needed = max_cost_usd(price, prompt_bound(request), role.max_tokens)
         try:
-            stored = await ledger.reserve(call, needed)
+            reservation = await ledger.reserve(call, needed)
         except BudgetExceeded as exc:
             raise ApplicationError(str(exc), type=BUDGET_EXCEEDED, non_retryable=True) from None
-        if stored is not None:
-            return Answer(anthropic.types.Message.model_validate(stored), 0, replayed=True)
+        if reservation.stored is not None:
+            message = anthropic.types.Message.model_validate(reservation.stored)
+            return Answer(message, 0, replayed=True, row_id=reservation.row_id)
+        row_id = reservation.row_id
     started = time.monotonic()
     try:
         message = await client.messages.create(**request)
     except anthropic.APIError as exc:
-        if ledger is not None and call is not None:
-            # No HTTP answer: the request may have been served, and billed, all the same.
-            unknown = isinstance(exc, anthropic.APIConnectionError)
-            await ledger.release(call, type(exc).__name__, maybe_billed=unknown)
+        if ledger is not None and row_id is not None:
+            # Only an HTTP error answer is surely unbilled; with none (a timeout, a dropped
+            # connection) or an answer we could not read, it may have been served and billed.
+            billed = not isinstance(exc, anthropic.APIStatusError)
+            await ledger.release(row_id, type(exc).__name__, maybe_billed=billed)
         raise api_error(exc, role.step, role.model) from None
     latency = int((time.monotonic() - started) * 1000)
-    if ledger is not None and call is not None:
-        await ledger.settle(call, _paid(message, price, latency))
-    return Answer(message, latency)
+    if ledger is not None and row_id is not None:
+        await ledger.settle(row_id, _paid(message, price, latency))
+    return Answer(message, latency, row_id=row_id)
 
 
 def _ledger_call(ledger: AILedger | None, role: Role, request: dict[str, Any]) -> LedgerCall | None:
@@ -93,7 +100,9 @@ def _ledger_call(ledger: AILedger | None, role: Role, request: dict[str, Any]) -
     # same question gets the same key, a different one never does.
     canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, default=str)
     digest = hashlib.sha256(canonical.encode()).hexdigest()
-    key = f"{scope.key_prefix[:300]}/{role.step}/{digest}"
+    # A revision's own id too: the same words asked again later are a new question.
+    revision = f"/{scope.revision_id.hex}" if scope.revision_id else ""
+    key = f"{scope.key_prefix[:300]}{revision}/{role.step}/{digest}"
     return LedgerCall(scope=scope, ai_step=role.step, model=role.model, key=key)
 
 

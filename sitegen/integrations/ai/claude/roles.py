@@ -7,7 +7,7 @@ SITEGEN_AI_MODELS, then SITEGEN_AI_ROLES, then the template's `[ai.<step>]` tabl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from sitegen.contracts.ai_roles import AI_STEPS, AIRoleOverride, AIStep, Effort, ModelPrice
 from sitegen.settings import Settings
@@ -110,8 +110,9 @@ def cost_usd(
 
 def max_cost_usd(price: ModelPrice, prompt_tokens: int, max_tokens: int) -> Decimal:
     """The most a call can cost: every prompt token written to the cache (the dearest input
-    rate) and the full output bound. Part 2's budget reservation reserves this."""
+    rate) and the full output bound; rounded up, so it is never below the truth. The budget
+    reserves this before each call (sitegen/integrations/ai/claude/metered.py)."""
     dearest = max(price.input, price.cache_write)
     return ((dearest * prompt_tokens + price.output * max_tokens) / MILLION).quantize(
-        MICRO, rounding=ROUND_HALF_UP
+        MICRO, rounding=ROUND_CEILING
     )

@@ -33,7 +33,7 @@ from sitegen.contracts.site import (
     SiteSpec,
 )
 from sitegen.integrations.ai.claude.errors import REFUSED, UNPRICED, invalid_output
-from sitegen.integrations.ai.claude.metered import send
+from sitegen.integrations.ai.claude.metered import Answer, send
 from sitegen.integrations.ai.claude.prompts import Prompt
 from sitegen.integrations.ai.claude.roles import Role, cost_usd
 from sitegen.integrations.ai.ledger import AILedger
@@ -202,6 +202,7 @@ async def ask(
         tally.add(message, answer.latency_ms)
         _log(role, message, answer.latency_ms, round_, answer.replayed)
         if message.stop_reason == "refusal":
+            await _reject(ledger, answer)
             raise ApplicationError(
                 f"Claude {role.step} ({role.model}) declined to answer",
                 type=REFUSED,
@@ -211,10 +212,17 @@ async def ask(
         if not isinstance(judged, list):
             return judged, tally.usage(price, prompt.version)
         problems = judged
+        # Paid and counted, but never read back: asked again, the question gets a new answer.
+        await _reject(ledger, answer)
         log.warning("ai.invalid_answer", step=role.step, model=role.model, problems=len(problems))
         messages += [{"role": "assistant", "content": _echo(message)}]
         messages.append(_feedback(message, tool, problems))
     raise invalid_output(role.step, role.model, tally.requests, "; ".join(problems[:10]))
+
+
+async def _reject(ledger: AILedger | None, answer: Answer) -> None:
+    if ledger is not None and answer.row_id is not None:
+        await ledger.reject(answer.row_id)
 
 
 def _log(
