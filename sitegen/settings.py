@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     asset_timeout_seconds: float = Field(default=10.0, gt=0)
     # Private/loopback asset hosts are refused unless allowed (a laptop or a test needs it).
     asset_allow_private_hosts: bool = False
+    # Asset URLs on ports other than 80 and 443 are refused unless allowed (a public host's
+    # other ports are its consoles and databases; a laptop's test servers need any port).
+    asset_allow_any_port: bool = False
 
     # Claude (ai_provider="anthropic"). The key is required; the worker stops without it.
     # The base URL is for a gateway or a test fake; unset, the SDK's own.

@@ -77,6 +77,7 @@ def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
             settings.asset_max_bytes,
             settings.asset_timeout_seconds,
             settings.asset_allow_private_hosts,
+            allow_any_port=settings.asset_allow_any_port,
         ),
         runner=BuildRunner(
             timeout_seconds=settings.build_timeout_seconds,

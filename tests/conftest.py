@@ -105,6 +105,7 @@ def settings(
         task_queue=f"test-{uuid.uuid4()}",
         hosting_port=free_port(),
         asset_allow_private_hosts=True,
+        asset_allow_any_port=True,
         asset_timeout_seconds=3,
         build_timeout_seconds=60,
     )

@@ -105,11 +105,13 @@ def cluster(root: Path) -> Iterator[Cluster]:
             hosting_port=free_port(),
             templates_dir=slow_template(root / "templates", BUILD_SECONDS),  # type: ignore[arg-type]
             asset_allow_private_hosts=True,
+            asset_allow_any_port=True,
             asset_timeout_seconds=3,
         )
         env = worker_env(
             settings,
             SITEGEN_ASSET_ALLOW_PRIVATE_HOSTS="true",
+            SITEGEN_ASSET_ALLOW_ANY_PORT="true",
             SITEGEN_ASSET_TIMEOUT_SECONDS="3",
             # Durability is what this suite is about; Chromium's gates would only slow it.
             SITEGEN_CHROMIUM="",

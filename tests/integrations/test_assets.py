@@ -122,7 +122,9 @@ def server() -> Iterator[str]:
 
 @pytest.fixture
 def fetcher() -> AssetFetcher:
-    return AssetFetcher(max_bytes=1_000_000, timeout_seconds=1.0, allow_private_hosts=True)
+    return AssetFetcher(
+        max_bytes=1_000_000, timeout_seconds=1.0, allow_private_hosts=True, allow_any_port=True
+    )
 
 
 async def test_fetch_png(server: str, fetcher: AssetFetcher) -> None:
@@ -169,7 +171,9 @@ async def test_permanent_rejections(
 
 @pytest.mark.parametrize("path", ["/500", "/503", "/429", "/slow", "/trickle"])
 async def test_transient_failures(server: str, path: str) -> None:
-    fetcher = AssetFetcher(max_bytes=1_000_000, timeout_seconds=0.5, allow_private_hosts=True)
+    fetcher = AssetFetcher(
+        max_bytes=1_000_000, timeout_seconds=0.5, allow_private_hosts=True, allow_any_port=True
+    )
     started = time.monotonic()
     with pytest.raises(AssetUnavailable):
         await fetcher.fetch(f"{server}{path}")
@@ -217,6 +221,14 @@ async def test_bad_urls(fetcher: AssetFetcher, url: str, reason: str) -> None:
         "http://[::ffff:127.0.0.1]:1/a.png",
         "http://100.64.0.1/a.png",
         "http://0.0.0.0/a.png",
+        # A private IPv4 address inside an IPv6 one: NAT64, 6to4, IPv4-compatible, Teredo.
+        "http://[64:ff9b::10.0.0.1]/a.png",
+        "http://[64:ff9b::169.254.169.254]/latest/meta-data",
+        "http://[2002:a00:1::1]/a.png",
+        "http://[::10.0.0.1]/a.png",
+        "http://[::127.0.0.1]/a.png",
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/a.png",
+        "http://[fec0::1]/a.png",  # site-local
     ],
 )
 async def test_private_hosts_refused(url: str) -> None:
@@ -227,7 +239,7 @@ async def test_private_hosts_refused(url: str) -> None:
 
 
 async def test_redirect_hop_is_rechecked(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    strict = AssetFetcher(max_bytes=1_000_000, timeout_seconds=1.0, allow_private_hosts=False)
+    strict = AssetFetcher(max_bytes=1_000_000, timeout_seconds=1.0, allow_any_port=True)
 
     # Pretend 127.0.0.1 is a public host so the first hop is allowed; 127.0.0.2 stays private.
     def allowed(ip: IPv4Address | IPv6Address) -> bool:
@@ -245,3 +257,26 @@ def test_sniff() -> None:
     assert sniff_image_type(b"\xff\xd8\xff\xe0rest") == "image/jpeg"
     assert sniff_image_type(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "image/webp"
     assert sniff_image_type(b"<svg") is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://8.8.8.8:8080/a.png",
+        "https://8.8.8.8:2375/a.png",  # a Docker API, say
+        "http://[2606:4700::1111]:6379/a.png",
+    ],
+)
+async def test_public_hosts_other_ports_refused(url: str) -> None:
+    """A public address, but not a web port: refused before any connection is made."""
+    strict = AssetFetcher(max_bytes=1000, timeout_seconds=1.0)
+    with pytest.raises(AssetRejected) as err:
+        await strict.fetch(url)
+    assert err.value.reason == "bad_port"
+
+
+def test_an_ipv6_wrapping_a_public_ipv4_is_judged_by_it() -> None:
+    strict = AssetFetcher(max_bytes=1000, timeout_seconds=1.0)
+    assert strict._ip_allowed(IPv6Address("64:ff9b::8.8.8.8"))
+    assert strict._ip_allowed(IPv6Address("2002:808:808::1"))
+    assert not strict._ip_allowed(IPv6Address("64:ff9b::192.168.1.1"))

@@ -21,6 +21,7 @@ import hashlib
 import ipaddress
 import re
 import socket
+import ssl
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -117,6 +118,7 @@ class AssetFetcher:
         allow_private_hosts: bool = False,
         *,
         allow_any_port: bool = False,
+        verify: ssl.SSLContext | bool = True,
         max_redirects: int = 3,
         user_agent: str = "sitegen-asset-fetcher/1.0",
     ) -> None:
@@ -124,6 +126,8 @@ class AssetFetcher:
         self.timeout_seconds = timeout_seconds
         self.allow_private_hosts = allow_private_hosts
         self.allow_any_port = allow_any_port
+        # The system's trust store; a test hands in its own CA.
+        self.verify = verify
         self.max_redirects = max_redirects
         self.user_agent = user_agent
 
@@ -184,7 +188,9 @@ class AssetFetcher:
         current = self._parse(url)
         timeout = httpx.Timeout(self.timeout_seconds)
         # trust_env=False: a proxy from the environment would defeat the address pinning.
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as c:
+        async with httpx.AsyncClient(
+            timeout=timeout, follow_redirects=False, trust_env=False, verify=self.verify
+        ) as c:
             for hop in range(self.max_redirects + 1):
                 ip = await self._pick_address(current)
                 request = c.build_request(
