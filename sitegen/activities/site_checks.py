@@ -27,6 +27,12 @@ _HEADING = re.compile(r"^h([1-6])$")
 _NOT_TEXT = ("script", "style", "template")
 
 
+# <script> types that are data, never run (JSON-LD structured data).
+_DATA_SCRIPTS = frozenset({"application/ld+json", "application/json"})
+_JS_URL = re.compile(r"^\s*javascript:", re.IGNORECASE)
+_HANDLER = re.compile(r"on[a-z]+")
+
+
 class SiteCheckReport(BaseModel):
     pages: int = 0
     findings: list[Finding] = Field(default_factory=list)
@@ -64,6 +70,8 @@ class PageFacts(HTMLParser):
         self.navs: list[tuple[int, str]] = []
         self.heading_text: dict[str, str] = {}
         self.placeholders: list[tuple[int, str]] = []
+        self.csp: str | None = None
+        self.inline_scripts: list[tuple[int, str]] = []  # (line, what)
         self._stack: list[str] = []
         self._in_title = False
         self._heading_id: str | None = None
@@ -81,12 +89,21 @@ class PageFacts(HTMLParser):
             self.description = a.get("content")
         elif tag == "meta" and a.get("name") == "robots":
             self.robots = a.get("content", "")
+        elif tag == "meta" and a.get("http-equiv", "").lower() == "content-security-policy":
+            self.csp = a.get("content", "")
         elif tag == "link" and "canonical" in a.get("rel", "").split():
             self.canonical = a.get("href")
         elif tag == "link" and "icon" in a.get("rel", "").split():
             self.icons.append(a.get("href", ""))
         elif tag == "link" and "stylesheet" in a.get("rel", "").split():
             self.stylesheets.append(a.get("href", ""))
+        if tag == "script" and not a.get("src") and a.get("type") not in _DATA_SCRIPTS:
+            self.inline_scripts.append((line, "an inline <script>"))
+        for name, value in a.items():
+            if _HANDLER.fullmatch(name):
+                self.inline_scripts.append((line, f"an inline {name} handler"))
+            elif name in ("href", "src", "action") and _JS_URL.match(value):
+                self.inline_scripts.append((line, "a javascript: URL"))
         if tag in ("a", "link") and "href" in a:
             self.refs.append((line, a["href"]))
             if tag == "a" and a["href"] == "#":
@@ -221,6 +238,10 @@ def check_page(
         names.setdefault(text, line)
     for line, text in facts.placeholders:
         find("placeholder", f"placeholder text {text!r} in the page", line)
+    if problem := csp_problem(facts.csp):
+        find("csp", problem)
+    for line, what in facts.inline_scripts:
+        find("inline-script", f"{what}: sites run no inline code", line)
     if not_found:
         if "noindex" not in facts.robots:
             find("404-noindex", "the 404 page does not ask search engines not to index it")
@@ -234,17 +255,37 @@ def check_page(
 LEGACY_RULES = frozenset({"missing", "title", "meta-description", "html-lang", "broken-link"})
 # Rules that came with version 3 (resized images, page budgets); older copies skip them.
 V3_RULES = frozenset({"page-weight", "img-size"})
+# Version 4: every page carries a content security policy, and no inline code.
+V4_RULES = frozenset({"csp", "inline-script"})
 
 
 def check_site(
-    dist: Path, expected_lang: str | None = None, *, template_version: int = 3
+    dist: Path, expected_lang: str | None = None, *, template_version: int = 4
 ) -> SiteCheckReport:
     report = _check_site(dist, expected_lang)
     if template_version < 2:
         report.findings = [f for f in report.findings if f.rule in LEGACY_RULES]
     elif template_version < 3:
-        report.findings = [f for f in report.findings if f.rule not in V3_RULES]
+        report.findings = [f for f in report.findings if f.rule not in V3_RULES | V4_RULES]
+    elif template_version < 4:
+        report.findings = [f for f in report.findings if f.rule not in V4_RULES]
     return report
+
+
+def csp_problem(policy: str | None) -> str | None:
+    """Why a page's content security policy does not stop inline scripts, or None."""
+    if policy is None:
+        return "no Content-Security-Policy"
+    directives = {parts[0].lower(): parts[1:] for d in policy.split(";") if (parts := d.split())}
+    scripts = directives.get("script-src", directives.get("default-src"))
+    if scripts is None:
+        return "the policy does not restrict scripts (no script-src or default-src)"
+    allowed = {v.lower() for v in scripts}
+    if allowed & {"'unsafe-inline'", "'unsafe-eval'", "*", "data:", "http:", "https:"}:
+        return f"script-src allows {' '.join(sorted(allowed))}"
+    if "object-src" not in directives and "'none'" not in directives.get("default-src", []):
+        return "the policy does not forbid plugins (object-src 'none')"
+    return None
 
 
 def _weight(dist: Path, page: Path, facts: PageFacts) -> int:

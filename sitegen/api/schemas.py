@@ -5,9 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from pathlib import PurePosixPath
 from typing import Annotated, Any
+from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from sitegen.contracts.onboarding import storable
 from sitegen.contracts.status import ProjectStatus, RevisionSource, RevisionStatus, StepStatus
@@ -71,6 +81,14 @@ class ProjectCreate(_Body):
     )
 
 
+def public_repo_url(value: str | None) -> str | None:
+    """A repository as a client may see it: a local repository by its name, never by the
+    path it has on the server's disk."""
+    if value is None or not value.startswith("file:"):
+        return value
+    return f"local:{PurePosixPath(unquote(urlsplit(value).path)).name}"
+
+
 class ProjectPublic(BaseModel):
     id: uuid.UUID
     customer_id: uuid.UUID
@@ -79,7 +97,7 @@ class ProjectPublic(BaseModel):
     slug: str
     template_id: str
     status: ProjectStatus
-    repo_url: str | None
+    repo_url: Annotated[str | None, AfterValidator(public_repo_url)]
     preview_url: str | None
     subdomain: str | None
     production_url: str | None

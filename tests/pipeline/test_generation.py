@@ -60,7 +60,9 @@ async def test_example_order_becomes_a_live_preview(
     project = await wait_status(api, created["id"])
     assert project["status"] == "preview_ready", project
     assert project["preview_url"] == settings.preview_url(form["subdomain"])
-    assert project["repo_url"] and project["subdomain"] == form["subdomain"]
+    assert project["subdomain"] == form["subdomain"]
+    # The repository by name, never by where it lies on the server's disk.
+    assert project["repo_url"] == f"local:{created['slug']}.git"
 
     site = PreviewSite(settings.sites_root, project["preview_url"])
     try:
