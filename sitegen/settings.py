@@ -43,6 +43,10 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # What a request body may be (413 over the size, 422 past the JSON depth): forms are a
+    # few kB; images come by URL.
+    api_max_body_bytes: int = Field(default=2_000_000, ge=10_000)
+    api_max_json_depth: int = Field(default=32, ge=4, le=256)
     # Local static host: previews at http://{slug}.{public_base_domain}:{hosting_port}/,
     # versions at {slug}--v{n}.{public_base_domain}, production at {slug}.{production_base_domain}.
     hosting_port: int = 8080

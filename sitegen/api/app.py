@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from sitegen.api import errors
 from sitegen.api.errors import Unavailable
+from sitegen.api.limits import BodyLimits
 from sitegen.api.openapi import document_raw_bodies
 from sitegen.api.routes import (
     builds,
@@ -60,6 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    app.add_middleware(
+        BodyLimits, max_bytes=settings.api_max_body_bytes, max_depth=settings.api_max_json_depth
+    )
     app.include_router(health.router)
     app.include_router(projects.router, prefix="/api/v1")
     app.include_router(review.router, prefix="/api/v1")

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sitegen.api.limits import json_depth
 from tests.api.support import PROJECTS
 from tests.conftest import order_body, unique_onboarding
 
@@ -145,7 +146,7 @@ NASTY_FORMS: list[Any] = [
     {"subdomain": 12345},
     {"pages": [None]},
     {"assets": [{"kind": "logo", "url": None, "storage_key": None, "alt": None}]},
-    {"faq": [{"question": HUGE, "answer": HUGE}]},
+    {"faq": [{"question": HUGE, "answer": "Yes."}]},  # (two would be over the body limit: 413)
     {"locale": {"nested": None}},
 ]
 
@@ -242,3 +243,29 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
     assert {"business", "services", "style", "subdomain", "locale"} <= set(onboarding)
     assert schemas["ProjectCreate"]["properties"]["slug"]
     assert (await api.get("/docs")).status_code == 200
+
+
+async def test_a_body_over_the_limit_is_413_before_any_route_reads_it(
+    api: httpx.AsyncClient,
+) -> None:
+    body = order_body(name="x" * 2_100_000)
+    response = await api.post(PROJECTS, json=body)
+    assert response.status_code == 413, response.text[:200]
+    assert "bytes" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", [PROJECTS, "/api/v1/webhooks/stripe"])
+async def test_json_nested_too_deep_is_422_naming_the_body(
+    api: httpx.AsyncClient, path: str
+) -> None:
+    deep = "[" * 200 + "]" * 200
+    body = f'{{"customer": {deep}}}'
+    response = await api.post(path, content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "body"
+
+
+def test_depth_counts_structure_not_strings() -> None:
+    assert json_depth(b'{"a": [1, {"b": []}]}') == 4
+    assert json_depth(b'{"a": "[[[[[[[[[[{{{{{{{{\\"]]]]"}') == 1
+    assert json_depth(b"[]") == 1 and json_depth(b'"x"') == 0
