@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     # few kB; images come by URL.
     api_max_body_bytes: int = Field(default=2_000_000, ge=10_000)
     api_max_json_depth: int = Field(default=32, ge=4, le=256)
+    # Rate limits (a 429 with Retry-After past them), counted in Postgres.
+    rate_projects_per_customer_hour: int = Field(default=20, ge=1)
+    rate_revisions_per_project_day: int = Field(default=50, ge=1)
     # Local static host: previews at http://{slug}.{public_base_domain}:{hosting_port}/,
     # versions at {slug}--v{n}.{public_base_domain}, production at {slug}.{production_base_domain}.
     hosting_port: int = 8080

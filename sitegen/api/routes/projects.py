@@ -19,6 +19,7 @@ from sitegen.api.errors import ApiError, Conflict, Unavailable
 from sitegen.api.generation import start_generation
 from sitegen.api.onboarding_forms import checked_onboarding, store_onboarding
 from sitegen.api.orders import NewOrder, place_order
+from sitegen.api.rate_limits import check_new_project
 from sitegen.api.schemas import (
     GenerationStarted,
     OnboardingAccepted,
@@ -37,6 +38,7 @@ router = APIRouter(tags=["projects"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown project"},
     409: {"description": "Conflict"},
+    429: {"description": "Too many new projects for this customer; see Retry-After"},
     422: {"description": "Invalid input: each error names its field and reason"},
 }
 
@@ -96,6 +98,9 @@ async def create_project(
             )
         elif await queries.get_template(session, body.template_id) is None:
             raise _Invalid("template_id", f"template '{body.template_id}' is not installed")
+        await check_new_project(
+            session, str(body.customer.email), settings.rate_projects_per_customer_hour
+        )
         if await queries.order_by_ref(session, body.order.reference) is not None:
             raise Conflict("an order with this reference already exists", "order.reference")
         if body.slug and await queries.slug_taken(session, body.slug):

@@ -11,9 +11,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 
-from sitegen.api.deps import SessionDep, TemporalDep, project_or_404
+from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, project_or_404
 from sitegen.api.errors import Conflict, NotFound
 from sitegen.api.messages import Refused, send_signal, send_update
+from sitegen.api.rate_limits import check_new_revision
 from sitegen.api.schemas import (
     ApprovalCreate,
     ApprovalPublic,
@@ -43,6 +44,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown project"},
     409: {"description": "The project cannot do this now (the reason says why)"},
     422: {"description": "Refused: each error names its field and reason"},
+    429: {"description": "Too many revisions today; Retry-After says when to ask again"},
     503: {"description": "Temporal unreachable"},
 }
 CLOSED = (ProjectStatus.CANCELLED, ProjectStatus.DELIVERED)
@@ -59,6 +61,7 @@ async def request_revision(
     body: RevisionCreate,
     session: SessionDep,
     client: TemporalDep,
+    settings: SettingsDep,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -78,6 +81,10 @@ async def request_revision(
         if idempotency_key
         else uuid.uuid4()
     )
+    await check_new_revision(
+        session, project_id, revision_id, settings.rate_revisions_per_project_day
+    )
+    await session.commit()  # the read's transaction ends before waiting on Temporal
     queued = await send_update(
         client,
         project,

@@ -1,0 +1,78 @@
+"""Rate limits, counted in Postgres from the rows the requests create (no other store on one
+machine): projects a customer orders per hour, revisions asked of a project per day. Over a
+limit the answer is a 429 whose Retry-After says when the oldest counted request leaves the
+window."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sitegen.api.errors import ApiError
+from sitegen.db.tables import Customer, Project, RevisionRequest
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+class RateLimited(ApiError):
+    def __init__(self, message: str, field: str, retry_after: int) -> None:
+        super().__init__(429, message, field)
+        self.retry_after = retry_after
+
+
+async def _window(
+    session: AsyncSession, query: Any, window: timedelta
+) -> tuple[int, datetime | None]:
+    since = datetime.now(UTC) - window
+    count, oldest = (await session.execute(query(since))).one()
+    return int(count), oldest
+
+
+def _refuse(what: str, field: str, limit: int, oldest: datetime | None, window: timedelta) -> None:
+    wait = (oldest + window - datetime.now(UTC)).total_seconds() if oldest else 60
+    raise RateLimited(f"at most {limit} {what}; try again later", field, max(1, math.ceil(wait)))
+
+
+async def check_new_project(session: AsyncSession, email: str, limit: int) -> None:
+    """Projects ordered by one customer (found by email) in the last hour."""
+
+    def query(since: datetime) -> Any:
+        return (
+            select(func.count(), func.min(col(Project.created_at)))
+            .join(Customer, col(Customer.id) == col(Project.customer_id))
+            .where(col(Customer.email) == email.lower())
+            .where(col(Project.created_at) > since)
+        )
+
+    count, oldest = await _window(session, query, HOUR)
+    if count >= limit:
+        what = "new projects an hour for one customer"
+        _refuse(what, "customer.email", limit, oldest, HOUR)
+
+
+async def check_new_revision(
+    session: AsyncSession, project_id: uuid.UUID, revision_id: uuid.UUID, limit: int
+) -> None:
+    """Revisions asked of one project in the last day; a retry of one already asked passes."""
+    known = await session.execute(
+        select(col(RevisionRequest.id)).where(col(RevisionRequest.id) == revision_id)
+    )
+    if known.first() is not None:
+        return
+
+    def query(since: datetime) -> Any:
+        return select(func.count(), func.min(col(RevisionRequest.created_at))).where(
+            col(RevisionRequest.project_id) == project_id,
+            col(RevisionRequest.created_at) > since,
+        )
+
+    count, oldest = await _window(session, query, DAY)
+    if count >= limit:
+        _refuse("revisions a day for one project", "message", limit, oldest, DAY)
