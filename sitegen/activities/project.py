@@ -31,12 +31,21 @@ from sitegen.contracts.activities import (
     ValidationOutcome,
 )
 from sitegen.contracts.onboarding import Asset
-from sitegen.contracts.onboarding_check import onboarding_problems, subdomain_taken
+from sitegen.contracts.onboarding_check import (
+    onboarding_problems,
+    subdomain_taken,
+    upload_prefix,
+)
 from sitegen.contracts.pipeline import PIPELINE_STEPS, StepKey, step_order
 from sitegen.contracts.status import ProjectStatus, StepStatus
 from sitegen.db import queries
 from sitegen.db.tables import PipelineStep, Project
-from sitegen.integrations.assets.fetcher import AssetFetcher, AssetRejected, AssetUnavailable
+from sitegen.integrations.assets.fetcher import (
+    ALLOWED_TYPES,
+    AssetFetcher,
+    AssetRejected,
+    AssetUnavailable,
+)
 from sitegen.integrations.storage.base import Storage
 from sitegen.templates_registry import TemplateNotFoundError
 
@@ -45,12 +54,6 @@ log = structlog.get_logger()
 # Transient download failures are retried this many times before the asset is given up
 # on (the site then falls back to text); permanent rejections are reported at once.
 ASSET_ATTEMPTS = 3
-_EXTENSIONS = {
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "image/webp": "webp",
-    "image/gif": "gif",
-}
 
 
 def onboarding_key(project_id: uuid.UUID, revision: int) -> str:
@@ -58,7 +61,7 @@ def onboarding_key(project_id: uuid.UUID, revision: int) -> str:
 
 
 def asset_key(project_id: uuid.UUID, asset: Asset, index: int, content_type: str) -> str:
-    ext = _EXTENSIONS.get(content_type, "bin")
+    ext = ALLOWED_TYPES.get(content_type, ".bin").lstrip(".")
     name = "logo" if asset.kind == "logo" else f"image-{index}"
     return f"projects/{project_id}/assets/{name}.{ext}"
 
@@ -173,6 +176,9 @@ class ProjectActivities:
 
     async def _store_asset(self, project_id: uuid.UUID, asset: Asset, index: int) -> str:
         if asset.storage_key is not None:
+            # Checked when the form was taken; again here, for forms stored before the rule.
+            if not asset.storage_key.startswith(upload_prefix(project_id)):
+                raise AssetRejected("foreign_upload", "not an upload of this project")
             if not await self.storage.exists(asset.storage_key):
                 raise AssetRejected("uploaded file not found", asset.storage_key)
             data = await self.storage.get(asset.storage_key)
@@ -181,7 +187,7 @@ class ProjectActivities:
         else:
             fetched = await self.fetcher.fetch(str(asset.url))
             data, content_type = fetched.content, fetched.content_type
-        if content_type not in _EXTENSIONS:
+        if content_type not in ALLOWED_TYPES:
             raise AssetRejected(f"unsupported image type {content_type}")
         key = asset_key(project_id, asset, index, content_type)
         await self.storage.put(key, data, content_type)

@@ -14,6 +14,7 @@ from sitegen.api.errors import Unavailable
 from sitegen.api.limits import BodyLimits
 from sitegen.api.openapi import document_raw_bodies
 from sitegen.api.routes import (
+    assets,
     builds,
     codec,
     costs,
@@ -29,6 +30,7 @@ from sitegen.api.routes import (
 from sitegen.api.temporal_link import TemporalLink
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.db.engine import make_engine, make_sessionmaker
+from sitegen.integrations import providers
 from sitegen.logging import configure_logging
 from sitegen.settings import Settings, get_settings
 
@@ -47,11 +49,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.sessions = make_sessionmaker(engine)
         app.state.temporal = TemporalLink(settings)
+        # Uploaded images go to the same storage the worker reads them from.
+        app.state.storage = providers.make_storage(settings)
         # Connect now if Temporal is there; if not, the first request that needs it tries
         # again (the API still serves reads, and says 503 for what needs Temporal).
         with contextlib.suppress(Unavailable):
             await app.state.temporal.client()
         yield
+        close = getattr(app.state.storage, "aclose", None)
+        if close is not None:
+            await close()
         await engine.dispose()
 
     app = FastAPI(
@@ -62,7 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.add_middleware(
-        BodyLimits, max_bytes=settings.api_max_body_bytes, max_depth=settings.api_max_json_depth
+        BodyLimits,
+        max_bytes=settings.api_max_body_bytes,
+        max_depth=settings.api_max_json_depth,
+        max_upload_bytes=settings.asset_max_bytes,
     )
     app.include_router(health.router)
     app.include_router(projects.router, prefix="/api/v1")
@@ -74,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(costs.router, prefix="/api/v1")
     app.include_router(payments.router, prefix="/api/v1")
     app.include_router(onboarding_link.router, prefix="/api/v1")
+    app.include_router(assets.router, prefix="/api/v1")
     app.include_router(codec.router, prefix="/api/v1")
     document_raw_bodies(app, {("/api/v1/projects/{project_id}/onboarding", "post"): Onboarding})
     return app

@@ -39,19 +39,23 @@ def json_depth(body: bytes) -> int:
 
 
 class BodyLimits:
-    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int, max_upload_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_depth = max_depth
+        # A file upload (multipart) may be as large as an image may be, and a little more.
+        self.max_upload_bytes = max_upload_bytes + 64 * 1024
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        upload = headers.get("content-type", "").startswith("multipart/form-data")
+        limit = self.max_upload_bytes if upload else self.max_bytes
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await _refuse(send, 413, f"the body is over {self.max_bytes} bytes")
+        if declared.isdigit() and int(declared) > limit:
+            await _refuse(send, 413, f"the body is over {limit} bytes")
             return
         chunks: list[bytes] = []
         size = 0
@@ -62,8 +66,8 @@ class BodyLimits:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:  # a body that lied about its length, or sent none
-                await _refuse(send, 413, f"the body is over {self.max_bytes} bytes")
+            if size > limit:  # a body that lied about its length, or sent none
+                await _refuse(send, 413, f"the body is over {limit} bytes")
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)

@@ -17,6 +17,7 @@ from sitegen.api.schemas import OnboardingAccepted
 from sitegen.api.temporal_link import TemporalLink
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.contracts.onboarding_check import (
+    foreign_uploads,
     onboarding_problems,
     requested_subdomain,
     subdomain_taken,
@@ -47,6 +48,8 @@ async def checked_onboarding(
     wanted = form.subdomain if form is not None else requested_subdomain(raw, problems)
     if wanted is not None and await queries.subdomain_taken(session, wanted, project_id):
         problems.append(subdomain_taken(wanted))
+    if form is not None:
+        problems += foreign_uploads(form, project_id)
     if problems or form is None:
         # Rooted where the client put the form (`onboarding.business.email` in an order).
         raise RequestValidationError(

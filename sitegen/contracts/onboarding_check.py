@@ -4,6 +4,7 @@ problem at once (form fields, template, pages) in one shape: a field path and a 
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from pydantic import ValidationError
@@ -111,3 +112,22 @@ def onboarding_problems(
     else:
         problems += page_problems(raw, template)
     return problems, (form if not problems else None)
+
+
+def upload_prefix(project_id: uuid.UUID) -> str:
+    """Where a project's uploaded images are stored: the only keys its form may name."""
+    return f"uploads/{project_id}/"
+
+
+def foreign_uploads(form: Onboarding, project_id: uuid.UUID | None) -> list[FieldError]:
+    """Assets named by storage key that are not this project's uploads (another client's
+    logo, a site's artifacts): refused, so no form can read what is not its own."""
+    return [
+        FieldError(
+            field=field_path("assets", i, "storage_key"),
+            reason="not an image uploaded to this project (upload it with POST .../assets)",
+        )
+        for i, asset in enumerate(form.assets)
+        if asset.storage_key is not None
+        and (project_id is None or not asset.storage_key.startswith(upload_prefix(project_id)))
+    ]

@@ -226,6 +226,7 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
         ),
         ("/api/v1/templates", "get"): (None, "200", "TemplatePublic"),
         ("/api/v1/webhooks/stripe", "post"): (None, "200", "StripeReceived"),
+        ("/api/v1/projects/{project_id}/assets", "post"): (None, "201", "UploadedAsset"),
         ("/api/v1/onboarding/{token}", "get"): (None, "200", "LinkProject"),
         ("/api/v1/onboarding/{token}", "post"): (None, "201", "LinkSubmitted"),
         ("/healthz", "get"): (None, "200", "Health"),

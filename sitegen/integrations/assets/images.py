@@ -50,6 +50,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal, cast
@@ -196,10 +197,21 @@ def manifest_bytes(entries: dict[str, ImageEntry]) -> bytes:
 # --- decoding ---------------------------------------------------------------------------
 
 
+def pixel_size(data: bytes) -> tuple[int, int]:
+    """Width and height of an image that decodes whole within the caps (ImageRejected if
+    not): what an upload is checked with before it is stored."""
+    image, _ = _decode(data)
+    return image.size
+
+
 def _decode(data: bytes) -> tuple[Image.Image, bool]:
     """Upright, sRGB, metadata-free pixels in RGB or RGBA, and whether any is transparent."""
     try:
-        with Image.open(io.BytesIO(data)) as opened:
+        with warnings.catch_warnings():
+            # Pillow's own warning for a huge header: refused here like any other too-big one.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(data))
+        with opened:
             if opened.format not in _FORMATS:
                 raise ImageRejected("unsupported image format", str(opened.format))
             # Checked before any pixel is decoded: the header alone says how big it would be.
