@@ -1,4 +1,8 @@
-"""structlog set-up, with a processor that keeps secrets and personal data out of logs."""
+"""structlog set-up, with a processor that keeps secrets and personal data out of logs.
+
+Two nets: values under a sensitive key are dropped whole, and every text (messages,
+exception text and tracebacks included, ours and the libraries' through stdlib logging) has
+credentials in URLs, known token shapes and e-mail addresses masked."""
 
 from __future__ import annotations
 
@@ -16,6 +20,19 @@ _SENSITIVE_KEYS = re.compile(
     re.IGNORECASE,
 )
 _URL_CREDENTIALS = re.compile(r"(://[^:/@\s]+):[^@/\s]+@")
+# Shapes of the credentials sitegen handles, wherever they appear in a text.
+_TOKENS = re.compile(
+    r"\b(?:sk-ant-[\w-]{8,}|gh[pousr]_\w{20,}|github_pat_\w{20,}|whsec_\w{8,}"
+    r"|[rs]k_(?:live|test)_\w{8,}|AKIA[0-9A-Z]{16})"
+    r"|(?<=[Bb]earer )[\w.~+/=-]{8,}"
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def scrub(text: str) -> str:
+    text = _URL_CREDENTIALS.sub(r"\1:[redacted]@", text)
+    text = _TOKENS.sub("[redacted]", text)
+    return _EMAIL.sub("[email]", text)
 
 
 def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -23,8 +40,22 @@ def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[s
         if _SENSITIVE_KEYS.search(key):
             event[key] = "[redacted]"
         elif isinstance(value, str):
-            event[key] = _URL_CREDENTIALS.sub(r"\1:[redacted]@", value)
+            event[key] = scrub(value)
     return event
+
+
+class ScrubFilter(logging.Filter):
+    """The same for records of the libraries that log through stdlib (Temporal's SDK logs an
+    activity's failure with its message and traceback)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = scrub(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            formatter = logging.Formatter()
+            record.exc_text = scrub(formatter.formatException(record.exc_info))
+            record.exc_info = None
+        return True
 
 
 def configure_logging(settings: Settings) -> None:
@@ -39,8 +70,9 @@ def configure_logging(settings: Settings) -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso"),
-            redact,
+            # Tracebacks become text first, so the redaction sees them too.
             structlog.processors.format_exc_info,
+            redact,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
@@ -48,3 +80,9 @@ def configure_logging(settings: Settings) -> None:
         ),
         cache_logger_on_first_use=True,
     )
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.StreamHandler())
+    for handler in root.handlers:
+        if not any(isinstance(f, ScrubFilter) for f in handler.filters):
+            handler.addFilter(ScrubFilter())
