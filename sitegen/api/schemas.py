@@ -16,6 +16,7 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -33,7 +34,19 @@ Slug = Annotated[
     str, StringConstraints(min_length=3, max_length=50, pattern=r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])$")
 ]
 
-Budget = Annotated[Decimal, Field(gt=0, le=100_000, max_digits=10, decimal_places=2)]
+# As the schema says it: a number, or a string of digits with at most two decimals.
+Budget = Annotated[
+    Decimal,
+    Field(gt=0, le=100_000, max_digits=10, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": 100_000},
+                {"type": "string", "pattern": r"^(?!0+(\.0+)?$)\d{1,6}(\.\d{1,2})?$"},
+            ]
+        }
+    ),
+]
 
 
 class _Body(BaseModel):

@@ -67,7 +67,12 @@ def _public(project: Project, submission: OnboardingSubmission | None) -> Projec
     )
 
 
-@router.post("/projects", status_code=201, response_model=ProjectPublic, responses=_ERRORS)
+@router.post(
+    "/projects",
+    status_code=201,
+    response_model=ProjectPublic,
+    responses={200: {"model": ProjectPublic, "description": "The same order again"}, **_ERRORS},
+)
 async def create_project(
     body: ProjectCreate, request: Request, response: Response, settings: SettingsDep
 ) -> ProjectPublic:
@@ -168,7 +173,8 @@ async def _started(
 @router.get("/projects", response_model=list[ProjectPublic])
 async def list_projects(
     session: SessionDep,
-    slug: Annotated[str | None, Query(max_length=100)] = None,
+    # A slug's own shape: anything else (a NUL byte, say) can name no project.
+    slug: Annotated[str | None, Query(max_length=100, pattern=r"^[a-z0-9-]+$")] = None,
     status: ProjectStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ProjectPublic]:
