@@ -1,11 +1,17 @@
 """A project's whole life (generation, a revision, approval, delivery) with every real
 adapter switched on, each against its local fake: Claude, GitHub, Cloudflare Pages + DNS,
 S3, SMTP and the agency's webhook. What each service ends up holding is checked on the
-service; no credential shows in the worker's logs, the API's answers or the history."""
+service; no credential shows in the worker's logs, the API's answers or the history. And
+worker processes killed right after each kind of side effect on those services (in `make
+chaos`): the project is delivered and no service holds a thing twice."""
 
 from __future__ import annotations
 
+import json
+import re
+from collections import Counter
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +19,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
+from sitegen.failpoints import (
+    AFTER_AI_CALL,
+    AFTER_COMMIT,
+    AFTER_DEPLOY,
+    AFTER_MERGE,
+    AFTER_NOTIFICATION,
+)
 from sitegen.integrations.storage.s3 import S3Storage
 from sitegen.settings import Settings
 from sitegen.worker import build_clients, build_worker
@@ -21,6 +34,7 @@ from tests.notify.support import start_sender
 from tests.pipeline.helpers import order_site, wait_status
 from tests.pipeline.histories import payloads_in, raw_history
 from tests.pipeline.real_services import ORG, RealServices
+from tests.worker_process import WorkerProcess, worker_env
 
 # The fakes' fixtures, and `services` (every fake running).
 pytest_plugins = [
@@ -140,3 +154,74 @@ async def test_a_whole_life_on_the_real_services(
         assert value not in answers, f"{what} in an API answer"
         assert value.encode() not in stored and value.encode() not in readable, what
         assert value not in logs, f"{what} in the logs"
+
+
+@pytest.mark.chaos  # workers killed and waited for: in `make chaos`
+async def test_kills_after_each_side_effect_leave_nothing_twice(
+    api: httpx.AsyncClient,
+    settings: Settings,
+    services: RealServices,
+    temporal: Client,
+    tmp_path: Path,
+) -> None:
+    # The test runs its own e-mail sender, scoped to this project (the database is shared).
+    env = worker_env(settings, **services.env(), SITEGEN_NOTIFY_SENDER="false")
+    worker = WorkerProcess(env, tmp_path / "worker.log")
+
+    async def died() -> bool:
+        return not worker.alive()
+
+    async def killed_at(point: str) -> None:
+        worker.start(SITEGEN_FAILPOINT=point)
+        await wait_for(died, 120)
+
+    try:
+        created = await order_site(api, unique_onboarding("harbour-physio"))
+        pid, slug = created["id"], created["slug"]
+        sender = await start_sender(temporal, settings, created["workflow_id"])
+        for point in (AFTER_AI_CALL, AFTER_COMMIT, AFTER_DEPLOY, AFTER_NOTIFICATION):
+            await killed_at(point)
+        worker.start()
+        project = await wait_status(api, pid, seconds=180)
+        assert project["status"] == "preview_ready", project
+        # Approval is an update the workflow answers: a worker must be there to take it.
+        worker.stop()
+        worker.start(SITEGEN_FAILPOINT=AFTER_MERGE)
+        approved = await api.post(f"/api/v1/projects/{pid}/approve", json={"approved_by": "Dana"})
+        assert approved.status_code == 202, approved.text
+        await wait_for(died, 120)
+        worker.start()
+        await wait_status(api, pid, ("delivered",), seconds=180)
+
+        async def mailed() -> bool:
+            return len(services.smtp.received) >= 2
+
+        await wait_for(mailed, 60)
+        await sender.terminate()
+    finally:
+        worker.stop()
+
+    # Claude: each question paid once (the answer read back after the kill).
+    questions = Counter(
+        json.dumps(r.body, sort_keys=True) for r in services.anthropic.requests if r.status == 200
+    )
+    assert max(questions.values()) == 1
+    costs = (await api.get(f"/api/v1/projects/{pid}/costs")).json()
+    assert costs["calls"] == sum(questions.values())
+    # GitHub: one repo; no idempotency key on two commits of a branch.
+    assert [n for n in services.github.repos if n == f"{ORG}/{slug}"] == [f"{ORG}/{slug}"]
+    for branch in ("preview", "main"):
+        log = services.github.git(f"{ORG}/{slug}", "log", "--format=%B%x1e", branch)
+        keys = re.findall(r"^Sitegen-Idempotency-Key: (.+)$", log, flags=re.MULTILINE)
+        assert keys and len(keys) == len(set(keys)), (branch, keys)
+    # Cloudflare: one deployment per version (preview) and one for production; no DNS
+    # record twice.
+    state = services.cloudflare.state
+    deployments: list[Any] = [d for ds in state.deployments.values() for d in ds]
+    versions = (await api.get(f"/api/v1/projects/{pid}/versions")).json()
+    assert len(deployments) == len(versions) + 1, (len(deployments), versions)
+    names = [r.name for r in state.records.values()]
+    assert len(names) == len(set(names)), names
+    # E-mail: each message once (the kill after queueing did not queue it twice).
+    ids = [m.message_id for m in services.smtp.received]
+    assert len(ids) == len(set(ids)), ids
