@@ -5,6 +5,7 @@ no form may name another project's (sitegen/contracts/onboarding_check.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 
@@ -60,7 +61,8 @@ async def upload_asset(
     if content_type is None:
         raise _BadFile(422, "not a PNG, JPEG, WebP or GIF image")
     try:
-        width, height = pixel_size(data)
+        # Decoding a large image takes a while: off the event loop.
+        width, height = await asyncio.to_thread(pixel_size, data)
     except ImageRejected as exc:
         raise _BadFile(422, str(exc.args[0]) if exc.args else "not a readable image") from None
     # Named by content: the same image uploaded twice is one object.

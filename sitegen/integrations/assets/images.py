@@ -62,6 +62,10 @@ from pydantic import BaseModel, ConfigDict, RootModel
 from sitegen.integrations.assets.fetcher import AssetRejected
 
 log = structlog.get_logger()
+# Pillow's warning for a huge header is an error here, caught and refused like any image too
+# big (set once for the process: catch_warnings is not thread-safe, and images are decoded
+# in threads).
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 Kind = Literal["logo", "image"]
 
@@ -207,11 +211,7 @@ def pixel_size(data: bytes) -> tuple[int, int]:
 def _decode(data: bytes) -> tuple[Image.Image, bool]:
     """Upright, sRGB, metadata-free pixels in RGB or RGBA, and whether any is transparent."""
     try:
-        with warnings.catch_warnings():
-            # Pillow's own warning for a huge header: refused here like any other too-big one.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            opened = Image.open(io.BytesIO(data))
-        with opened:
+        with Image.open(io.BytesIO(data)) as opened:
             if opened.format not in _FORMATS:
                 raise ImageRejected("unsupported image format", str(opened.format))
             # Checked before any pixel is decoded: the header alone says how big it would be.
