@@ -15,10 +15,8 @@ import base64
 from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from sitegen.payload_codec import PayloadKeys, payload_keys
+from sitegen.payload_codec import PayloadKeys, derived_key, payload_keys
 
 if TYPE_CHECKING:
     from sitegen.settings import Settings
@@ -32,8 +30,7 @@ class ConfigSecretError(Exception):
 
 def derive_fernet_key(payload_key: bytes) -> bytes:
     """The Fernet key (url-safe base64 of 32 bytes) that belongs to one payload key."""
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO)
-    return base64.urlsafe_b64encode(hkdf.derive(payload_key))
+    return base64.urlsafe_b64encode(derived_key(payload_key, HKDF_INFO))
 
 
 class ConfigCipher:

@@ -15,10 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-from sitegen.payload_codec import payload_keys
+from sitegen.payload_codec import derived_key, payload_keys
 from sitegen.settings import Settings
 
 HKDF_INFO = b"sitegen onboarding link"
@@ -35,7 +32,7 @@ class OnboardingLink:
 
 
 def _key(payload_key: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=HKDF_INFO).derive(payload_key)
+    return derived_key(payload_key, HKDF_INFO)
 
 
 def _sign(key: bytes, body: str) -> str:

@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING
 
 import structlog
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from google.protobuf.message import DecodeError
 from pydantic import SecretStr
 from temporalio.api.common.v1 import Payload
@@ -231,6 +233,12 @@ class PayloadKeys:
     current: bytes = field(repr=False)
     old: dict[str, bytes] = field(repr=False)
     source: str
+
+
+def derived_key(payload_key: bytes, purpose: bytes) -> bytes:
+    """A key for another purpose (stored secrets, signed links), derived from a payload key
+    with HKDF-SHA256, so there is one key to keep and rotate, and each use has its own."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(payload_key)
 
 
 def payload_keys(settings: Settings) -> PayloadKeys:
