@@ -69,6 +69,7 @@ async def on_own_postgres(
     await engine.dispose()
 
 
+@pytest.mark.chaos  # Postgres down for real seconds, waited out: in `make chaos`
 async def test_postgres_stopped_mid_generation_is_waited_out(
     on_own_postgres: tuple[Settings, httpx.AsyncClient, Any],
     own_postgres: EmbeddedPostgres,
