@@ -22,7 +22,11 @@ HKDF_INFO = b"sitegen onboarding link"
 
 
 class LinkInvalid(Exception):
-    """Not a link we made, altered, or expired; the message says which, never why in detail."""
+    """Not a link we made, or altered; the message never says why in detail."""
+
+
+class LinkExpired(LinkInvalid):
+    """A link we made, past its time."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ def read_token(settings: Settings, token: str, now: float | None = None) -> Onbo
     except ValueError:
         raise LinkInvalid("this link is not valid") from None
     if link.expires_at < (now if now is not None else time.time()):
-        raise LinkInvalid("this link has expired: ask the agency for a new one")
+        raise LinkExpired("this link has expired: ask the agency for a new one")
     return link
 
 

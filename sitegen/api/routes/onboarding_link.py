@@ -19,7 +19,7 @@ from sitegen.api.generation import start_generation
 from sitegen.api.onboarding_forms import ONBOARDING_OPEN, store_onboarding
 from sitegen.contracts.status import ProjectStatus
 from sitegen.db import queries
-from sitegen.onboarding_links import LinkInvalid, OnboardingLink, read_token
+from sitegen.onboarding_links import LinkExpired, LinkInvalid, OnboardingLink, read_token
 from sitegen.settings import Settings
 
 router = APIRouter(tags=["onboarding link"])
@@ -54,9 +54,9 @@ class LinkSubmitted(BaseModel):
 def _link(settings: Settings, token: str) -> OnboardingLink:
     try:
         return read_token(settings, token)
-    except LinkInvalid as exc:
-        if "expired" in str(exc):
-            raise ApiError(410, str(exc)) from None
+    except LinkExpired as exc:
+        raise ApiError(410, str(exc)) from None
+    except LinkInvalid:
         raise NotFound("link") from None
 
 

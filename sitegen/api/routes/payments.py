@@ -29,7 +29,7 @@ from sitegen.api.errors import ApiError, Unavailable
 from sitegen.api.orders import NewOrder, place_order
 from sitegen.db import queries
 from sitegen.db.tables import Project
-from sitegen.onboarding_links import make_token, onboarding_url
+from sitegen.onboarding_links import make_token, onboarding_url, read_token
 from sitegen.settings import Settings
 
 router = APIRouter(tags=["payments"])
@@ -159,7 +159,7 @@ async def _queue_link(
     session: AsyncSession, settings: Settings, project: Project, new: NewOrder
 ) -> None:
     token = make_token(settings, project.id)
-    expires = datetime.now(UTC).timestamp() + settings.onboarding_link_days * 86400
+    expires = read_token(settings, token).expires_at  # as the link itself says it
     assert project.workflow_id is not None
     await queries.queue_notification(
         session,

@@ -47,10 +47,10 @@ class Answer:
     row_id: uuid.UUID | None = None
 
 
-def prompt_bound(request: dict[str, Any]) -> int:
-    """An upper bound on the request's input tokens."""
-    sent = {k: request[k] for k in ("system", "messages", "tools", "tool_choice") if k in request}
-    return len(json.dumps(sent, ensure_ascii=False).encode()) + FRAMING_TOKENS
+def canonical_request(request: dict[str, Any]) -> bytes:
+    """The whole request as bytes, once: its digest keys the ledger, its size bounds the
+    prompt (everything sent counts; a token is at least one byte)."""
+    return json.dumps(request, sort_keys=True, ensure_ascii=False, default=str).encode()
 
 
 async def send(
@@ -60,10 +60,11 @@ async def send(
     price: ModelPrice,
     request: dict[str, Any],
 ) -> Answer:
-    call = _ledger_call(ledger, role, request)
     row_id: uuid.UUID | None = None
-    if ledger is not None and call is not None:
-        needed = max_cost_usd(price, prompt_bound(request), role.max_tokens)
+    if ledger is not None:
+        sent = canonical_request(request)
+        call = _ledger_call(role, sent)
+        needed = max_cost_usd(price, len(sent) + FRAMING_TOKENS, role.max_tokens)
         try:
             reservation = await ledger.reserve(call, needed)
         except BudgetExceeded as exc:
@@ -88,9 +89,7 @@ async def send(
     return Answer(message, latency, row_id=row_id)
 
 
-def _ledger_call(ledger: AILedger | None, role: Role, request: dict[str, Any]) -> LedgerCall | None:
-    if ledger is None:
-        return None
+def _ledger_call(role: Role, sent: bytes) -> LedgerCall:
     scope = current_scope()
     if scope is None:
         # Every activity that calls the AI opens a scope; a call without one could not be
@@ -98,8 +97,7 @@ def _ledger_call(ledger: AILedger | None, role: Role, request: dict[str, Any]) -
         raise RuntimeError(f"AI call for {role.step} outside a step's call scope")
     # The whole request (model, bounds, prompt, the errors fed back in a later round): the
     # same question gets the same key, a different one never does.
-    canonical = json.dumps(request, sort_keys=True, ensure_ascii=False, default=str)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    digest = hashlib.sha256(sent).hexdigest()
     # A revision's own id too: the same words asked again later are a new question.
     revision = f"/{scope.revision_id.hex}" if scope.revision_id else ""
     key = f"{scope.key_prefix[:300]}{revision}/{role.step}/{digest}"
