@@ -71,7 +71,7 @@ def main() -> None:
     runs: list[dict[str, Any]] = []
     with (
         private_stack() as (stack, settings),
-        httpx.Client(base_url=stack.api_url, timeout=30) as api,
+        stack.api_client() as api,
     ):
         for n in range(args.warmup):
             one_order(api, settings, n)

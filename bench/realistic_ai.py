@@ -107,7 +107,7 @@ def main() -> None:
         )
         with (
             private_stack() as (stack, settings),
-            httpx.Client(base_url=stack.api_url, timeout=30) as api,
+            stack.api_client() as api,
         ):
             for n in range(args.warmup):
                 one_order(api, fake, settings.preview_url, n)

@@ -166,7 +166,7 @@ def main() -> None:
     runs: list[dict[str, Any]] = []
     with (
         private_stack() as (stack, settings),
-        httpx.Client(base_url=stack.api_url, timeout=30) as api,
+        stack.api_client() as api,
     ):
         with console.status(f"ordering {args.projects} sites..."):
             projects = live_projects(api, settings, args.projects)

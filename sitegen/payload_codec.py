@@ -215,7 +215,7 @@ def _read_local_key(path: Path) -> SecretStr:
     return SecretStr(value)
 
 
-def _temporal_is_local(settings: Settings) -> bool:
+def temporal_is_local(settings: Settings) -> bool:
     if settings.temporal_address is None:
         return True  # the dev server this machine starts
     host = settings.temporal_address.rsplit(":", 1)[0]
@@ -248,7 +248,7 @@ def payload_keys(settings: Settings) -> PayloadKeys:
     key = settings.payload_key
     source = "SITEGEN_PAYLOAD_KEY"
     if key is None:
-        if not _temporal_is_local(settings):
+        if not temporal_is_local(settings):
             raise PayloadKeyError(
                 "SITEGEN_PAYLOAD_KEY is not set, and Temporal at "
                 f"{settings.temporal_address} is not on this machine: every worker, API and "

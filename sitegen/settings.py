@@ -50,6 +50,24 @@ class Settings(BaseSettings):
     # Rate limits (a 429 with Retry-After past them), counted in Postgres.
     rate_projects_per_customer_hour: int = Field(default=20, ge=1)
     rate_revisions_per_project_day: int = Field(default=50, ge=1)
+    # Paid AI requests one project may make an hour (a read-back of a paid answer is not
+    # one). Past it the step waits, retried by Temporal once the hour has room: a stop for
+    # a loop gone wrong, well above a generation's few dozen calls.
+    rate_ai_calls_per_project_hour: int = Field(default=200, ge=1)
+    rate_logins_per_address_minute: int = Field(default=10, ge=1)
+    # Users: access tokens (JWT, signed under a key derived from the payload key) are short;
+    # refresh tokens rotate on every use and are revoked at logout.
+    access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(default=30, ge=1)
+    # The API's connection: a role row-level security applies to (migration 0005 makes
+    # `sitegen_app`). Unset: database_url's server and database, as `sitegen_app` with no
+    # password (the local stack's Postgres trusts local connections).
+    api_database_url: SecretStr | None = None
+    # Whether a client may approve its own preview for delivery (the agency always may).
+    client_can_approve: bool = True
+    # The key the CLI and the demo send to the API (an API key, `sgk_...`). Unset: the local
+    # stack's own, made at start-up in {data_dir}/secrets/api_key.
+    api_key: SecretStr | None = None
     # Local static host: previews at http://{slug}.{public_base_domain}:{hosting_port}/,
     # versions at {slug}--v{n}.{public_base_domain}, production at {slug}.{production_base_domain}.
     hosting_port: int = 8080
@@ -133,6 +151,10 @@ class Settings(BaseSettings):
     # so the total never passes this; a call that would is not made and the project waits
     # for an operator (raise the budget, retry the step).
     ai_budget_usd: Decimal = Field(default=Decimal("10"), gt=0, max_digits=10, decimal_places=2)
+    # How long a paid AI answer (ai_call.response, which may quote client content) is kept
+    # for reading back; then it is erased, and its costs and tokens stay as the accounting
+    # record. Swept at most hourly by the outbox sender.
+    ai_response_retention_days: int = Field(default=30, ge=1)
 
     # Paid orders. Stripe's webhook signing secret (whsec_...) for POST /api/v1/webhooks/stripe
     # (unset: the route answers 503), and how old a signed delivery may be.

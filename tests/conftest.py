@@ -18,8 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from sitegen.api.app import create_app
+from sitegen.auth.credentials import read_api_key, secret_hash
+from sitegen.db import accounts
 from sitegen.db.engine import make_engine, make_sessionmaker
 from sitegen.db.migrate import prepare_database
+from sitegen.db.tables import UserRole
 from sitegen.settings import REPO_ROOT, Settings
 from sitegen.stack.postgres import EmbeddedPostgres
 from sitegen.stack.process import free_port
@@ -39,6 +42,33 @@ TEST_PAYLOAD_KEY_ID = "test"
 os.environ["SITEGEN_PAYLOAD_KEY"] = TEST_PAYLOAD_KEY
 os.environ["SITEGEN_PAYLOAD_KEY_ID"] = TEST_PAYLOAD_KEY_ID
 os.environ["SITEGEN_PAYLOAD_OLD_KEYS"] = "{}"
+
+# The tests' admin API key, registered in the session's database once it is migrated; every
+# in-process client of the API sends it (tests of roles make their own users and keys).
+TEST_ADMIN_KEY = "sgk_testadminkey_sitegen-test-admin-key-not-a-secret-0000000"
+ADMIN_HEADERS = {"Authorization": f"Bearer {TEST_ADMIN_KEY}"}
+
+
+def register_test_admin_key(database_url: str) -> None:
+    async def register() -> None:
+        parts = read_api_key(TEST_ADMIN_KEY)
+        assert parts is not None
+        engine = make_engine(database_url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                if await accounts.api_key_by_prefix(session, parts.prefix) is None:
+                    await accounts.create_api_key(
+                        session,
+                        parts.prefix,
+                        secret_hash(parts.secret),
+                        "tests",
+                        UserRole.ADMIN,
+                        None,
+                    )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(register())
 
 
 def example(name: str) -> dict[str, Any]:
@@ -67,12 +97,14 @@ def database_url(stack_dir: Path) -> Iterator[str]:
     external = os.environ.get("SITEGEN_TEST_DATABASE_URL")
     if external:
         prepare_database(external, REPO_ROOT / "templates")
+        register_test_admin_key(external)
         yield external
         return
     postgres = EmbeddedPostgres(stack_dir, free_port(), durable=False)
     postgres.start()
     try:
         prepare_database(postgres.url, REPO_ROOT / "templates")
+        register_test_admin_key(postgres.url)
         yield postgres.url
     finally:
         postgres.stop()
@@ -130,7 +162,9 @@ async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://testserver",
+            headers=ADMIN_HEADERS,
         ) as client,
     ):
         yield client

@@ -33,6 +33,11 @@ TABLES = {
     "site_version",
     # Not in seed 000: the AI cost ledger.
     "ai_call",
+    # Not in seed 000: who may call the API.
+    "app_user",
+    "refresh_token",
+    "api_key",
+    "login_attempt",
 }
 ENUMS = {
     "step_status": ["queued", "running", "success", "failed", "skipped", "manual"],

@@ -13,8 +13,10 @@ from sitegen.api import errors
 from sitegen.api.errors import Unavailable
 from sitegen.api.limits import BodyLimits
 from sitegen.api.openapi import document_raw_bodies
+from sitegen.api.principal import OPERATORS, SIGNED_IN
 from sitegen.api.routes import (
     assets,
+    auth,
     builds,
     codec,
     costs,
@@ -26,15 +28,22 @@ from sitegen.api.routes import (
     projects,
     review,
     templates,
+    users,
 )
 from sitegen.api.temporal_link import TemporalLink
 from sitegen.contracts.onboarding import Onboarding
+from sitegen.db import tenancy
 from sitegen.db.engine import make_engine, make_sessionmaker
+from sitegen.db.errors import database_unavailable
 from sitegen.integrations import providers
 from sitegen.logging import configure_logging
 from sitegen.settings import Settings, get_settings
 
 log = structlog.get_logger()
+_SIGNED_IN: dict[int | str, dict[str, str]] = {
+    401: {"description": "Not signed in, or the credential does not hold"},
+    403: {"description": "Signed in, but not allowed to do this"},
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,9 +54,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.database_url is None:
             raise RuntimeError("SITEGEN_DATABASE_URL is not set (`sitegen dev` sets it)")
-        engine = make_engine(settings.database_url.get_secret_value())
+        owner_url = settings.database_url.get_secret_value()
+        api_url = settings.api_database_url
+        engine = make_engine(
+            api_url.get_secret_value() if api_url else tenancy.app_role_url(owner_url)
+        )
         app.state.settings = settings
         app.state.sessions = make_sessionmaker(engine)
+        try:
+            async with app.state.sessions() as session:
+                await tenancy.check_app_role(session)
+        except Exception as exc:
+            # Checked when Postgres is there; if it is not, requests answer 503 until it is.
+            if not database_unavailable(exc):
+                raise
         app.state.temporal = TemporalLink(settings)
         # Uploaded images go to the same storage the worker reads them from.
         app.state.storage = providers.make_storage(settings)
@@ -74,17 +94,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_depth=settings.api_max_json_depth,
         max_upload_bytes=settings.asset_max_bytes,
     )
+    # Open to anyone: health, sign-in, and what carries its own proof (a Stripe signature,
+    # an onboarding link's).
     app.include_router(health.router)
-    app.include_router(projects.router, prefix="/api/v1")
-    app.include_router(review.router, prefix="/api/v1")
-    app.include_router(plan.router, prefix="/api/v1")
-    app.include_router(operators.router, prefix="/api/v1")
-    app.include_router(templates.router, prefix="/api/v1")
-    app.include_router(builds.router, prefix="/api/v1")
-    app.include_router(costs.router, prefix="/api/v1")
-    app.include_router(payments.router, prefix="/api/v1")
-    app.include_router(onboarding_link.router, prefix="/api/v1")
-    app.include_router(assets.router, prefix="/api/v1")
+    for public in (auth.router, payments.router, onboarding_link.router):
+        app.include_router(public, prefix="/api/v1")
+    # Signed in: a client reaches its own customer's projects, the agency every one.
+    for signed_in in (projects, review, plan, templates, builds, assets):
+        app.include_router(
+            signed_in.router, prefix="/api/v1", dependencies=SIGNED_IN, responses=_SIGNED_IN
+        )
+    # The agency's alone.
+    for agency in (operators, costs):
+        app.include_router(
+            agency.router, prefix="/api/v1", dependencies=OPERATORS, responses=_SIGNED_IN
+        )
+    app.include_router(users.router, prefix="/api/v1", responses=_SIGNED_IN)
     app.include_router(codec.router, prefix="/api/v1")
     document_raw_bodies(app, {("/api/v1/projects/{project_id}/onboarding", "post"): Onboarding})
     return app

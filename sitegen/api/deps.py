@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from sitegen.api.errors import NotFound
 from sitegen.api.temporal_link import TemporalLink
-from sitegen.db import queries
+from sitegen.db import queries, tenancy
 from sitegen.db.errors import database_unavailable
 from sitegen.db.tables import Project
 from sitegen.settings import Settings
@@ -39,6 +39,21 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             # The answer is out already; a connection lost meanwhile is the pool's to drop.
             if not database_unavailable(exc):
                 raise
+
+
+def open_session(request: Request, scope: tenancy.Scope) -> AsyncSession:
+    """A session of its own (for a unit of work apart from the request's), seeing what
+    `scope` may see."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    session = sessions()
+    tenancy.bind(session, scope)
+    return session
+
+
+def caller_scope(request: Request) -> tenancy.Scope:
+    """The signed-in caller's scope (set by sitegen/api/principal.py), or none at all."""
+    principal = getattr(request.state, "principal", None)
+    return principal.scope if principal is not None else tenancy.NOBODY
 
 
 async def get_temporal(request: Request) -> Client:

@@ -28,6 +28,20 @@ class ApiError(Exception):
         self.field = field
 
 
+class Unauthorized(ApiError):
+    """No credentials, or ones that do not hold: always the same words, so a caller learns
+    nothing about which part was wrong."""
+
+    def __init__(self, message: str = "sign in: send Authorization: Bearer <token>") -> None:
+        super().__init__(401, message)
+        self.headers = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(ApiError):
+    def __init__(self, message: str) -> None:
+        super().__init__(403, message)
+
+
 class NotFound(ApiError):
     def __init__(self, what: str) -> None:
         super().__init__(404, f"{what} not found")
@@ -71,8 +85,10 @@ def install(app: FastAPI) -> None:
         if exc.field:
             body["field"] = exc.field
         wait = getattr(exc, "retry_after", None)
-        headers = {"Retry-After": str(wait)} if wait is not None else None
-        return JSONResponse(status_code=exc.status, content=body, headers=headers)
+        headers: dict[str, str] = dict(getattr(exc, "headers", {}))
+        if wait is not None:
+            headers["Retry-After"] = str(wait)
+        return JSONResponse(status_code=exc.status, content=body, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

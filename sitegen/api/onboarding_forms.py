@@ -8,9 +8,9 @@ import uuid
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sitegen.api.deps import open_session
 from sitegen.api.errors import Conflict, NotFound, Unavailable
 from sitegen.api.messages import send_signal
 from sitegen.api.schemas import OnboardingAccepted
@@ -24,7 +24,7 @@ from sitegen.contracts.onboarding_check import (
 )
 from sitegen.contracts.pipeline import OnboardingCorrected
 from sitegen.contracts.status import ProjectStatus
-from sitegen.db import queries
+from sitegen.db import queries, tenancy
 from sitegen.db.tables import Project
 from sitegen.templates_registry import TemplateManifest
 
@@ -69,12 +69,11 @@ async def checked_onboarding(
 
 
 async def store_onboarding(
-    request: Request, project_id: uuid.UUID, raw: object
+    request: Request, scope: tenancy.Scope, project_id: uuid.UUID, raw: object
 ) -> tuple[OnboardingAccepted, Project]:
     """Store the form, checked in one pass (every problem at once); a run waiting for a
     correction is told at once. Once generation has started the form is closed."""
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with sessions() as session, session.begin():
+    async with open_session(request, scope) as session, session.begin():
         project = await queries.get_project_for_update(session, project_id)
         if project is None:
             raise NotFound("project")

@@ -15,6 +15,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sitegen.api.errors import ApiError
+from sitegen.db import accounts
 from sitegen.db.tables import Customer, Project, RevisionRequest
 
 HOUR = timedelta(hours=1)
@@ -76,3 +77,14 @@ async def check_new_revision(
     count, oldest = await _window(session, query, DAY)
     if count >= limit:
         _refuse("revisions a day for one project", "message", limit, oldest, DAY)
+
+
+MINUTE = timedelta(minutes=1)
+
+
+async def check_login(session: AsyncSession, address: str, limit: int) -> None:
+    """Sign-in attempts from one address in the last minute, failed or not: guessing
+    passwords costs a minute per handful, whichever accounts are tried."""
+    count, oldest = await accounts.recent_logins(session, address, MINUTE)
+    if count >= limit:
+        _refuse("sign-in attempts a minute from one address", "email", limit, oldest, MINUTE)

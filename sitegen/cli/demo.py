@@ -134,7 +134,7 @@ def run_demo(
         if project is not None and story:
             from sitegen.cli.story import tell_story
 
-            with httpx.Client(base_url=stack.api_url, timeout=30) as api:
+            with stack.api_client() as api:
                 ok = tell_story(api, console, project, form)
         if ok and not once:
             wait_until_stopped(stack)
@@ -155,7 +155,7 @@ def _push_order(
         "onboarding": form,
         "start_generation": True,
     }
-    with httpx.Client(base_url=stack.api_url, timeout=30) as api:
+    with stack.api_client() as api:
         response = api.post("/api/v1/projects", json=body)
         if response.status_code != 201:
             console.print(

@@ -47,7 +47,7 @@ TypeArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(catalogue.CATA
 KeyArg = Annotated[str, typer.Argument(help="A setting's name, e.g. ai_provider.")]
 
 
-def _database(settings: Settings) -> tuple[str, str, str]:
+def database_target(settings: Settings) -> tuple[str, str, str]:
     """The URL; how to name it in an error (never the URL: it may hold a password); and
     what to do when it does not answer."""
     if settings.database_url is not None:
@@ -63,7 +63,7 @@ def _database(settings: Settings) -> tuple[str, str, str]:
 
 def run_with_store(settings: Settings, work: Callable[[IntegrationConfigStore], Awaitable[T]]) -> T:
     """`work` against the store, with every known failure as one line and exit code 1."""
-    url, named, hint = _database(settings)
+    url, named, hint = database_target(settings)
 
     async def go() -> T:
         engine = make_engine(url, pool_size=1)

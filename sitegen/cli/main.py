@@ -14,8 +14,10 @@ import typer
 from rich.console import Console
 
 from sitegen.cli import project as project_commands
+from sitegen.cli import retention as retention_commands
 from sitegen.cli.integrations import app as integrations_app
 from sitegen.cli.templates import app as templates_app
+from sitegen.cli.users import app as users_app
 from sitegen.settings import Settings
 from sitegen.stack.process import StackError
 from sitegen.stack.supervisor import Stack, StackUrls, wait_for_shutdown_signal
@@ -150,8 +152,10 @@ def demo(
 
 
 project_commands.register(app)
+retention_commands.register(app)
 app.add_typer(integrations_app)
 app.add_typer(templates_app)
+app.add_typer(users_app)
 
 
 @app.command()

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sitegen.settings import Settings
+from sitegen.stack.local_api_key import auth_headers
 
 ProjectArg = Annotated[str, typer.Argument(help="The project's slug or id.")]
 ApiOption = Annotated[
@@ -34,7 +35,7 @@ class ProjectApi:
     def __init__(self, base: str | None) -> None:
         settings = Settings()
         self.base = base or f"http://{settings.api_host}:{settings.api_port}"
-        self.http = httpx.Client(base_url=self.base, timeout=30)
+        self.http = httpx.Client(base_url=self.base, timeout=30, headers=auth_headers(settings))
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from sitegen.db import tenancy  # noqa: F401  (its listener scopes every API transaction)
+
 # What activities and stores are given: a factory of sessions, one per unit of work.
 Sessions = async_sessionmaker[AsyncSession]
 

@@ -1,5 +1,6 @@
 """Every table, importable from one place (Alembic's env.py imports this)."""
 
+from sitegen.db.tables_auth import ApiKey, AppUser, LoginAttempt, RefreshToken, UserRole
 from sitegen.db.tables_config import IntegrationConfig, TemplateRegistry
 from sitegen.db.tables_core import Customer, CustomerOrder, OnboardingSubmission, Project
 from sitegen.db.tables_ledger import AICall
@@ -14,16 +15,21 @@ from sitegen.db.tables_pipeline import (
 
 __all__ = [
     "AICall",
+    "ApiKey",
+    "AppUser",
     "Artifact",
     "Customer",
     "CustomerOrder",
     "IntegrationConfig",
+    "LoginAttempt",
     "Notification",
     "OnboardingSubmission",
     "PipelineStep",
     "Project",
+    "RefreshToken",
     "RevisionRequest",
     "SiteSpecRecord",
     "SiteVersion",
     "TemplateRegistry",
+    "UserRole",
 ]

@@ -16,6 +16,7 @@ import httpx
 from sitegen.db.migrate import prepare_database
 from sitegen.payload_codec import PayloadKeyError, codec_from_settings
 from sitegen.settings import Settings
+from sitegen.stack.local_api_key import ensure_local_api_key, local_key_path
 from sitegen.stack.postgres import EmbeddedPostgres
 from sitegen.stack.process import (
     ChildProcess,
@@ -93,6 +94,7 @@ class Stack:
             except PayloadKeyError as exc:
                 raise StackError(str(exc)) from exc
             prepare_database(self.database_url, s.templates_dir)
+            ensure_local_api_key(self.database_url, self.data_dir)
             py = sys.executable
             self._service("worker", [py, "-m", "sitegen.worker"]).start()
             self._service(
@@ -169,6 +171,13 @@ class Stack:
         except httpx.HTTPError:
             return False
         return response.status_code == 200
+
+    def api_client(self, timeout: float = 30) -> httpx.Client:
+        """A client of this stack's API, signed in with the stack's own admin key."""
+        key = local_key_path(self.data_dir).read_text().strip()
+        return httpx.Client(
+            base_url=self.api_url, timeout=timeout, headers={"Authorization": f"Bearer {key}"}
+        )
 
     @property
     def api_url(self) -> str:

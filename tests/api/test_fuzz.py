@@ -20,6 +20,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sitegen.api.app import create_app
 from sitegen.settings import Settings
 from sitegen.stack.process import free_port
+from tests.conftest import ADMIN_HEADERS
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +84,7 @@ def test_no_route_answers_5xx_or_off_schema(live_api: str) -> None:
             database=None,
         )
         def run(case: schemathesis.Case) -> None:
-            case.call_and_validate(timeout=30, excluded_checks=EXCLUDED)
+            case.call_and_validate(timeout=30, excluded_checks=EXCLUDED, headers=ADMIN_HEADERS)
 
         try:
             run()

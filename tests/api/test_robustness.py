@@ -230,6 +230,16 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
         ("/api/v1/onboarding/{token}", "get"): (None, "200", "LinkProject"),
         ("/api/v1/onboarding/{token}", "post"): (None, "201", "LinkSubmitted"),
         ("/healthz", "get"): (None, "200", "Health"),
+        ("/api/v1/auth/login", "post"): ("LoginIn", "200", "TokensOut"),
+        ("/api/v1/auth/refresh", "post"): ("RefreshIn", "200", "TokensOut"),
+        ("/api/v1/auth/logout", "post"): ("RefreshIn", "204", None),
+        ("/api/v1/auth/me", "get"): (None, "200", "Me"),
+        ("/api/v1/users", "post"): ("UserIn", "201", "UserOut"),
+        ("/api/v1/users", "get"): (None, "200", "UserOut"),
+        ("/api/v1/users/{user_id}/disable", "post"): (None, "200", "UserOut"),
+        ("/api/v1/api-keys", "post"): ("ApiKeyIn", "201", "ApiKeyCreated"),
+        ("/api/v1/api-keys", "get"): (None, "200", "ApiKeyOut"),
+        ("/api/v1/api-keys/{key_id}", "delete"): (None, "204", None),
     }
     listed = {(path, method) for path, ops in paths.items() for method in ops}
     assert listed == set(expected)
@@ -238,7 +248,9 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
         if request:
             body_schema = operation["requestBody"]["content"]["application/json"]["schema"]
             assert body_schema["$ref"].endswith(f"/{request}")
-        assert reply in json.dumps(operation["responses"][status]), (path, method)
+        assert status in operation["responses"], (path, method)
+        if reply:
+            assert reply in json.dumps(operation["responses"][status]), (path, method)
     schemas = spec["components"]["schemas"]
     onboarding = schemas["Onboarding"]["properties"]
     assert {"business", "services", "style", "subdomain", "locale"} <= set(onboarding)

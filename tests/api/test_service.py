@@ -9,7 +9,7 @@ from sitegen.settings import REPO_ROOT, Settings
 from sitegen.stack.process import free_port
 from sitegen.templates_registry import load_template
 from tests.api.support import PROJECTS, create
-from tests.conftest import unique_onboarding
+from tests.conftest import ADMIN_HEADERS, unique_onboarding
 
 # --- GET /templates, /healthz --------------------------------------------------------------
 
@@ -39,7 +39,9 @@ async def test_temporal_down_degrades_without_500(settings: Settings) -> None:
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as api,
+        httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", headers=ADMIN_HEADERS
+        ) as api,
     ):
         health = await api.get("/healthz")
         assert health.status_code == 503

@@ -22,7 +22,7 @@ from sitegen.api.app import create_app
 from sitegen.db.tables import Customer, CustomerOrder, Notification, Project
 from sitegen.onboarding_links import make_token
 from sitegen.settings import Settings
-from tests.conftest import unique_onboarding
+from tests.conftest import ADMIN_HEADERS, unique_onboarding
 from tests.pipeline.helpers import wait_status
 
 SECRET = "whsec_test_0123456789abcdefABCDEF"
@@ -196,7 +196,7 @@ async def test_without_a_secret_the_webhook_is_unavailable(settings: Settings) -
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as api,
+        httpx.AsyncClient(transport=transport, base_url="http://t", headers=ADMIN_HEADERS) as api,
     ):
         answer = await deliver(api, checkout_event(email()))
     assert answer.status_code == 503

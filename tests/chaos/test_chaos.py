@@ -26,6 +26,7 @@ from sitegen.temporal_client import connect
 from tests.chaos.checks import Findings, check_histories, check_repositories, check_rows
 from tests.chaos.cluster import Cluster, cluster
 from tests.chaos.scenario import POSTGRES_OUTAGE_SECONDS, Chaos, Report
+from tests.conftest import ADMIN_HEADERS
 
 pytestmark = pytest.mark.chaos
 
@@ -62,7 +63,10 @@ async def test_nothing_is_lost_or_done_twice_under_faults(chaos_cluster: Cluster
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://chaos", timeout=60
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://chaos",
+            headers=ADMIN_HEADERS,
+            timeout=60,
         ) as api,
     ):
         chaos = Chaos(chaos_cluster, api, seed, orders)

@@ -17,7 +17,7 @@ from sitegen.api.app import create_app
 from sitegen.integrations.git.local import LocalGit
 from sitegen.settings import Settings
 from sitegen.worker import build_clients, build_worker
-from tests.conftest import unique_onboarding
+from tests.conftest import ADMIN_HEADERS, unique_onboarding
 from tests.pipeline.helpers import (
     notifications,
     order_site,
@@ -42,7 +42,9 @@ async def slow(
     async with (
         build_worker(temporal, clients, slow_settings, slow_settings.task_queue),
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=ADMIN_HEADERS
+        ) as api,
     ):
         yield slow_settings, api
 

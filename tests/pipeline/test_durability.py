@@ -18,7 +18,7 @@ from sitegen.settings import Settings
 from sitegen.stack.process import free_port
 from sitegen.stack.temporal import TemporalDevServer
 from sitegen.workflows import policies
-from tests.conftest import unique_onboarding
+from tests.conftest import ADMIN_HEADERS, unique_onboarding
 from tests.pipeline.helpers import (
     keep_history,
     notifications,
@@ -55,7 +55,9 @@ async def durable_api(durable_settings: Settings) -> AsyncIterator[httpx.AsyncCl
     app = create_app(durable_settings)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=ADMIN_HEADERS
+        ) as client,
     ):
         yield client
 
@@ -175,7 +177,9 @@ async def test_temporal_restarted_mid_pipeline(
     try:
         async with (
             app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://t", headers=ADMIN_HEADERS
+            ) as api,
         ):
             created = await order_site(api, unique_onboarding("ironbark-software"))
             await wait_step(sessions, created["id"], "build_and_test", "running", seconds=60)

@@ -16,7 +16,7 @@ from sitegen.api.app import create_app
 from sitegen.contracts.pipeline import PipelineState
 from sitegen.integrations.git.local import LocalGit
 from sitegen.settings import Settings
-from tests.conftest import unique_onboarding, wait_for
+from tests.conftest import ADMIN_HEADERS, unique_onboarding, wait_for
 from tests.pipeline.helpers import keep_history, order_site, wait_status
 
 # A run of a preview with no changes has about 150 events; each revision adds about 25.
@@ -28,7 +28,9 @@ async def short_runs(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings.model_copy(update={"workflow_history_limit": HISTORY_LIMIT}))
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=ADMIN_HEADERS
+        ) as api,
     ):
         yield api
 

@@ -24,7 +24,7 @@ from sitegen.stack.postgres import EmbeddedPostgres
 from sitegen.stack.process import free_port
 from sitegen.stack.temporal import TemporalDevServer
 from sitegen.worker import build_clients, build_worker
-from tests.conftest import order_body, unique_onboarding, wait_for
+from tests.conftest import ADMIN_HEADERS, order_body, unique_onboarding, wait_for
 from tests.pipeline.helpers import (
     keep_history,
     notifications,
@@ -63,7 +63,9 @@ async def on_own_postgres(
     async with (
         build_worker(temporal, build_clients(own, engine), own, own.task_queue),
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=ADMIN_HEADERS
+        ) as api,
     ):
         yield own, api, make_sessionmaker(engine)
     await engine.dispose()
@@ -130,7 +132,9 @@ async def test_the_api_reaches_temporal_once_it_is_there(
     app = create_app(late)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=ADMIN_HEADERS
+        ) as api,
     ):
         health = await api.get("/healthz")
         assert health.status_code == 503
@@ -193,7 +197,9 @@ async def test_a_correction_whose_signal_was_lost_is_still_found(
     app = create_app(quick)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=ADMIN_HEADERS
+        ) as api,
     ):
         form = unique_onboarding("harbour-physio")
         created = await waiting_for_correction(api, sessions, form)

@@ -21,7 +21,7 @@ from sitegen.integrations.git.local import LocalGit
 from sitegen.settings import Settings
 from sitegen.templates_registry import TemplateManifest
 from sitegen.worker import build_clients, build_worker
-from tests.conftest import unique_onboarding, wait_for
+from tests.conftest import ADMIN_HEADERS, unique_onboarding, wait_for
 from tests.pipeline.helpers import (
     PreviewSite,
     broken_json,
@@ -269,7 +269,9 @@ async def test_every_operator_alert_is_sent_across_continue_as_new(
     clients.ai = MisfitRevisionAI()
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as short,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=ADMIN_HEADERS
+        ) as short,
         build_worker(temporal, clients, settings, settings.task_queue),
     ):
         created = await order_site(short, unique_onboarding("padaria-pao-e-afeto"))

@@ -2,8 +2,9 @@
 sees decrypted payloads: POST /codec/decode and /codec/encode, proto3 JSON in and out,
 `{"payloads": [{"metadata": {name: base64}, "data": base64}]}`.
 
-Anyone who can call /decode reads every client's personal data, so: it must sit behind the
-API's authentication once that exists; it answers only for this deployment's namespace;
+Anyone who can call /decode reads every client's personal data, so: it wants an operator's
+credential (the Temporal UI sends the signed-in user's token), except on a laptop's own stack,
+where the API and Temporal listen on loopback only and the key file is readable anyway; it answers only for this deployment's namespace;
 browsers may call it only from the configured UI origins; it never echoes a key or a value
 it could not read; and it refuses bodies past a size no Temporal payload batch reaches.
 
@@ -23,7 +24,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from temporalio.api.common.v1 import Payload
 
-from sitegen.payload_codec import EncryptionCodec, PayloadDecodeError, codec_from_settings
+from sitegen.api.deps import open_session
+from sitegen.api.errors import Unauthorized
+from sitegen.api.principal import resolve
+from sitegen.db import tenancy
+from sitegen.payload_codec import (
+    EncryptionCodec,
+    PayloadDecodeError,
+    codec_from_settings,
+    temporal_is_local,
+)
 from sitegen.settings import Settings
 
 # Out of the OpenAPI document: this is the Temporal UI's protocol for operators, not part of
@@ -35,6 +45,7 @@ router = APIRouter(prefix="/codec", tags=["codec"], include_in_schema=False)
 MAX_BODY_BYTES = 6 * 1024 * 1024
 MAX_PAYLOADS = 1000
 ALLOWED_HEADERS = "Content-Type, X-Namespace, Authorization"
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 class _Refused(Exception):
@@ -117,6 +128,7 @@ async def encode(request: Request) -> Response:
 async def _apply(request: Request, action: str) -> Response:
     try:
         _check_caller(request)
+        await _check_operator(request)
         payloads = _parse(await _read_body(request))
         codec = _codec(request)
         if action == "decode":
@@ -140,6 +152,26 @@ def _check_caller(request: Request) -> None:
     namespace = request.headers.get("x-namespace")
     if namespace is not None and namespace != _settings(request).temporal_namespace:
         raise _Refused(403, "X-Namespace", "this codec serves another namespace")
+
+
+def _sign_in_needed(settings: Settings) -> bool:
+    return not (temporal_is_local(settings) and settings.api_host in LOOPBACK)
+
+
+async def _check_operator(request: Request) -> None:
+    settings = _settings(request)
+    if not _sign_in_needed(settings):
+        return
+    scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credential:
+        raise _Refused(401, "Authorization", "sign in: send Authorization: Bearer <token>")
+    try:
+        async with open_session(request, tenancy.NOBODY) as session:
+            caller = await resolve(settings, session, credential.strip())
+    except Unauthorized as exc:
+        raise _Refused(401, "Authorization", exc.message) from None
+    if not caller.agency:
+        raise _Refused(403, "Authorization", "only the agency's operators may decode payloads")
 
 
 async def _read_body(request: Request) -> bytes:

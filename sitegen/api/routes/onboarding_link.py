@@ -11,14 +11,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.service import RPCError
 
-from sitegen.api.deps import SessionDep, SettingsDep, get_temporal
+from sitegen.api.deps import SessionDep, SettingsDep, get_temporal, open_session
 from sitegen.api.errors import ApiError, Conflict, NotFound, Unavailable
 from sitegen.api.generation import start_generation
 from sitegen.api.onboarding_forms import ONBOARDING_OPEN, store_onboarding
 from sitegen.contracts.status import ProjectStatus
-from sitegen.db import queries
+from sitegen.db import queries, tenancy
+from sitegen.db.tenancy import Scope
 from sitegen.onboarding_links import LinkExpired, LinkInvalid, OnboardingLink, read_token
 from sitegen.settings import Settings
 
@@ -60,9 +62,23 @@ def _link(settings: Settings, token: str) -> OnboardingLink:
         raise NotFound("link") from None
 
 
+async def _link_scope(request: Request, session: AsyncSession, link: OnboardingLink) -> Scope:
+    """The link's holder acts as the project's customer: `session` sees that tenant only."""
+    async with open_session(request, tenancy.AGENCY) as lookup:
+        project = await queries.get_project(lookup, link.project_id)
+    if project is None:
+        raise NotFound("link")
+    scope = tenancy.customer(project.customer_id)
+    tenancy.bind(session, scope)
+    return scope
+
+
 @router.get("/onboarding/{token}", response_model=LinkProject, responses=_ERRORS)
-async def read_link(token: str, session: SessionDep, settings: SettingsDep) -> LinkProject:
+async def read_link(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> LinkProject:
     link = _link(settings, token)
+    await _link_scope(request, session, link)
     project = await queries.get_project(session, link.project_id)
     if project is None:
         raise NotFound("link")
@@ -93,7 +109,8 @@ async def submit_link(
     generating. If the run cannot start now, the form stays saved: the answer is a 503 and
     sending it again starts it (a run already started is never started twice)."""
     link = _link(settings, token)
-    accepted, project = await store_onboarding(request, link.project_id, raw)
+    scope = await _link_scope(request, session, link)
+    accepted, project = await store_onboarding(request, scope, link.project_id, raw)
     started = False
     if project.status == ProjectStatus.PENDING:
         locked = await queries.get_project_for_update(session, project.id)

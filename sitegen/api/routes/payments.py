@@ -21,13 +21,12 @@ import structlog
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from sitegen.api.deps import SettingsDep
+from sitegen.api.deps import SettingsDep, open_session
 from sitegen.api.errors import ApiError, Unavailable
 from sitegen.api.orders import NewOrder, place_order
-from sitegen.db import queries
+from sitegen.db import queries, tenancy
 from sitegen.db.tables import Project
 from sitegen.onboarding_links import make_token, onboarding_url, read_token
 from sitegen.settings import Settings
@@ -130,9 +129,9 @@ def _order(checkout: dict[str, Any]) -> NewOrder | str:
 async def _record(
     request: Request, settings: Settings, new: NewOrder, event_id: str
 ) -> StripeReceived:
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    # The signature is the caller's credential: what a signed event writes is the agency's.
     try:
-        async with sessions() as session, session.begin():
+        async with open_session(request, tenancy.AGENCY) as session, session.begin():
             earlier = await queries.project_for_order(session, new.reference)
             if earlier is not None:
                 return StripeReceived(handled=True, project_id=earlier.id, duplicate=True)
@@ -145,7 +144,7 @@ async def _record(
             await _queue_link(session, settings, project, new)
     except IntegrityError:
         # A racing delivery of the same session committed first: it is the one.
-        async with sessions() as session:
+        async with open_session(request, tenancy.AGENCY) as session:
             earlier = await queries.project_for_order(session, new.reference)
         if earlier is None:
             # Another order took the same slug at the same moment: Stripe sends it again.

@@ -9,16 +9,23 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, get_temporal, project_or_404
+from sitegen.api.deps import (
+    SessionDep,
+    SettingsDep,
+    TemporalDep,
+    caller_scope,
+    get_temporal,
+    open_session,
+    project_or_404,
+)
 from sitegen.api.errors import ApiError, Conflict, Unavailable
 from sitegen.api.generation import start_generation
 from sitegen.api.onboarding_forms import checked_onboarding, store_onboarding
 from sitegen.api.orders import NewOrder, place_order
+from sitegen.api.principal import OPERATORS
 from sitegen.api.rate_limits import check_new_project
 from sitegen.api.schemas import (
     GenerationStarted,
@@ -71,6 +78,7 @@ def _public(project: Project, submission: OnboardingSubmission | None) -> Projec
     "/projects",
     status_code=201,
     response_model=ProjectPublic,
+    dependencies=OPERATORS,
     responses={200: {"model": ProjectPublic, "description": "The same order again"}, **_ERRORS},
 )
 async def create_project(
@@ -84,8 +92,7 @@ async def create_project(
     # Refuse before writing anything when Temporal is needed and down: a retry then works.
     client = await get_temporal(request) if body.start_generation else None
     fingerprint = request_fingerprint(body)
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with sessions() as session, session.begin():
+    async with open_session(request, caller_scope(request)) as session, session.begin():
         earlier = await queries.project_for_order(session, body.order.reference)
         if earlier is not None:
             if earlier.meta.get("request") != fingerprint:
@@ -203,13 +210,14 @@ async def submit_onboarding(
     """Store the form, checked in one pass (every problem at once); a run waiting for a
     correction is told at once. Once generation has started the form is closed: ask for
     changes as revisions of the preview."""
-    accepted, _ = await store_onboarding(request, project_id, raw)
+    accepted, _ = await store_onboarding(request, caller_scope(request), project_id, raw)
     return accepted
 
 
 @router.post(
     "/projects/{project_id}/generate",
     status_code=202,
+    dependencies=OPERATORS,
     response_model=GenerationStarted,
     responses={**_ERRORS, 503: {"description": "Temporal unreachable"}},
 )

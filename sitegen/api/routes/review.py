@@ -12,8 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 
 from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, project_or_404
-from sitegen.api.errors import Conflict, NotFound
+from sitegen.api.errors import Conflict, Forbidden, NotFound
 from sitegen.api.messages import Refused, send_signal, send_update
+from sitegen.api.principal import OPERATORS, CallerDep
 from sitegen.api.rate_limits import check_new_revision
 from sitegen.api.schemas import (
     ApprovalCreate,
@@ -156,6 +157,7 @@ async def list_versions(project_id: uuid.UUID, session: SessionDep) -> list[Vers
 @router.post(
     "/projects/{project_id}/rollback",
     status_code=202,
+    dependencies=OPERATORS,
     response_model=RollbackQueued,
     responses=_ERRORS,
 )
@@ -188,10 +190,18 @@ async def rollback(
     responses=_ERRORS,
 )
 async def approve(
-    project_id: uuid.UUID, body: ApprovalCreate, session: SessionDep, client: TemporalDep
+    project_id: uuid.UUID,
+    body: ApprovalCreate,
+    caller: CallerDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    client: TemporalDep,
 ) -> ApprovalPublic:
     """Approve the preview: it is merged, built for production, deployed there, and the
-    project ends delivered. Approving again is harmless."""
+    project ends delivered. Approving again is harmless. The client may approve its own
+    project unless SITEGEN_CLIENT_CAN_APPROVE is off; the agency always may."""
+    if not caller.agency and not settings.client_can_approve:
+        raise Forbidden("the agency approves delivery; ask your contact there")
     project = await project_or_404(session, project_id)
     if project.status in CLOSED:
         raise Conflict(f"the project is {project.status}; there is nothing to approve")
@@ -209,6 +219,7 @@ async def approve(
 @router.post(
     "/projects/{project_id}/cancel",
     status_code=202,
+    dependencies=OPERATORS,
     response_model=CancelPublic,
     responses=_ERRORS,
 )

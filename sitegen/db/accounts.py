@@ -1,0 +1,188 @@
+"""Users, refresh tokens, API keys and login attempts: the queries the API's auth routes and
+`sitegen users` share. Hashing is the caller's (sitegen/auth); these only store and find."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from sitegen.db.tables import ApiKey, AppUser, Customer, LoginAttempt, RefreshToken, UserRole
+
+
+class EmailTaken(Exception):
+    pass
+
+
+async def create_user(
+    session: AsyncSession,
+    email: str,
+    password_hash: str,
+    role: UserRole,
+    customer_id: uuid.UUID | None = None,
+) -> AppUser:
+    email = email.strip().lower()
+    taken = await session.execute(select(col(AppUser.id)).where(col(AppUser.email) == email))
+    if taken.first() is not None:
+        raise EmailTaken(email)
+    user = AppUser(email=email, password_hash=password_hash, role=role, customer_id=customer_id)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def user_by_email(session: AsyncSession, email: str) -> AppUser | None:
+    found = await session.execute(
+        select(AppUser).where(col(AppUser.email) == email.strip().lower())
+    )
+    return found.scalars().first()
+
+
+async def active_user(session: AsyncSession, user_id: uuid.UUID) -> AppUser | None:
+    user = await session.get(AppUser, user_id)
+    return user if user is not None and user.disabled_at is None else None
+
+
+async def customer_id_by_email(session: AsyncSession, email: str) -> uuid.UUID | None:
+    found = await session.execute(
+        select(col(Customer.id)).where(col(Customer.email) == email.strip().lower())
+    )
+    return found.scalars().first()
+
+
+async def list_users(session: AsyncSession) -> list[AppUser]:
+    found = await session.execute(select(AppUser).order_by(col(AppUser.created_at)))
+    return list(found.scalars())
+
+
+async def set_password(session: AsyncSession, user: AppUser, password_hash: str) -> None:
+    user.password_hash = password_hash
+    session.add(user)
+    await revoke_user_tokens(session, user.id)
+
+
+async def disable_user(session: AsyncSession, user: AppUser) -> None:
+    user.disabled_at = datetime.now(UTC)
+    session.add(user)
+    await revoke_user_tokens(session, user.id)
+
+
+# -- refresh tokens -------------------------------------------------------------------------
+
+
+async def store_refresh(
+    session: AsyncSession,
+    token_id: uuid.UUID,
+    user_id: uuid.UUID,
+    family_id: uuid.UUID,
+    secret_hash: str,
+    lifetime: timedelta,
+) -> None:
+    session.add(
+        RefreshToken(
+            id=token_id,
+            user_id=user_id,
+            family_id=family_id,
+            secret_hash=secret_hash,
+            expires_at=datetime.now(UTC) + lifetime,
+        )
+    )
+    await session.flush()
+
+
+async def refresh_for_update(session: AsyncSession, token_id: uuid.UUID) -> RefreshToken | None:
+    """Locked, so two refreshes racing with one token cannot both spend it."""
+    found = await session.execute(
+        select(RefreshToken).where(col(RefreshToken.id) == token_id).with_for_update()
+    )
+    return found.scalars().first()
+
+
+async def spend_refresh(session: AsyncSession, token: RefreshToken) -> None:
+    token.spent_at = datetime.now(UTC)
+    session.add(token)
+
+
+async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.family_id) == family_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=func.now())
+    )
+
+
+async def revoke_user_tokens(session: AsyncSession, user_id: uuid.UUID) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
+        .values(revoked_at=func.now())
+    )
+
+
+# -- API keys -------------------------------------------------------------------------------
+
+
+async def create_api_key(
+    session: AsyncSession,
+    prefix: str,
+    secret_hash: str,
+    name: str,
+    role: UserRole,
+    created_by: uuid.UUID | None,
+) -> ApiKey:
+    key = ApiKey(
+        prefix=prefix, secret_hash=secret_hash, name=name, role=role, created_by=created_by
+    )
+    session.add(key)
+    await session.flush()
+    return key
+
+
+async def api_key_by_prefix(session: AsyncSession, prefix: str) -> ApiKey | None:
+    found = await session.execute(select(ApiKey).where(col(ApiKey.prefix) == prefix))
+    return found.scalars().first()
+
+
+async def list_api_keys(session: AsyncSession) -> list[ApiKey]:
+    found = await session.execute(select(ApiKey).order_by(col(ApiKey.created_at)))
+    return list(found.scalars())
+
+
+async def revoke_api_key(session: AsyncSession, key_id: uuid.UUID) -> bool:
+    done = await session.execute(
+        update(ApiKey)
+        .where(col(ApiKey.id) == key_id, col(ApiKey.revoked_at).is_(None))
+        .values(revoked_at=func.now())
+        .returning(col(ApiKey.id))
+    )
+    return done.first() is not None
+
+
+# -- login attempts -------------------------------------------------------------------------
+
+
+async def recent_logins(
+    session: AsyncSession, address: str, window: timedelta
+) -> tuple[int, datetime | None]:
+    since = datetime.now(UTC) - window
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(col(LoginAttempt.created_at))).where(
+                col(LoginAttempt.address) == address, col(LoginAttempt.created_at) > since
+            )
+        )
+    ).one()
+    return int(count), oldest
+
+
+async def record_login(session: AsyncSession, address: str, succeeded: bool) -> None:
+    session.add(LoginAttempt(address=address, succeeded=succeeded))
+    # Old attempts count for nothing: sweep them as new ones come in.
+    await session.execute(
+        delete(LoginAttempt).where(
+            col(LoginAttempt.created_at) < datetime.now(UTC) - timedelta(days=1)
+        )
+    )
