@@ -72,7 +72,14 @@ def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
         storage=providers.make_storage(settings),
         git=providers.make_git(settings),
         hosting=providers.make_hosting(settings),
-        ai=providers.make_ai(settings, PostgresLedger(sessions, settings.ai_budget_usd)),
+        ai=providers.make_ai(
+            settings,
+            PostgresLedger(
+                sessions,
+                settings.ai_budget_usd,
+                calls_per_hour=settings.rate_ai_calls_per_project_hour,
+            ),
+        ),
         fetcher=AssetFetcher(
             settings.asset_max_bytes,
             settings.asset_timeout_seconds,

@@ -4,32 +4,47 @@ through (sitegen/integrations/ai/ledger.py).
 Reservations of one project are serialised by a lock on its row, so calls fanned out in
 parallel cannot each see the same headroom and overshoot together. What counts against the
 budget: paid calls at their cost, calls in flight and calls whose answer was lost at their
-reservation (they may have been billed), failed calls not at all. Settling, releasing and
-rejecting address the row by id and change it only from the state they expect, so a late
-answer of a superseded attempt can never overwrite what a newer attempt recorded.
+reservation (they may have been billed), failed calls not at all. Under the same lock, the
+project's calls of the last hour are counted: past the hourly allowance a new call is refused
+(AIRateLimited, retried by Temporal once the window has room); a read-back is never refused,
+since nothing is sent. Settling, releasing and rejecting address the row by id and change it
+only from the state they expect, so a late answer of a superseded attempt can never
+overwrite what a newer attempt recorded.
 """
 
 from __future__ import annotations
 
+import math
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sitegen.activities.support import Sessions
 from sitegen.db.costs import AICallStatus, committed_usd
 from sitegen.db.tables import AICall, Project
 from sitegen.failpoints import AFTER_AI_CALL, failpoint
-from sitegen.integrations.ai.ledger import BudgetExceeded, LedgerCall, PaidCall, Reservation
+from sitegen.integrations.ai.ledger import (
+    AIRateLimited,
+    BudgetExceeded,
+    LedgerCall,
+    PaidCall,
+    Reservation,
+)
+
+RATE_WINDOW = timedelta(hours=1)
 
 
 class PostgresLedger:
-    def __init__(self, sessions: Sessions, default_budget: Decimal) -> None:
+    def __init__(self, sessions: Sessions, default_budget: Decimal, *, calls_per_hour: int) -> None:
         self.sessions = sessions
         self.default_budget = default_budget
+        self.calls_per_hour = calls_per_hour
 
     async def reserve(self, call: LedgerCall, max_cost: Decimal) -> Reservation:
         scope = call.scope
@@ -54,7 +69,8 @@ class PostgresLedger:
                 if earlier.status == AICallStatus.PAID and earlier.response is not None:
                     return Reservation(row_id=earlier.id, stored=earlier.response)
                 # An earlier attempt failed, was refused, or died before it recorded the
-                # answer: its row stays (a lost answer still counts), under a key of its own.
+                # answer, or its answer outlived the retention (db/ai_retention.py): its row
+                # stays (a lost answer still counts), under a key of its own.
                 if earlier.status == AICallStatus.RESERVED:
                     earlier.status = AICallStatus.UNKNOWN
                     earlier.error = "the attempt ended before its answer was recorded"
@@ -67,6 +83,7 @@ class PostgresLedger:
             ).scalar_one()
             if committed + max_cost > budget:
                 raise BudgetExceeded(budget, Decimal(committed), max_cost)
+            await self._check_rate(session, scope.project_id)
             row = AICall(
                 project_id=scope.project_id,
                 idempotency_key=call.key,
@@ -80,6 +97,20 @@ class PostgresLedger:
             )
             session.add(row)
         return Reservation(row_id=row.id)
+
+    async def _check_rate(self, session: AsyncSession, project_id: uuid.UUID) -> None:
+        """Every row is a request made (paid, failed, lost or in flight); the database's clock
+        decides the window, so workers' clocks cannot disagree about it."""
+        count, oldest, now = (
+            await session.execute(
+                sa.select(func.count(), func.min(col(AICall.created_at)), func.now())
+                .where(col(AICall.project_id) == project_id)
+                .where(col(AICall.created_at) > func.now() - RATE_WINDOW)
+            )
+        ).one()
+        if count >= self.calls_per_hour:
+            wait = (oldest + RATE_WINDOW - now).total_seconds()
+            raise AIRateLimited(self.calls_per_hour, max(1, math.ceil(wait)))
 
     async def _finish(self, row_id: uuid.UUID, **values: Any) -> None:
         """Only a row still in flight changes: one another attempt already took over (its key

@@ -1,21 +1,38 @@
 """The cost ledger in Postgres, against the promises it makes: calls reserved in parallel
 never pass the budget together; a paid call is read back, never paid twice; an answer that
-was lost still counts; a failed call does not."""
+was lost still counts; a failed call does not; past the hourly allowance a new call waits
+(retryable, for as long as the oldest counted call needs to leave the hour), a read-back
+does not."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import anthropic
 import httpx
 import pytest
-from sqlmodel import select
+from sqlalchemy import func
+from sqlmodel import col, select, update
+from temporalio.exceptions import ApplicationError
 
 from sitegen.activities.ai_ledger import PostgresLedger
+from sitegen.contracts.ai_roles import ModelPrice
 from sitegen.db.tables import AICall
-from sitegen.integrations.ai.ledger import BudgetExceeded, CallScope, LedgerCall, PaidCall
+from sitegen.integrations.ai.claude import metered
+from sitegen.integrations.ai.claude.roles import Role
+from sitegen.integrations.ai.ledger import (
+    AIRateLimited,
+    BudgetExceeded,
+    CallScope,
+    LedgerCall,
+    PaidCall,
+    Reservation,
+    call_scope,
+)
 from tests.conftest import order_body
 
 
@@ -47,7 +64,7 @@ async def test_parallel_reservations_never_pass_the_budget_together(
     api: httpx.AsyncClient, sessions: Any
 ) -> None:
     project_id = await _project(api, budget="1.00")
-    ledger = PostgresLedger(sessions, default_budget=Decimal("100"))
+    ledger = PostgresLedger(sessions, default_budget=Decimal("100"), calls_per_hour=1000)
 
     async def reserve(i: int) -> bool:
         try:
@@ -67,7 +84,7 @@ async def test_a_paid_call_is_read_back_and_the_budget_counts_its_cost(
     api: httpx.AsyncClient, sessions: Any
 ) -> None:
     project_id = await _project(api, budget="1.00")
-    ledger = PostgresLedger(sessions, default_budget=Decimal("100"))
+    ledger = PostgresLedger(sessions, default_budget=Decimal("100"), calls_per_hour=1000)
     call = _call(project_id, "spec")
     first = await ledger.reserve(call, Decimal("0.90"))
     assert first.stored is None and first.row_id is not None
@@ -88,7 +105,7 @@ async def test_a_refused_answer_counts_but_is_never_read_back(
     api: httpx.AsyncClient, sessions: Any
 ) -> None:
     project_id = await _project(api, budget="1.00")
-    ledger = PostgresLedger(sessions, default_budget=Decimal("100"))
+    ledger = PostgresLedger(sessions, default_budget=Decimal("100"), calls_per_hour=1000)
     call = _call(project_id, "patch")
     first = await ledger.reserve(call, Decimal("0.50"))
     assert first.row_id is not None
@@ -107,7 +124,7 @@ async def test_a_late_answer_of_a_superseded_attempt_changes_nothing(
     api: httpx.AsyncClient, sessions: Any
 ) -> None:
     project_id = await _project(api, budget="1.00")
-    ledger = PostgresLedger(sessions, default_budget=Decimal("100"))
+    ledger = PostgresLedger(sessions, default_budget=Decimal("100"), calls_per_hour=1000)
     # Attempt 1 is still waiting on the API when attempt 2 takes over the same question.
     one = await ledger.reserve(_call(project_id, "spec"), Decimal("0.40"))
     two = await ledger.reserve(_call(project_id, "spec", attempt=2), Decimal("0.40"))
@@ -127,7 +144,7 @@ async def test_a_lost_answer_still_counts_and_a_failed_call_does_not(
     api: httpx.AsyncClient, sessions: Any
 ) -> None:
     project_id = await _project(api, budget="1.00")
-    ledger = PostgresLedger(sessions, default_budget=Decimal("100"))
+    ledger = PostgresLedger(sessions, default_budget=Decimal("100"), calls_per_hour=1000)
     # Attempt 1 reserved, then its worker died before the answer was recorded.
     await ledger.reserve(_call(project_id, "patch"), Decimal("0.40"))
     # Attempt 2 of the same step: sends again (nothing stored), under the same key.
@@ -148,7 +165,7 @@ async def test_a_lost_answer_still_counts_and_a_failed_call_does_not(
 async def test_the_default_budget_applies_and_keys_are_per_project(
     api: httpx.AsyncClient, sessions: Any
 ) -> None:
-    ledger = PostgresLedger(sessions, default_budget=Decimal("0.50"))
+    ledger = PostgresLedger(sessions, default_budget=Decimal("0.50"), calls_per_hour=1000)
     other = await _project(api, budget="5.00")
     paid = await ledger.reserve(_call(other, "spec"), Decimal("0.10"))
     assert paid.row_id is not None
@@ -159,3 +176,67 @@ async def test_the_default_budget_applies_and_keys_are_per_project(
     # The same key the other project paid for: nothing of theirs is read back here.
     mine = await ledger.reserve(_call(project_id, "spec"), Decimal("0.10"))
     assert mine.stored is None and mine.row_id is not None
+
+
+async def _age(sessions: Any, row_id: uuid.UUID | None, age: timedelta) -> None:
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(AICall).where(col(AICall.id) == row_id).values(created_at=func.now() - age)
+        )
+
+
+async def test_past_the_hourly_allowance_a_new_call_waits_and_a_read_back_does_not(
+    api: httpx.AsyncClient, sessions: Any
+) -> None:
+    project_id = await _project(api)
+    ledger = PostgresLedger(sessions, default_budget=Decimal("100"), calls_per_hour=3)
+    # A call from two hours ago is out of the window: it does not count.
+    old = await ledger.reserve(_call(project_id, "old"), Decimal("0.01"))
+    await _age(sessions, old.row_id, timedelta(hours=2))
+    spec = await ledger.reserve(_call(project_id, "spec"), Decimal("0.01"))
+    assert spec.row_id is not None
+    await ledger.settle(spec.row_id, _paid("0.01", "the spec"))
+    await ledger.reserve(_call(project_id, "brief"), Decimal("0.01"))
+    await ledger.reserve(_call(project_id, "sitemap"), Decimal("0.01"))
+    # The oldest counted call was made 50 minutes ago: room again in 10 minutes.
+    await _age(sessions, spec.row_id, timedelta(minutes=50))
+    with pytest.raises(AIRateLimited) as refused:
+        await ledger.reserve(_call(project_id, "content"), Decimal("0.01"))
+    assert 595 <= refused.value.retry_after_seconds <= 601
+    assert "at most 3 AI calls an hour" in str(refused.value)
+    # The step retried: the answer it paid for is read back, nothing is sent.
+    again = await ledger.reserve(_call(project_id, "spec", attempt=2), Decimal("0.01"))
+    assert again.stored == {"answer": "the spec"}
+    assert len(await _rows(sessions, project_id)) == 4  # the refused call left nothing
+    # An hour on from the spec, one slot is free again (and only one).
+    await _age(sessions, spec.row_id, timedelta(minutes=61))
+    assert (await ledger.reserve(_call(project_id, "content"), Decimal("0.01"))).row_id
+    with pytest.raises(AIRateLimited):
+        await ledger.reserve(_call(project_id, "layout"), Decimal("0.01"))
+
+
+class _FullLedger:
+    """Refuses every call as the Postgres ledger does past the allowance."""
+
+    async def reserve(self, call: LedgerCall, max_cost: Decimal) -> Reservation:
+        raise AIRateLimited(3, 600)
+
+    async def settle(self, row_id: uuid.UUID, paid: PaidCall) -> None: ...
+
+    async def release(self, row_id: uuid.UUID, error: str, *, maybe_billed: bool) -> None: ...
+
+    async def reject(self, row_id: uuid.UUID) -> None: ...
+
+
+async def test_a_rate_limited_call_is_a_retryable_error_that_waits_for_the_window() -> None:
+    client = anthropic.AsyncAnthropic(api_key="unused", base_url="http://127.0.0.1:9")
+    price = ModelPrice(
+        input=Decimal(3), output=Decimal(15), cache_read=Decimal(0), cache_write=Decimal(4)
+    )
+    role = Role(step="brief", model="claude-sonnet-5-5", max_tokens=1000)
+    scope = CallScope(uuid.uuid4(), "generate_brief", 1, "wf/run")
+    with call_scope(scope), pytest.raises(ApplicationError) as raised:
+        await metered.send(client, _FullLedger(), role, price, {"model": role.model})
+    error = raised.value
+    assert error.type == metered.AI_RATE_LIMITED and not error.non_retryable
+    assert error.next_retry_delay == timedelta(seconds=600)

@@ -65,6 +65,18 @@ class BudgetExceeded(Exception):
         )
 
 
+class AIRateLimited(Exception):
+    """The project already made its allowance of calls in the last hour; none was made now.
+    Not final: one slot frees when the oldest counted call leaves the window."""
+
+    def __init__(self, limit: int, retry_after_seconds: int) -> None:
+        self.limit, self.retry_after_seconds = limit, retry_after_seconds
+        super().__init__(
+            f"at most {limit} AI calls an hour for one project; the next may be made in "
+            f"{retry_after_seconds} s"
+        )
+
+
 @dataclass(frozen=True)
 class Reservation:
     """What `reserve` decided: go ahead under this ledger row, or the answer that row already
@@ -77,7 +89,8 @@ class Reservation:
 class AILedger(Protocol):
     async def reserve(self, call: LedgerCall, max_cost: Decimal) -> Reservation:
         """A row with the call's maximum reserved, or the answer already paid for under this
-        key. Raises BudgetExceeded, reserving nothing."""
+        key. Raises BudgetExceeded or AIRateLimited, reserving nothing; a read-back is not a
+        new call and never refused."""
         ...
 
     async def settle(self, row_id: uuid.UUID, paid: PaidCall) -> None: ...

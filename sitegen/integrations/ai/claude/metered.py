@@ -15,6 +15,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import anthropic
@@ -25,6 +26,7 @@ from sitegen.integrations.ai.claude.errors import api_error
 from sitegen.integrations.ai.claude.roles import Role, cost_usd, max_cost_usd
 from sitegen.integrations.ai.ledger import (
     AILedger,
+    AIRateLimited,
     BudgetExceeded,
     LedgerCall,
     PaidCall,
@@ -35,6 +37,8 @@ from sitegen.integrations.ai.ledger import (
 # tokens by Anthropic's documentation; bounded generously).
 FRAMING_TOKENS = 2_000
 BUDGET_EXCEEDED = "BudgetExceeded"
+# Retryable: Temporal tries the step again once the project's hourly window has room.
+AI_RATE_LIMITED = "AIRateLimited"
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,9 @@ async def send(
             reservation = await ledger.reserve(call, needed)
         except BudgetExceeded as exc:
             raise ApplicationError(str(exc), type=BUDGET_EXCEEDED, non_retryable=True) from None
+        except AIRateLimited as exc:
+            delay = timedelta(seconds=exc.retry_after_seconds)
+            raise ApplicationError(str(exc), type=AI_RATE_LIMITED, next_retry_delay=delay) from None
         if reservation.stored is not None:
             message = anthropic.types.Message.model_validate(reservation.stored)
             return Answer(message, 0, replayed=True, row_id=reservation.row_id)
