@@ -140,6 +140,8 @@ def settings(
         asset_allow_any_port=True,
         asset_timeout_seconds=3,
         build_timeout_seconds=60,
+        # Every in-process client signs in from one address; the limit's own test sets it.
+        rate_logins_per_address_minute=100_000,
     )
     return settings if browser else settings.model_copy(update={"chromium": ""})
 

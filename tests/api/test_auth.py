@@ -1,0 +1,174 @@
+"""Signing in: passwords, access tokens, refresh rotation and theft, sign-out, disabled users,
+API keys, roles, and the login rate limit."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import httpx
+import jwt
+import pytest
+
+from sitegen.auth import access_tokens
+from sitegen.payload_codec import derived_key, payload_keys
+from sitegen.settings import Settings
+from tests.api.accounts_support import PASSWORD, bearer, make_user, tenant
+from tests.api.support import PROJECTS
+
+LOGIN = "/api/v1/auth/login"
+REFRESH = "/api/v1/auth/refresh"
+ME = "/api/v1/auth/me"
+
+
+async def test_no_credential_is_401_with_a_challenge(api: httpx.AsyncClient) -> None:
+    for headers in ({"Authorization": ""}, bearer("nonsense"), bearer("sgk_" + "a" * 12 + "_x")):
+        response = await api.get(PROJECTS, headers=headers)
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_a_client_signs_in_refreshes_and_signs_out(api: httpx.AsyncClient) -> None:
+    a = await tenant(api)
+    me = (await api.get(ME, headers=a.headers)).json()
+    assert me["role"] == "client" and me["customer_id"] == a.project["customer_id"]
+
+    renewed = await api.post(REFRESH, json={"refresh_token": a.refresh_token})
+    assert renewed.status_code == 200, renewed.text
+    second = renewed.json()
+    assert second["refresh_token"] != a.refresh_token
+    assert (await api.get(ME, headers=bearer(second["access_token"]))).status_code == 200
+
+    out = await api.post("/api/v1/auth/logout", json={"refresh_token": second["refresh_token"]})
+    assert out.status_code == 204
+    again = await api.post(REFRESH, json={"refresh_token": second["refresh_token"]})
+    assert again.status_code == 401
+
+
+async def test_a_refresh_token_shown_twice_revokes_its_family(api: httpx.AsyncClient) -> None:
+    """A spent token used again means a copy was stolen: the thief's and the owner's next
+    tokens both stop working."""
+    a = await tenant(api)
+    first = await api.post(REFRESH, json={"refresh_token": a.refresh_token})
+    assert first.status_code == 200
+    replayed = await api.post(REFRESH, json={"refresh_token": a.refresh_token})
+    assert replayed.status_code == 401
+    owner_next = await api.post(REFRESH, json={"refresh_token": first.json()["refresh_token"]})
+    assert owner_next.status_code == 401
+
+
+async def test_a_forged_or_altered_refresh_token_is_refused(api: httpx.AsyncClient) -> None:
+    a = await tenant(api)
+    altered = a.refresh_token[:-2] + ("AA" if not a.refresh_token.endswith("AA") else "BB")
+    for token in (altered, "sgr_" + uuid.uuid4().hex + "_" + "x" * 43, "garbage"):
+        assert (await api.post(REFRESH, json={"refresh_token": token})).status_code == 401
+    # The real one still works: a wrong guess does not burn it.
+    assert (await api.post(REFRESH, json={"refresh_token": a.refresh_token})).status_code == 200
+
+
+async def test_wrong_password_and_unknown_email_read_the_same(api: httpx.AsyncClient) -> None:
+    a = await tenant(api)
+    wrong = await api.post(LOGIN, json={"email": a.email, "password": "not the password"})
+    nobody = await api.post(LOGIN, json={"email": "nobody@example.com", "password": PASSWORD})
+    assert wrong.status_code == nobody.status_code == 401
+    assert wrong.json() == nobody.json()
+
+
+async def test_access_tokens_expire_and_cannot_be_forged(
+    api: httpx.AsyncClient, settings: Settings
+) -> None:
+    a = await tenant(api)
+    me = (await api.get(ME, headers=a.headers)).json()
+    user_id = uuid.UUID(me["id"])
+    customer = uuid.UUID(me["customer_id"])
+    expired, _ = access_tokens.issue(settings, user_id, "client", customer, now=time.time() - 3600)
+    assert (await api.get(ME, headers=bearer(expired))).status_code == 401
+    # A client promoting itself: the same claims signed with another key, or with none.
+    claims = jwt.decode(a.headers["Authorization"][7:], options={"verify_signature": False})
+    claims["role"] = "admin"
+    for forged in (
+        jwt.encode(
+            claims, "a guessed key of thirty-two bytes", algorithm="HS256", headers={"kid": "test"}
+        ),
+        jwt.encode(claims, "", algorithm="none"),
+    ):
+        assert (await api.get(ME, headers=bearer(forged))).status_code == 401
+    # Even validly signed, the role is read from the user's row, not from the token.
+    key = derived_key(payload_keys(settings).current, access_tokens.HKDF_INFO)
+    signed = jwt.encode(claims, key, algorithm="HS256", headers={"kid": "test"})
+    promoted = await api.get(ME, headers=bearer(signed))
+    assert promoted.status_code == 200 and promoted.json()["role"] == "client"
+
+
+async def test_a_disabled_user_is_signed_out_everywhere(api: httpx.AsyncClient) -> None:
+    a = await tenant(api)
+    me = (await api.get(ME, headers=a.headers)).json()
+    assert (await api.post(f"/api/v1/users/{me['id']}/disable")).status_code == 200
+    assert (await api.get(ME, headers=a.headers)).status_code == 401
+    assert (await api.post(REFRESH, json={"refresh_token": a.refresh_token})).status_code == 401
+    assert (await api.post(LOGIN, json={"email": a.email, "password": PASSWORD})).status_code == 401
+
+
+async def test_roles_decide_who_makes_users_and_keys(api: httpx.AsyncClient) -> None:
+    operator = await make_user(api, "operator")
+    a = await tenant(api)
+    body = {"email": "x-" + uuid.uuid4().hex[:6] + "@example.com", "password": PASSWORD}
+    # An operator makes clients, not operators; a client makes nobody.
+    assert (
+        await api.post("/api/v1/users", json=body | {"role": "operator"}, headers=operator)
+    ).status_code == 403
+    client_body = body | {"role": "client", "customer_id": a.project["customer_id"]}
+    assert (await api.post("/api/v1/users", json=client_body, headers=a.headers)).status_code == 403
+    assert (await api.post("/api/v1/users", json=client_body, headers=operator)).status_code == 201
+    # A client needs a customer; nobody else has one.
+    orphan = body | {"email": "y-" + body["email"], "role": "client"}
+    assert (await api.post("/api/v1/users", json=orphan)).status_code == 422
+    # Keys are an admin's to make; shown once; revoked, refused.
+    assert (
+        await api.post("/api/v1/api-keys", json={"name": "crm"}, headers=operator)
+    ).status_code == 403
+    made = await api.post("/api/v1/api-keys", json={"name": "crm"})
+    assert made.status_code == 201
+    key = made.json()
+    assert key["key"].startswith(key["prefix"] + "_")
+    listed = (await api.get("/api/v1/api-keys")).json()
+    assert all("key" not in k for k in listed)
+    assert (await api.get(PROJECTS, headers=bearer(key["key"]))).status_code == 200
+    assert (await api.delete(f"/api/v1/api-keys/{key['id']}")).status_code == 204
+    assert (await api.get(PROJECTS, headers=bearer(key["key"]))).status_code == 401
+
+
+async def test_a_short_password_is_refused_naming_the_field(api: httpx.AsyncClient) -> None:
+    response = await api.post(
+        "/api/v1/users",
+        json={"email": "short@example.com", "password": "short", "role": "operator"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "password"
+
+
+@pytest.fixture
+def few_logins(settings: Settings) -> Settings:
+    return settings.model_copy(update={"rate_logins_per_address_minute": 3})
+
+
+async def test_logins_from_one_address_are_rate_limited(few_logins: Settings) -> None:
+    from sitegen.api.app import create_app
+    from tests.conftest import ADMIN_HEADERS
+
+    app = create_app(few_logins)
+    # Its own address, so other tests' sign-ins from the test client do not count here.
+    transport = httpx.ASGITransport(app=app, client=(f"10.9.{uuid.uuid4().int % 250}.7", 1234))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://t", headers=ADMIN_HEADERS) as api,
+    ):
+        a = await tenant(api)  # one sign-in
+        for _ in range(2):
+            wrong = await api.post(LOGIN, json={"email": a.email, "password": "guess guess"})
+            assert wrong.status_code == 401
+        limited = await api.post(LOGIN, json={"email": a.email, "password": PASSWORD})
+        assert limited.status_code == 429
+        assert 1 <= int(limited.headers["retry-after"]) <= 60
+        # Other routes, and signed-in callers, are not held up by it.
+        assert (await api.get(ME, headers=a.headers)).status_code == 200

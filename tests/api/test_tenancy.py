@@ -1,0 +1,207 @@
+"""Tenant isolation: every route walked as a client of customer A against customer B's
+project, and as nobody; and Postgres itself keeping a query that forgets its filter inside
+its tenant (the policies of migration 0005, the role the API connects as)."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import select
+
+from sitegen.api.app import create_app
+from sitegen.contracts.status import RevisionSource
+from sitegen.db import tenancy
+from sitegen.db.engine import make_engine, make_sessionmaker
+from sitegen.db.tables import Customer, CustomerOrder, PipelineStep, Project, RevisionRequest
+from sitegen.settings import Settings
+from tests.api.accounts_support import Tenant, tenant, unknown
+from tests.conftest import ADMIN_HEADERS, unique_onboarding
+
+# Routes anyone may call: each carries its own proof, or none is needed.
+PUBLIC = {
+    "/healthz",
+    "/api/v1/auth/login",
+    "/api/v1/auth/refresh",
+    "/api/v1/auth/logout",
+    "/api/v1/webhooks/stripe",
+    "/api/v1/onboarding/{token}",
+}
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+def _request(path: str, method: str) -> dict[str, Any]:
+    """A request the route would accept from its owner: so a refusal is about who asks."""
+    bodies: dict[tuple[str, str], Any] = {
+        ("/projects", "post"): {"customer": {"name": "X", "email": "x@example.com"}},
+        ("/projects/{project_id}/onboarding", "post"): unique_onboarding("harbour-physio"),
+        ("/projects/{project_id}/revisions", "post"): {"message": "Make the header blue"},
+        ("/projects/{project_id}/rollback", "post"): {"version": 1},
+        ("/projects/{project_id}/approve", "post"): {"approved_by": "Ana"},
+        ("/projects/{project_id}/cancel", "post"): {"reason": "no longer needed"},
+        ("/projects/{project_id}/plan/approve", "post"): {"approved_by": "Ana"},
+        ("/projects/{project_id}/plan/revisions", "post"): {"message": "Add a prices page"},
+        ("/projects/{project_id}/budget", "put"): {"ai_budget_usd": "5"},
+        ("/users", "post"): {"email": "z@example.com", "password": "x" * 12, "role": "client"},
+        ("/api-keys", "post"): {"name": "k"},
+    }
+    short = path.removeprefix("/api/v1")
+    if short == "/projects/{project_id}/assets":
+        return {"files": {"file": ("a.png", _png(), "image/png")}}
+    body = bodies.get((short, method))
+    return {"json": body} if body is not None else {}
+
+
+def _url(path: str, project_id: str) -> str:
+    return path.format(
+        project_id=project_id,
+        revision_id=unknown(),
+        step_key="brief",
+        action="retry",
+        user_id=unknown(),
+        key_id=unknown(),
+    )
+
+
+async def _routes(api: httpx.AsyncClient) -> list[tuple[str, str]]:
+    paths = (await api.get("/openapi.json")).json()["paths"]
+    return [(p, m) for p, ops in paths.items() for m in ops if p not in PUBLIC]
+
+
+async def test_nobody_reaches_any_route_that_needs_sign_in(api: httpx.AsyncClient) -> None:
+    routes = await _routes(api)
+    assert len(routes) > 25
+    project = unknown()
+    for path, method in routes:
+        response = await api.request(
+            method, _url(path, project), headers={"Authorization": ""}, **_request(path, method)
+        )
+        assert response.status_code == 401, (method, path, response.text)
+
+
+async def test_a_client_reaches_nothing_of_another_customer(api: httpx.AsyncClient) -> None:
+    """For each route: the same request as A's client on A's project, then on B's. Where A
+    may act on its own, B's is a 404 (never a 403 that says it exists); where only the agency
+    may act, both are a 403."""
+    a, b = await tenant(api), await tenant(api)
+    own_id, foreign_id = a.project["id"], b.project["id"]
+    for path, method in await _routes(api):
+        mine = await api.request(
+            method, _url(path, own_id), headers=a.headers, **_request(path, method)
+        )
+        theirs = await api.request(
+            method, _url(path, foreign_id), headers=a.headers, **_request(path, method)
+        )
+        where = (method, path, mine.status_code, theirs.text[:200])
+        assert mine.status_code < 500 and theirs.status_code < 500, where
+        if mine.status_code == 403:
+            assert theirs.status_code == 403, where
+        elif "{project_id}" in path:
+            assert mine.status_code != 404 or "revision_id" in path, where
+            assert theirs.status_code == 404, where
+        else:
+            assert foreign_id not in theirs.text, where
+    # The list is the customer's own, and a slug of another customer's finds nothing.
+    listed = (await api.get("/api/v1/projects", headers=a.headers)).json()
+    assert {p["customer_id"] for p in listed} == {a.project["customer_id"]}
+    by_slug = await api.get(
+        "/api/v1/projects", params={"slug": b.project["slug"]}, headers=a.headers
+    )
+    assert by_slug.json() == []
+    # B's client was not harmed: its project is as it was, and still its own.
+    assert (await api.get(f"/api/v1/projects/{foreign_id}", headers=b.headers)).status_code == 200
+
+
+async def _scoped_rows(database_url: str, scope: tenancy.Scope | None) -> dict[str, set[Any]]:
+    engine = make_engine(tenancy.app_role_url(database_url), pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            if scope is not None:
+                tenancy.bind(session, scope)
+            # No WHERE anywhere: only the policies decide what comes back.
+            return {
+                "customers": {c.id for c in (await session.exec(select(Customer))).all()},
+                "orders": {o.customer_id for o in (await session.exec(select(CustomerOrder)))},
+                "projects": {p.customer_id for p in (await session.exec(select(Project))).all()},
+                "steps": {s.project_id for s in (await session.exec(select(PipelineStep))).all()},
+            }
+    finally:
+        await engine.dispose()
+
+
+async def test_a_query_without_a_filter_sees_only_its_tenant(
+    api: httpx.AsyncClient, database_url: str
+) -> None:
+    a, b = await tenant(api), await tenant(api)
+    customer_a = uuid.UUID(a.project["customer_id"])
+    customer_b = uuid.UUID(b.project["customer_id"])
+    mine = await _scoped_rows(database_url, tenancy.customer(customer_a))
+    assert mine["customers"] == {customer_a}
+    assert mine["orders"] == {customer_a}
+    assert mine["projects"] == {customer_a}
+    assert mine["steps"] <= {uuid.UUID(a.project["id"])}
+    # Given no scope at all, the API's role sees no tenant's rows.
+    assert all(not rows for rows in (await _scoped_rows(database_url, None)).values())
+    # The agency sees both.
+    agency = await _scoped_rows(database_url, tenancy.AGENCY)
+    assert {customer_a, customer_b} <= agency["projects"]
+
+
+async def test_a_client_cannot_write_into_another_customers_project(
+    api: httpx.AsyncClient, database_url: str
+) -> None:
+    a, b = await tenant(api), await tenant(api)
+    engine = make_engine(tenancy.app_role_url(database_url), pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            tenancy.bind(session, tenancy.customer(uuid.UUID(a.project["customer_id"])))
+            session.add(
+                RevisionRequest(
+                    project_id=uuid.UUID(b.project["id"]),
+                    message="hijack",
+                    source=RevisionSource.CLIENT,
+                )
+            )
+            with pytest.raises(DBAPIError, match="row-level security"):
+                await session.commit()
+    finally:
+        await engine.dispose()
+
+
+async def test_the_api_refuses_to_serve_as_a_role_that_bypasses_tenancy(
+    settings: Settings, database_url: str
+) -> None:
+    owner = settings.model_copy(update={"api_database_url": settings.database_url})
+    app = create_app(owner)
+    with pytest.raises(tenancy.RoleBypassesTenancy):
+        async with app.router.lifespan_context(app):
+            pass
+
+
+async def test_the_codec_wants_an_operator_off_a_laptop(settings: Settings) -> None:
+    """Once the API listens beyond loopback, decoding payloads needs the agency's sign-in."""
+    exposed = settings.model_copy(update={"api_host": "0.0.0.0"})
+    app = create_app(exposed)
+    body: dict[str, list[Any]] = {"payloads": []}
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
+    ):
+        anonymous = await api.post("/api/v1/codec/decode", json=body)
+        assert anonymous.status_code == 401
+        api.headers.update(ADMIN_HEADERS)  # the agency makes the client
+        a: Tenant = await tenant(api)
+        client = await api.post("/api/v1/codec/decode", json=body, headers=a.headers)
+        assert client.status_code == 403
+        agency = await api.post("/api/v1/codec/decode", json=body, headers=ADMIN_HEADERS)
+        assert agency.status_code == 200, agency.text
