@@ -20,6 +20,7 @@ from temporalio.worker import Worker
 
 from sitegen.activities.ai import AIActivities
 from sitegen.activities.ai_ledger import PostgresLedger
+from sitegen.activities.ai_retention import RetentionActivities
 from sitegen.activities.build import BuildActivities
 from sitegen.activities.deploy import DeployActivities
 from sitegen.activities.notify import NotifyActivities
@@ -133,6 +134,7 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
             settings.notify_max_attempts,
         ),
     )
+    retention = RetentionActivities(clients.sessions, settings.ai_response_retention_days)
     return Worker(
         client,
         task_queue=task_queue,
@@ -173,6 +175,7 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
             review.record_approval,
             outbox.claim_due_notifications,
             outbox.send_notification,
+            retention.sweep_ai_responses,
         ],
         max_concurrent_activities=20,
         graceful_shutdown_timeout=timedelta(seconds=10),

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from sitegen.cli.integrations import _database, fail
+from sitegen.cli.integrations import database_target, fail
 from sitegen.db.ai_retention import erase_old_responses
 from sitegen.db.engine import make_engine, make_sessionmaker
 from sitegen.settings import Settings
@@ -45,7 +45,7 @@ def erase_old_ai_answers(
     """Erase stored AI answers older than SITEGEN_AI_RESPONSE_RETENTION_DAYS (costs and
     tokens stay)."""
     settings = Settings()
-    url, named, hint = _database(settings)
+    url, named, hint = database_target(settings)
     keep = days or settings.ai_response_retention_days
     try:
         erased = asyncio.run(_erase(url, timedelta(days=keep)))

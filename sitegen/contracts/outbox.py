@@ -39,6 +39,8 @@ class OutboxSenderInput(BaseModel):
     key_prefix: str = ""
     # Carried across continue-as-new.
     totals: OutboxTotals = Field(default_factory=OutboxTotals)
+    # When expired AI answers were last swept (None: never, so the run sweeps first thing).
+    retention_swept_at: datetime | None = None
 
 
 class ClaimInput(BaseModel):

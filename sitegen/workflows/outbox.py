@@ -5,6 +5,9 @@ sends each through its channel (a regular activity: an external side effect, ret
 Temporal only when the worker or the database failed; a channel's own failures are recorded
 on the row and retried later with backoff), then sleeps on a durable timer, cut short by a
 `wake` signal. Every `loops_per_run` loops it continues as new, so its history stays small.
+
+Being the deployment's one loop that always runs, it also sweeps expired AI answers (the
+retention of ai_call.response, a local activity) at most once an hour.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from sitegen.activities.ai_retention import RetentionActivities
     from sitegen.activities.outbox import OutboxActivities
     from sitegen.contracts.outbox import (
         OUTBOX_WORKFLOW_NAME,
@@ -31,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         StopSender,
         WakeUp,
     )
+    from sitegen.contracts.retention import SweepInput
     from sitegen.workflows import policies
 
 # Sends at once: each holds a database connection while its channel answers.
@@ -46,6 +51,9 @@ SEND_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=60),
     non_retryable_error_types=policies.NON_RETRYABLE,
 )
+# Runs that sweep AI answers past their retention; older runs (and their histories) do not.
+AI_RETENTION_PATCH = "ai-response-retention"
+SWEEP_EVERY = timedelta(hours=1)
 
 
 @workflow.defn(name=OUTBOX_WORKFLOW_NAME)
@@ -54,6 +62,7 @@ class OutboxSenderWorkflow:
     def __init__(self, config: OutboxSenderInput) -> None:
         self.config = config
         self.totals = config.totals.model_copy()
+        self.swept_at = config.retention_swept_at
         self._wake = False
         self._stop = False
 
@@ -85,6 +94,7 @@ class OutboxSenderWorkflow:
                 retry_policy=policies.LOCAL.retry,
             )
             await self._send_all(claimed)
+            await self._sweep_if_due()
             self._show()
             if self._stop:
                 break
@@ -100,7 +110,24 @@ class OutboxSenderWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self._stop:
             return self.totals
-        workflow.continue_as_new(config.model_copy(update={"totals": self.totals}))
+        carried = {"totals": self.totals, "retention_swept_at": self.swept_at}
+        workflow.continue_as_new(config.model_copy(update=carried))
+
+    async def _sweep_if_due(self) -> None:
+        now = workflow.now()
+        if self.swept_at is not None and now - self.swept_at < SWEEP_EVERY:
+            return
+        if not workflow.patched(AI_RETENTION_PATCH):
+            return
+        swept = await workflow.execute_local_activity_method(
+            RetentionActivities.sweep_ai_responses,
+            SweepInput(),
+            start_to_close_timeout=policies.LOCAL.start_to_close,
+            retry_policy=policies.LOCAL.retry,
+        )
+        # Rows still due (time ran out): the next loop sweeps again.
+        if swept.done:
+            self.swept_at = now
 
     async def _send_all(self, claimed: ClaimedNotifications) -> None:
         ids = claimed.notification_ids

@@ -137,8 +137,11 @@ async def notifications(sessions: Any, project_id: str) -> list[Notification]:
 HISTORIES = Path(__file__).resolve().parent.parent / "histories"
 
 
-async def keep_history(temporal: Any, workflow_id: str, name: str) -> None:
-    """With SITEGEN_RECORD_HISTORIES=1, save this run's history for the replay test.
+async def keep_history(
+    temporal: Any, workflow_id: str, name: str, run_id: str | None = None
+) -> None:
+    """With SITEGEN_RECORD_HISTORIES=1, save this run's history (the latest, unless `run_id`
+    names an earlier one) for the replay test.
 
     Record again (and commit) only when a workflow change is meant to be incompatible
     and is guarded by `workflow.patched`; otherwise old histories must keep replaying.
@@ -147,7 +150,7 @@ async def keep_history(temporal: Any, workflow_id: str, name: str) -> None:
 
     if os.environ.get("SITEGEN_RECORD_HISTORIES") != "1":
         return
-    history = await temporal.get_workflow_handle(workflow_id).fetch_history()
+    history = await temporal.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
     HISTORIES.mkdir(exist_ok=True)
     (HISTORIES / f"{name}.json").write_text(history.to_json())
 
