@@ -1,4 +1,5 @@
-"""Users, refresh tokens, API keys, login attempts; the API's own role and row-level security
+"""Users, refresh tokens, API keys, login attempts; the API's own role and row-level security;
+an index for the AI calls' hourly allowance
 
 Revision ID: 0005
 Revises: 0004
@@ -138,9 +139,12 @@ def _tenancy() -> None:
 def upgrade() -> None:
     _auth_tables()
     _tenancy()
+    # The ledger's hourly allowance of AI calls counts a project's recent rows.
+    op.create_index('ix_ai_call_project_id_created_at', 'ai_call', ['project_id', 'created_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_ai_call_project_id_created_at', table_name='ai_call')
     for table in (*BY_CUSTOMER, *BY_PROJECT):
         op.execute(f'DROP POLICY IF EXISTS tenant ON {table}')
         op.execute(f'ALTER TABLE {table} DISABLE ROW LEVEL SECURITY')

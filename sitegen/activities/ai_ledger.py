@@ -148,5 +148,5 @@ class PostgresLedger:
                 update(AICall)
                 .where(col(AICall.id) == row_id)
                 .where(col(AICall.status) == AICallStatus.PAID)
-                .values(status=AICallStatus.REJECTED, response=None, updated_at=func.now())
+                .values(status=AICallStatus.REJECTED, response=sa.null(), updated_at=func.now())
             )

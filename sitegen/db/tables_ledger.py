@@ -26,7 +26,11 @@ class AICall(SQLModel, table=True):
     __tablename__ = "ai_call"
     # Keys are made from workflow and activity ids, unique in practice; scoped to the project
     # all the same, so no collision could ever hand one client's answer to another.
-    __table_args__ = (sa.UniqueConstraint("project_id", "idempotency_key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "idempotency_key"),
+        # The hourly allowance counts a project's recent calls.
+        sa.Index("ix_ai_call_project_id_created_at", "project_id", "created_at"),
+    )
 
     id: uuid.UUID = _uuid_pk()
     project_id: uuid.UUID = Field(foreign_key="project.id", index=True, ondelete="CASCADE")
