@@ -1,5 +1,6 @@
 """Rate limits, counted in Postgres from the rows the requests create (no other store on one
-machine): projects a customer orders per hour, revisions asked of a project per day. Over a
+machine): projects a customer orders per hour, revisions asked of a project per day, AI calls
+a project made in the last hour, sign-in attempts from one address per minute. Over a
 limit the answer is a 429 whose Retry-After says when the oldest counted request leaves the
 window."""
 
@@ -16,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sitegen.api.errors import ApiError
 from sitegen.db import accounts
-from sitegen.db.tables import Customer, Project, RevisionRequest
+from sitegen.db.tables import AICall, Customer, Project, RevisionRequest
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
@@ -77,6 +78,21 @@ async def check_new_revision(
     count, oldest = await _window(session, query, DAY)
     if count >= limit:
         _refuse("revisions a day for one project", "message", limit, oldest, DAY)
+
+
+async def check_ai_allowance(session: AsyncSession, project_id: uuid.UUID, limit: int) -> None:
+    """A change that needs the AI, asked while the project has used its hour of AI calls
+    (SITEGEN_RATE_AI_CALLS_PER_PROJECT_HOUR): refused now rather than left waiting in the
+    worker, which holds every call past the allowance until the hour has room."""
+
+    def query(since: datetime) -> Any:
+        return select(func.count(), func.min(col(AICall.created_at))).where(
+            col(AICall.project_id) == project_id, col(AICall.created_at) > since
+        )
+
+    count, oldest = await _window(session, query, HOUR)
+    if count >= limit:
+        _refuse("AI calls an hour for one project", "message", limit, oldest, HOUR)
 
 
 MINUTE = timedelta(minutes=1)

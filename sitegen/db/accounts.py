@@ -90,6 +90,13 @@ async def store_refresh(
             expires_at=datetime.now(UTC) + lifetime,
         )
     )
+    # Tokens a day past their end prove nothing any more (a replay of one is refused as
+    # unknown): sweep them as new ones are made.
+    await session.execute(
+        delete(RefreshToken).where(
+            col(RefreshToken.expires_at) < datetime.now(UTC) - timedelta(days=1)
+        )
+    )
     await session.flush()
 
 

@@ -8,10 +8,14 @@ import uuid
 
 import httpx
 import pytest
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from sitegen.api.app import create_app
+from sitegen.db.tables import AICall
 from sitegen.settings import Settings
-from tests.api.support import PROJECTS
-from tests.conftest import order_body, unique_onboarding, wait_for
+from tests.api.support import PROJECTS, create
+from tests.conftest import ADMIN_HEADERS, order_body, unique_onboarding, wait_for
 from tests.pipeline.helpers import order_site, wait_status
 
 
@@ -63,3 +67,38 @@ async def test_revisions_per_project_per_day(api: httpx.AsyncClient) -> None:
     )
     assert again.status_code == 202  # a retry of an accepted revision is not a new one
     assert again.json()["revision_id"] == first.json()["revision_id"]
+
+
+async def test_a_change_is_refused_while_the_project_has_used_its_hour_of_ai(
+    api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine
+) -> None:
+    limited = settings.model_copy(update={"rate_ai_calls_per_project_hour": 3})
+    project = await create(api)
+    async with engine.begin() as conn:
+        for n in range(3):
+            await conn.execute(
+                insert(AICall).values(
+                    project_id=uuid.UUID(project["id"]),
+                    idempotency_key=f"k{n}",
+                    pipeline_step="content",
+                    ai_step="page",
+                    model="m",
+                    status="paid",
+                )
+            )
+    app = create_app(limited)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=ADMIN_HEADERS
+        ) as limited_api,
+    ):
+        for path in ("revisions", "plan/revisions"):
+            refused = await limited_api.post(
+                f"{PROJECTS}/{project['id']}/{path}", json={"message": "Add a prices page"}
+            )
+            assert refused.status_code == 429, (path, refused.text)
+            assert 3500 <= int(refused.headers["Retry-After"]) <= 3600
+    # Another project is not held up by it.
+    other = await create(api)
+    assert (await api.get(f"{PROJECTS}/{other['id']}/plan")).status_code == 200

@@ -8,8 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from sitegen.api.deps import SessionDep, TemporalDep, project_or_404
+from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, project_or_404
 from sitegen.api.messages import send_update
+from sitegen.api.rate_limits import check_ai_allowance
 from sitegen.api.schemas import PlanApprovalCreate, PlanDecision, PlanPublic, PlanRevisionCreate
 from sitegen.contracts.review import PlanApproval, PlanDecisionAccepted, PlanRevisionRequested
 from sitegen.contracts.status import ArtifactType
@@ -22,6 +23,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown project"},
     409: {"description": "The plan is not waiting for approval"},
     422: {"description": "Invalid input"},
+    429: {"description": "The project used its hour of AI calls; see Retry-After"},
     503: {"description": "Temporal unreachable"},
 }
 
@@ -72,11 +74,17 @@ async def approve_plan(
     "/projects/{project_id}/plan/revisions", response_model=PlanDecision, responses=_ERRORS
 )
 async def revise_plan(
-    project_id: uuid.UUID, body: PlanRevisionCreate, session: SessionDep, client: TemporalDep
+    project_id: uuid.UUID,
+    body: PlanRevisionCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    client: TemporalDep,
 ) -> PlanDecision:
     """Change the plan (pages, services, colours, contact details) before sign-off. The
     answer comes once the plan is revised, or says why it was not."""
     project = await project_or_404(session, project_id)
+    await check_ai_allowance(session, project.id, settings.rate_ai_calls_per_project_hour)
+    await session.commit()  # the read's transaction ends before waiting on Temporal
     decided = await send_update(
         client,
         project,

@@ -15,7 +15,7 @@ from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, project_or_40
 from sitegen.api.errors import Conflict, Forbidden, NotFound
 from sitegen.api.messages import Refused, send_signal, send_update
 from sitegen.api.principal import OPERATORS, CallerDep
-from sitegen.api.rate_limits import check_new_revision
+from sitegen.api.rate_limits import check_ai_allowance, check_new_revision
 from sitegen.api.schemas import (
     ApprovalCreate,
     ApprovalPublic,
@@ -85,6 +85,7 @@ async def request_revision(
     await check_new_revision(
         session, project_id, revision_id, settings.rate_revisions_per_project_day
     )
+    await check_ai_allowance(session, project_id, settings.rate_ai_calls_per_project_hour)
     await session.commit()  # the read's transaction ends before waiting on Temporal
     queued = await send_update(
         client,
