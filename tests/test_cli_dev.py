@@ -19,6 +19,7 @@ import httpx
 import psutil
 import pytest
 
+from sitegen.stack.local_api_key import local_key_path
 from sitegen.stack.process import free_port
 from tests.conftest import unique_onboarding
 
@@ -160,6 +161,13 @@ def assert_stopped_cleanly(dev: Dev, data_dir: Path, ports: dict[str, int]) -> N
             sock.bind(("127.0.0.1", port))
 
 
+def signed_in(api: str, data_dir: Path) -> httpx.Client:
+    """A client of the stack's API with the admin key `sitegen dev` made in its data dir
+    before starting the API (the stack has its own database: no other key is known there)."""
+    key = local_key_path(data_dir).read_text().strip()
+    return httpx.Client(base_url=api, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+
+
 def serving(
     tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
 ) -> tuple[Dev, Path, dict[str, int], str]:
@@ -182,25 +190,31 @@ def test_dev_starts_serves_stops_and_keeps_data(
     assert str(data_dir) in dev.output
     poll(answers(f"http://127.0.0.1:{ports['SITEGEN_TEMPORAL_UI_PORT']}/"), 30, "Temporal UI", dev)
     assert answers(f"{api}/docs")()
+    # The stack's own admin key: readable by its owner only, and needed.
+    key_file = local_key_path(data_dir)
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert httpx.get(f"{api}/api/v1/projects", timeout=5).status_code == 401
 
-    created = httpx.post(
-        f"{api}/api/v1/projects",
-        json={
-            "customer": {"name": "Ana Souza", "email": "ana@example.com"},
-            "order": {"reference": "ord_persist_1"},
-            "name": "Persistent Bakery",
-        },
-        timeout=10,
-    )
+    order = {
+        "customer": {"name": "Ana Souza", "email": "ana@example.com"},
+        "order": {"reference": "ord_persist_1"},
+        "name": "Persistent Bakery",
+    }
+    with signed_in(api, data_dir) as client:
+        created = client.post("/api/v1/projects", json=order)
     assert created.status_code == 201, created.text
     project = created.json()
     assert_stopped_cleanly(dev, data_dir, ports)
     assert "stopped" in dev.output
 
-    # Same data dir, same ports: the project is still there.
+    # Same data dir, same ports: the project is still there, and so is the key (still valid
+    # in the stack's database, it is kept, not made again).
+    key = key_file.read_text()
     again = run_dev(data_dir, ports)
     poll(answers(f"{api}/healthz"), 60, "the API after restart", again)
-    fetched = httpx.get(f"{api}/api/v1/projects/{project['id']}", timeout=5)
+    assert key_file.read_text() == key
+    with signed_in(api, data_dir) as client:
+        fetched = client.get(f"/api/v1/projects/{project['id']}")
     assert fetched.status_code == 200
     assert fetched.json()["slug"] == project["slug"] == "persistent-bakery"
     assert_stopped_cleanly(again, data_dir, ports)
@@ -277,34 +291,33 @@ def test_ctrl_c_during_start_up_stops_cleanly(
     assert stack_processes(data_dir, ports) == []
 
 
-def create_project(api: str, name: str, **extra: object) -> dict[str, Any]:
+def create_project(api: httpx.Client, name: str, **extra: object) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:8]
-    created = httpx.post(
-        f"{api}/api/v1/projects",
+    created = api.post(
+        "/api/v1/projects",
         json={
             "customer": {"name": "Ana Souza", "email": f"ana+{tag}@example.com"},
             "order": {"reference": f"ord_{tag}"},
             "name": name,
             **extra,
         },
-        timeout=10,
     )
     assert created.status_code == 201, created.text
     project: dict[str, Any] = created.json()
     return project
 
 
-def order_site(api: str) -> dict[str, Any]:
+def order_site(api: httpx.Client) -> dict[str, Any]:
     """A paid order with its onboarding, generation started at once."""
     onboarding = unique_onboarding("ironbark-software")
     return create_project(api, "Ironbark", onboarding=onboarding, start_generation=True)
 
 
-def wait_preview_ready(api: str, project: dict[str, Any], dev: Dev) -> None:
-    url = f"{api}/api/v1/projects/{project['id']}"
+def wait_preview_ready(api: httpx.Client, project: dict[str, Any], dev: Dev) -> None:
+    url = f"/api/v1/projects/{project['id']}"
 
     def preview_ready() -> bool:
-        status = httpx.get(url, timeout=5).json()["status"]
+        status = api.get(url, timeout=5).json()["status"]
         assert status not in ("needs_attention", "cancelled"), status
         return bool(status == "preview_ready")
 
@@ -321,22 +334,24 @@ def stack_child(dev: Dev, name: str) -> psutil.Process:
 def test_dev_restarts_a_killed_postgres(
     tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
 ) -> None:
-    dev, data_dir, ports, api = serving(tmp_path, run_dev)
-    project = create_project(api, "Crash Proof Bakery")
-    postmaster = stack_child(dev, "postgres")
-    assert (data_dir / "postgres" / "postmaster.pid").read_text().split()[0] == str(postmaster.pid)
-    postmaster.kill()  # SIGKILL: no shutdown checkpoint, postmaster.pid left behind
+    dev, data_dir, ports, url = serving(tmp_path, run_dev)
+    with signed_in(url, data_dir) as api:
+        project = create_project(api, "Crash Proof Bakery")
+        postmaster = stack_child(dev, "postgres")
+        pid_file = data_dir / "postgres" / "postmaster.pid"
+        assert pid_file.read_text().split()[0] == str(postmaster.pid)
+        postmaster.kill()  # SIGKILL: no shutdown checkpoint, postmaster.pid left behind
 
-    poll(lambda: "postgres crashed; restarted" in dev.output, 30, "the restart", dev)
-    # The API was not restarted. Postgres accepts connections before the restart is reported,
-    # and the API's pool pings a connection before lending it and replaces a dead one, so
-    # the very first request already works (without the ping it fails with a 503).
-    fetched = httpx.get(f"{api}/api/v1/projects/{project['id']}", timeout=5)
-    assert fetched.status_code == 200, fetched.text
-    assert fetched.json()["slug"] == project["slug"]
-    assert stack_child(dev, "postgres").pid != postmaster.pid
-    # The worker's pool recovers the same way: a new order runs to its preview.
-    wait_preview_ready(api, order_site(api), dev)
+        poll(lambda: "postgres crashed; restarted" in dev.output, 30, "the restart", dev)
+        # The API was not restarted. Postgres accepts connections before the restart is
+        # reported, and the API's pool pings a connection before lending it and replaces a
+        # dead one, so the very first request already works (without the ping: a 503).
+        fetched = api.get(f"/api/v1/projects/{project['id']}", timeout=5)
+        assert fetched.status_code == 200, fetched.text
+        assert fetched.json()["slug"] == project["slug"]
+        assert stack_child(dev, "postgres").pid != postmaster.pid
+        # The worker's pool recovers the same way: a new order runs to its preview.
+        wait_preview_ready(api, order_site(api), dev)
     assert dev.output.count("crashed; restarted") == 1, dev.output  # nothing else went down
     assert_stopped_cleanly(dev, data_dir, ports)
 
@@ -344,27 +359,28 @@ def test_dev_restarts_a_killed_postgres(
 def test_dev_restarts_a_killed_temporal_server(
     tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
 ) -> None:
-    dev, data_dir, ports, api = serving(tmp_path, run_dev)
-    before = order_site(api)
-    wait_preview_ready(api, before, dev)
+    dev, data_dir, ports, url = serving(tmp_path, run_dev)
+    with signed_in(url, data_dir) as api:
+        before = order_site(api)
+        wait_preview_ready(api, before, dev)
 
-    server = stack_child(dev, "temporal")
-    server.kill()  # SIGKILL; its SQLite file stays
+        server = stack_child(dev, "temporal")
+        server.kill()  # SIGKILL; its SQLite file stays
 
-    poll(lambda: "temporal crashed; restarted" in dev.output, 30, "the restart", dev)
-    poll(answers(f"{api}/healthz"), 30, "the API's Temporal client", dev)
-    # The server kept its data: the run from before the crash takes a revision.
-    revision = httpx.post(
-        f"{api}/api/v1/projects/{before['id']}/revisions",
-        json={"message": 'Change the headline on the home page to "Back after the crash"'},
-        timeout=30,
-    )
-    assert revision.status_code == 202, revision.text
-    # A new order runs end to end: the API starts it and the worker (never restarted)
-    # polls the new server.
-    wait_preview_ready(api, order_site(api), dev)
-    versions = f"{api}/api/v1/projects/{before['id']}/versions"
-    poll(lambda: len(httpx.get(versions, timeout=5).json()) == 2, 30, "the revision", dev)
+        poll(lambda: "temporal crashed; restarted" in dev.output, 30, "the restart", dev)
+        poll(answers(f"{url}/healthz"), 30, "the API's Temporal client", dev)
+        # The server kept its data: the run from before the crash takes a revision.
+        revision = api.post(
+            f"/api/v1/projects/{before['id']}/revisions",
+            json={"message": 'Change the headline on the home page to "Back after the crash"'},
+            timeout=30,
+        )
+        assert revision.status_code == 202, revision.text
+        # A new order runs end to end: the API starts it and the worker (never restarted)
+        # polls the new server.
+        wait_preview_ready(api, order_site(api), dev)
+        versions = f"/api/v1/projects/{before['id']}/versions"
+        poll(lambda: len(api.get(versions, timeout=5).json()) == 2, 30, "the revision", dev)
     assert stack_child(dev, "temporal").pid != server.pid
     assert dev.output.count("crashed; restarted") == 1, dev.output  # nothing else went down
     assert_stopped_cleanly(dev, data_dir, ports)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -16,8 +17,9 @@ from typer.testing import CliRunner, Result
 from sitegen.api.app import create_app
 from sitegen.cli.main import app
 from sitegen.settings import Settings
+from sitegen.stack.local_api_key import local_key_path
 from sitegen.stack.process import free_port
-from tests.conftest import order_body, unique_onboarding, wait_for
+from tests.conftest import ADMIN_HEADERS, TEST_ADMIN_KEY, order_body, unique_onboarding, wait_for
 from tests.pipeline.helpers import PreviewSite
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -50,14 +52,16 @@ async def served(settings: Settings) -> AsyncIterator[str]:
         assert not thread.is_alive(), "the API server did not stop"
 
 
-async def sitegen(*args: str, env: dict[str, str] | None = None) -> Result:
+async def sitegen(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
     """Run the command as a user would. In a thread: the command blocks on HTTP while the
     worker, on this test's event loop, does the work it asked for. A wide terminal keeps
-    rich's table rows on one line each."""
+    rich's table rows on one line each. Signed in with the tests' admin key, given as
+    SITEGEN_API_KEY for this command only (None in `env` unsets a variable)."""
     runner = CliRunner()
+    env = {"COLUMNS": "250", "SITEGEN_API_KEY": TEST_ADMIN_KEY, **(env or {})}
 
     def run() -> Result:
-        return runner.invoke(app, list(args), env={"COLUMNS": "250", **(env or {})})
+        return runner.invoke(app, list(args), env=env)
 
     return await asyncio.to_thread(run)
 
@@ -150,10 +154,24 @@ def version_rows(output: str) -> dict[str, str]:
     return rows
 
 
+def local_stack_env(data_dir: Path, served: str) -> dict[str, str | None]:
+    """What a user of the local stack has: its data dir and port, no SITEGEN_API_KEY. The
+    key file is the one `sitegen dev` makes; here it names the key this test's API knows."""
+    path = local_key_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(TEST_ADMIN_KEY + "\n")
+    path.chmod(0o600)
+    return {
+        "SITEGEN_DATA_DIR": str(data_dir),
+        "SITEGEN_API_PORT": served.rsplit(":")[-1],
+        "SITEGEN_API_KEY": None,
+    }
+
+
 async def test_cli_steers_projects_from_preview_to_delivery_and_cancel(
-    served: str, settings: Settings
+    served: str, settings: Settings, tmp_path: Path
 ) -> None:
-    async with httpx.AsyncClient(base_url=served, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=served, timeout=30, headers=ADMIN_HEADERS) as http:
         api = Api(http)
         main, other = await asyncio.gather(
             api.order("harbour-physio"), api.order("ironbark-software")
@@ -163,8 +181,9 @@ async def test_cli_steers_projects_from_preview_to_delivery_and_cancel(
         preview = ready["preview_url"]
         assert preview
 
-        # status: by slug, through the default address (the local stack's, from Settings).
-        out = ok(await sitegen("status", slug, env={"SITEGEN_API_PORT": served.rsplit(":")[-1]}))
+        # status: by slug, through the default address and with the default key (the local
+        # stack's: its port from Settings, its key from the key file in its data dir).
+        out = ok(await sitegen("status", slug, env=local_stack_env(tmp_path / "local", served)))
         assert f"({slug}): preview_ready" in out
         assert "waiting for  review" in out
         assert f"preview      {preview}" in out
@@ -242,7 +261,7 @@ async def test_cli_steers_projects_from_preview_to_delivery_and_cancel(
 
 
 async def test_cli_names_an_unknown_project_and_an_api_that_does_not_answer(
-    served: str,
+    served: str, tmp_path: Path
 ) -> None:
     line = failed(await sitegen("status", "no-such-project-here", "--api", served))
     assert line == "error: no project with slug 'no-such-project-here'"
@@ -251,6 +270,15 @@ async def test_cli_names_an_unknown_project_and_an_api_that_does_not_answer(
     missing = "6f1c1d8e-5d3c-4c8e-9a55-0b3a1f2e7c11"
     line = failed(await sitegen("revise", missing, "anything", "--api", served))
     assert line == "error: project not found"
+
+    # No key (none set, no stack's key file): the API's refusal, on one line.
+    signed_out = {"SITEGEN_API_KEY": None, "SITEGEN_DATA_DIR": str(tmp_path / "no-stack")}
+    line = failed(await sitegen("status", "some-site", "--api", served, env=signed_out))
+    assert line.startswith("error: ") and "sign in" in line.lower(), line
+    line = failed(
+        await sitegen("status", "some-site", "--api", served, env={"SITEGEN_API_KEY": "sgk_x_y"})
+    )
+    assert line == "error: the API key is not valid", line
 
     nobody = f"http://127.0.0.1:{free_port()}"
     for command in (["status", "some-site"], ["cancel", "some-site"], ["retry", "some-site"]):

@@ -18,6 +18,7 @@ from sitegen.settings import REPO_ROOT, Settings
 from sitegen.stack.postgres import EmbeddedPostgres
 from sitegen.stack.process import free_port
 from sitegen.stack.temporal import TemporalDevServer
+from tests.conftest import register_test_admin_key
 from tests.pipeline.helpers import slow_template
 from tests.worker_process import WorkerProcess, worker_env
 
@@ -95,6 +96,8 @@ def cluster(root: Path) -> Iterator[Cluster]:
     try:
         postgres.start()
         prepare_database(postgres.url, REPO_ROOT / "templates")
+        # Its own database: the tests' admin key (ADMIN_HEADERS) is registered here too.
+        register_test_admin_key(postgres.url)
         temporal.start()
         assets.start()
         settings = Settings(

@@ -24,7 +24,13 @@ from sitegen.stack.postgres import EmbeddedPostgres
 from sitegen.stack.process import free_port
 from sitegen.stack.temporal import TemporalDevServer
 from sitegen.worker import build_clients, build_worker
-from tests.conftest import ADMIN_HEADERS, order_body, unique_onboarding, wait_for
+from tests.conftest import (
+    ADMIN_HEADERS,
+    order_body,
+    register_test_admin_key,
+    unique_onboarding,
+    wait_for,
+)
 from tests.pipeline.helpers import (
     keep_history,
     notifications,
@@ -43,6 +49,7 @@ def own_postgres(tmp_path: Path) -> Iterator[EmbeddedPostgres]:
     postgres = EmbeddedPostgres(tmp_path / "own-pg", free_port(), durable=False)
     postgres.start()
     prepare_database(postgres.url, REPO_ROOT / "templates")
+    register_test_admin_key(postgres.url)  # its own database: ADMIN_HEADERS must hold here too
     yield postgres
     postgres.stop()
 
