@@ -237,6 +237,10 @@ class Settings(BaseSettings):
     # for an operator). Empty: the dev server's UI, http://localhost:{temporal_ui_port} and
     # http://127.0.0.1:{temporal_ui_port}.
     codec_cors_origins: list[str] = Field(default_factory=list)
+    # Let the codec answer without sign-in, to callers on this machine only. `sitegen dev`
+    # sets it when it runs Temporal itself and the API listens on loopback (the dev server's
+    # UI cannot send a token, and whoever can call it there can read the key file anyway).
+    codec_open_on_loopback: bool = False
 
     # Key checks raise PayloadKeyError, not ValueError: pydantic would print the raw input,
     # the key itself, in its validation error.

@@ -24,6 +24,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 APP_ROLE = 'sitegen_app'
+# The same tables as sitegen/db/tenancy.py's TENANT_TABLES (the API checks them all).
 # Rows owned through customer_id (or being the customer itself).
 BY_CUSTOMER = {'customer': 'id', 'customer_order': 'customer_id', 'project': 'customer_id'}
 # Rows owned through project_id; the subquery reads `project` under its own policy.

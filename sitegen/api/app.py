@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(
             api_url.get_secret_value() if api_url else tenancy.app_role_url(owner_url)
         )
+        tenancy.guard_connections(engine)
         app.state.settings = settings
         app.state.sessions = make_sessionmaker(engine)
         try:

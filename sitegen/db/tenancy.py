@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -81,25 +82,60 @@ def app_role_url(owner_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+# Every table that holds a tenant's rows: each has a policy (migration 0005), and the API
+# refuses to run as a role that any of them would not bind.
+TENANT_TABLES = (
+    "customer",
+    "customer_order",
+    "project",
+    "onboarding_submission",
+    "site_spec",
+    "pipeline_step",
+    "artifact",
+    "revision_request",
+    "site_version",
+    "notification",
+    "ai_call",
+)
+# True when the connected role escapes row-level security on some tenant table: a superuser,
+# BYPASSRLS, the tables' owner or a member of it, or a table without security or a policy.
+_ESCAPES = """
+SELECT r.rolsuper OR r.rolbypassrls OR EXISTS (
+  SELECT 1 FROM unnest({tables}) AS t(name)
+  LEFT JOIN pg_class c ON c.oid = to_regclass(t.name)
+  WHERE c.oid IS NULL OR NOT c.relrowsecurity
+     OR pg_has_role(current_user, c.relowner, 'USAGE')
+     OR NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))
+FROM pg_roles r WHERE r.rolname = current_user
+"""
+
+
 class RoleBypassesTenancy(RuntimeError):
-    pass
+    def __init__(self) -> None:
+        super().__init__(
+            "the API's database role escapes row-level security; connect it as "
+            f"{APP_ROLE} (see SITEGEN_API_DATABASE_URL), with migrations at head"
+        )
 
 
 async def check_app_role(session: AsyncSession) -> None:
-    """Refuse to serve as a role that row-level security does not bind: a superuser, one with
-    BYPASSRLS, or the tables' owner."""
-    row = (
-        await session.execute(
-            text(
-                "SELECT r.rolsuper OR r.rolbypassrls OR c.relowner = r.oid"
-                " FROM pg_roles r, pg_class c"
-                " WHERE r.rolname = current_user AND c.oid = 'project'::regclass"
-            )
-        )
-    ).first()
+    """At start-up, when Postgres is there: refuse to serve as a role tenancy does not bind."""
+    found = await session.execute(
+        text(_ESCAPES.format(tables="CAST(:tables AS text[])")), {"tables": list(TENANT_TABLES)}
+    )
+    escapes = found.scalar()
     await session.rollback()
-    if row is None or row[0]:
-        raise RoleBypassesTenancy(
-            "the API's database role bypasses row-level security; connect it as "
-            f"{APP_ROLE} (see SITEGEN_API_DATABASE_URL)"
-        )
+    if escapes is None or escapes:
+        raise RoleBypassesTenancy()
+
+
+def guard_connections(engine: AsyncEngine) -> None:
+    """The same check on every new connection of `engine`: a start-up that met Postgres down
+    (and skipped it) still never serves a query as a role that escapes tenancy."""
+    sql = _ESCAPES.format(tables="$1::text[]")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _check(dbapi_connection: Any, _record: Any) -> None:
+        escapes = dbapi_connection.run_async(lambda conn: conn.fetchval(sql, list(TENANT_TABLES)))
+        if escapes is None or escapes:
+            raise RoleBypassesTenancy()

@@ -71,6 +71,13 @@ class Stack:
             SITEGEN_HOSTING_PORT=str(self.settings.hosting_port),
             SITEGEN_TEMPORAL_UI_PORT=str(self.settings.temporal_ui_port),
         )
+        if self.temporal is not None and self.settings.api_host in (
+            "127.0.0.1",
+            "::1",
+            "localhost",
+        ):
+            # The dev server's UI decodes payloads through the API without a token.
+            env["SITEGEN_CODEC_OPEN_ON_LOOPBACK"] = "true"
         return env
 
     def _service(self, name: str, argv: list[str]) -> ChildProcess:

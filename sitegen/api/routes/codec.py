@@ -154,13 +154,19 @@ def _check_caller(request: Request) -> None:
         raise _Refused(403, "X-Namespace", "this codec serves another namespace")
 
 
-def _sign_in_needed(settings: Settings) -> bool:
-    return not (temporal_is_local(settings) and settings.api_host in LOOPBACK)
+def _open_here(request: Request, settings: Settings) -> bool:
+    """The laptop's exemption: switched on by `sitegen dev`, and even then only for a caller
+    on this machine that no proxy forwarded (a proxy in front would make everyone local)."""
+    if not (settings.codec_open_on_loopback and temporal_is_local(settings)):
+        return False
+    caller = request.client.host if request.client else ""
+    forwarded = any(h in request.headers for h in ("forwarded", "x-forwarded-for", "x-real-ip"))
+    return caller in LOOPBACK and settings.api_host in LOOPBACK and not forwarded
 
 
 async def _check_operator(request: Request) -> None:
     settings = _settings(request)
-    if not _sign_in_needed(settings):
+    if _open_here(request, settings):
         return
     scheme, _, credential = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not credential:
