@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     # a loop gone wrong, well above a generation's few dozen calls.
     rate_ai_calls_per_project_hour: int = Field(default=200, ge=1)
     rate_logins_per_address_minute: int = Field(default=10, ge=1)
+    rate_login_failures_per_account_minute: int = Field(default=10, ge=1)
     # Users: access tokens (JWT, signed under a key derived from the payload key) are short;
     # refresh tokens rotate on every use and are revoked at logout.
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)

@@ -100,11 +100,13 @@ def _auth_tables() -> None:
         'login_attempt',
         sa.Column('id', sa.Uuid(), server_default=sa.text('gen_random_uuid()'), nullable=False),
         sa.Column('address', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column('account', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column('succeeded', sa.Boolean(), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempt')),
     )
     op.create_index(op.f('ix_login_attempt_address'), 'login_attempt', ['address'], unique=False)
+    op.create_index(op.f('ix_login_attempt_account'), 'login_attempt', ['account'], unique=False)
 
 
 def _tenancy() -> None:

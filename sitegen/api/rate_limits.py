@@ -6,6 +6,7 @@ window."""
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -98,9 +99,31 @@ async def check_ai_allowance(session: AsyncSession, project_id: uuid.UUID, limit
 MINUTE = timedelta(minutes=1)
 
 
-async def check_login(session: AsyncSession, address: str, limit: int) -> None:
-    """Sign-in attempts from one address in the last minute, failed or not: guessing
-    passwords costs a minute per handful, whichever accounts are tried."""
-    count, oldest = await accounts.recent_logins(session, address, MINUTE)
-    if count >= limit:
-        _refuse("sign-in attempts a minute from one address", "email", limit, oldest, MINUTE)
+def login_address(host: str) -> str:
+    """What the per-address limit counts: an IPv4 address, or the /64 of an IPv6 one (a
+    single machine is commonly given a whole /64 to pick addresses from)."""
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+async def check_login(
+    session: AsyncSession, address: str, account: str, per_address: int, per_account: int
+) -> None:
+    """Sign-in attempts from one address in the last minute, failed or not (guessing costs a
+    minute per handful, whichever accounts are tried), and failures on one account from
+    anywhere (many addresses guessing one password). Takes the counts' lock for the rest of
+    the transaction: the caller records its attempt before committing."""
+    await accounts.lock_login_counts(session, address, account)
+    count, oldest = await accounts.recent_logins(session, MINUTE, address=address)
+    if count >= per_address:
+        _refuse("sign-in attempts a minute from one address", "email", per_address, oldest, MINUTE)
+    count, oldest = await accounts.recent_logins(session, MINUTE, account=account)
+    if count >= per_account:
+        _refuse("failed sign-ins a minute for one account", "email", per_account, oldest, MINUTE)

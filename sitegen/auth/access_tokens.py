@@ -1,5 +1,9 @@
-"""Short-lived access tokens: JWTs signed with HS256 under a key derived from the payload key
-(one key to keep and rotate; tokens signed before a rotation verify until they expire)."""
+"""Short-lived access tokens: JWTs signed with HS256 under a key derived from the payload key.
+
+Verified with the current key only: old payload keys stay around for months to read old
+histories, and a key rotated out (perhaps because it leaked) must not sign anything new. A
+rotation signs everyone out of their access tokens, and their refresh tokens (kept in
+Postgres, not signed) bring new ones."""
 
 from __future__ import annotations
 
@@ -55,17 +59,20 @@ def issue(
 def verify(settings: Settings, token: str) -> AccessClaims:
     keys = payload_keys(settings)
     try:
-        kid = jwt.get_unverified_header(token).get("kid")
-        raw = keys.current if kid == keys.key_id else keys.old.get(str(kid))
-        if raw is None:
-            raise TokenInvalid("not a token we signed")
+        if jwt.get_unverified_header(token).get("kid") != keys.key_id:
+            raise TokenInvalid("not signed with the current key")
         claims = jwt.decode(
             token,
-            derived_key(raw, HKDF_INFO),
+            derived_key(keys.current, HKDF_INFO),
             algorithms=["HS256"],  # never from the token: "none" and key confusion stay out
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "iss"]},
         )
+        # However it was signed, no token lives longer than a token is issued for, or was
+        # issued in the future (a minute's leeway for clocks).
+        lifetime = int(claims["exp"]) - int(claims["iat"])
+        if lifetime > settings.access_token_minutes * 60 or claims["iat"] > time.time() + 60:
+            raise TokenInvalid("the token's times are not ours")
         customer = claims.get("cid")
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),

@@ -160,11 +160,17 @@ app.add_typer(users_app)
 
 @app.command()
 def migrate() -> None:
-    """Run database migrations to head (SITEGEN_DATABASE_URL must be set)."""
+    """Run database migrations to head (SITEGEN_DATABASE_URL must be set); give the API's role
+    the password SITEGEN_API_DATABASE_URL names, if it names one."""
     from sitegen.db.migrate import prepare_database
 
     settings = Settings()
     if settings.database_url is None:
         raise _fail("set SITEGEN_DATABASE_URL, or use `sitegen dev`, which migrates on start")
-    templates = prepare_database(settings.database_url.get_secret_value(), settings.templates_dir)
+    api_url = settings.api_database_url
+    templates = prepare_database(
+        settings.database_url.get_secret_value(),
+        settings.templates_dir,
+        api_url.get_secret_value() if api_url else None,
+    )
     console.print(f"database at head; templates: {', '.join(templates)}")

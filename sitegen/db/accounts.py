@@ -171,25 +171,49 @@ async def revoke_api_key(session: AsyncSession, key_id: uuid.UUID) -> bool:
 # -- login attempts -------------------------------------------------------------------------
 
 
+async def lock_login_counts(session: AsyncSession, address: str, account: str) -> None:
+    """Until the transaction ends: the count and the new attempt of one address (and one
+    account) are one step, so a burst cannot all pass the count before any is recorded."""
+    for key in (f"login:{address}", f"login-account:{account}"):
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+
+
 async def recent_logins(
-    session: AsyncSession, address: str, window: timedelta
+    session: AsyncSession,
+    window: timedelta,
+    *,
+    address: str | None = None,
+    account: str | None = None,
 ) -> tuple[int, datetime | None]:
+    """Attempts from `address`, or failed attempts on `account`, within `window`."""
     since = datetime.now(UTC) - window
-    count, oldest = (
-        await session.execute(
-            select(func.count(), func.min(col(LoginAttempt.created_at))).where(
-                col(LoginAttempt.address) == address, col(LoginAttempt.created_at) > since
-            )
-        )
-    ).one()
+    query = select(func.count(), func.min(col(LoginAttempt.created_at))).where(
+        col(LoginAttempt.created_at) > since
+    )
+    if address is not None:
+        query = query.where(col(LoginAttempt.address) == address)
+    if account is not None:
+        query = query.where(col(LoginAttempt.account) == account, ~col(LoginAttempt.succeeded))
+    count, oldest = (await session.execute(query)).one()
     return int(count), oldest
 
 
-async def record_login(session: AsyncSession, address: str, succeeded: bool) -> None:
-    session.add(LoginAttempt(address=address, succeeded=succeeded))
+async def record_login(session: AsyncSession, address: str, account: str) -> LoginAttempt:
+    """Recorded as failed before the password is checked (a burst counts at once); a right
+    password marks it with `login_succeeded`."""
+    attempt = LoginAttempt(address=address, account=account, succeeded=False)
+    session.add(attempt)
     # Old attempts count for nothing: sweep them as new ones come in.
     await session.execute(
         delete(LoginAttempt).where(
             col(LoginAttempt.created_at) < datetime.now(UTC) - timedelta(days=1)
         )
+    )
+    await session.flush()
+    return attempt
+
+
+async def login_succeeded(session: AsyncSession, attempt_id: uuid.UUID) -> None:
+    await session.execute(
+        update(LoginAttempt).where(col(LoginAttempt.id) == attempt_id).values(succeeded=True)
     )

@@ -78,11 +78,15 @@ class ApiKey(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """Counted by address for the login rate limit; rows older than a day are swept."""
+    """Counted by address, and failures by account, for the login rate limits; rows older
+    than a day are swept."""
 
     __tablename__ = "login_attempt"
 
     id: uuid.UUID = _uuid_pk()
+    # An IPv4 address, or the /64 an IPv6 address is in (one machine may hold all of it).
     address: str = Field(max_length=64, index=True)
+    # SHA-256 of the e-mail tried: counted without keeping the address itself.
+    account: str = Field(max_length=64, index=True)
     succeeded: bool = Field(default=False)
     created_at: datetime | None = Field(default=None, sa_column=created_at())

@@ -3,18 +3,24 @@ API keys, roles, and the login rate limit."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import jwt
 import pytest
+from pydantic import SecretStr
 
+from sitegen.api.app import create_app
 from sitegen.auth import access_tokens
 from sitegen.payload_codec import derived_key, payload_keys
 from sitegen.settings import Settings
 from tests.api.accounts_support import PASSWORD, bearer, make_user, tenant
 from tests.api.support import PROJECTS
+from tests.conftest import ADMIN_HEADERS
 
 LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
@@ -98,6 +104,26 @@ async def test_access_tokens_expire_and_cannot_be_forged(
     signed = jwt.encode(claims, key, algorithm="HS256", headers={"kid": "test"})
     promoted = await api.get(ME, headers=bearer(signed))
     assert promoted.status_code == 200 and promoted.json()["role"] == "client"
+    # Nor does a right signature make a token last longer than tokens are issued for.
+    forever = claims | {"exp": int(time.time()) + 10 * 365 * 86400}
+    long_lived = jwt.encode(forever, key, algorithm="HS256", headers={"kid": "test"})
+    assert (await api.get(ME, headers=bearer(long_lived))).status_code == 401
+
+
+async def test_a_payload_key_rotated_out_signs_nothing_more(
+    api: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Old keys still open old histories; a token signed with one is refused all the same."""
+    a = await tenant(api)
+    old_key = "b2xkLWtleS1vbGQta2V5LW9sZC1rZXktb2xkLWtleS0"
+    before = settings.model_copy(update={"payload_key": SecretStr(old_key), "payload_key_id": "k0"})
+    me = (await api.get(ME, headers=a.headers)).json()
+    token, _ = access_tokens.issue(
+        before, uuid.UUID(me["id"]), "client", uuid.UUID(me["customer_id"])
+    )
+    after = settings.model_copy(update={"payload_old_keys": {"k0": SecretStr(old_key)}})
+    with pytest.raises(access_tokens.TokenInvalid):
+        access_tokens.verify(after, token)
 
 
 async def test_a_disabled_user_is_signed_out_everywhere(api: httpx.AsyncClient) -> None:
@@ -149,20 +175,30 @@ async def test_a_short_password_is_refused_naming_the_field(api: httpx.AsyncClie
 
 @pytest.fixture
 def few_logins(settings: Settings) -> Settings:
-    return settings.model_copy(update={"rate_logins_per_address_minute": 3})
+    return settings.model_copy(
+        update={"rate_logins_per_address_minute": 3, "rate_login_failures_per_account_minute": 3}
+    )
 
 
-async def test_logins_from_one_address_are_rate_limited(few_logins: Settings) -> None:
-    from sitegen.api.app import create_app
-    from tests.conftest import ADMIN_HEADERS
-
-    app = create_app(few_logins)
-    # Its own address, so other tests' sign-ins from the test client do not count here.
-    transport = httpx.ASGITransport(app=app, client=(f"10.9.{uuid.uuid4().int % 250}.7", 1234))
+@asynccontextmanager
+async def api_from(settings: Settings, host: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of its own app whose requests come from `host`."""
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app, client=(host, 1234))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://t", headers=ADMIN_HEADERS) as api,
     ):
+        yield api
+
+
+def _somewhere() -> str:
+    n = uuid.uuid4().int
+    return f"10.{n % 250}.{(n >> 8) % 250}.{(n >> 16) % 250}"
+
+
+async def test_logins_from_one_address_are_rate_limited(few_logins: Settings) -> None:
+    async with api_from(few_logins, _somewhere()) as api:
         a = await tenant(api)  # one sign-in
         for _ in range(2):
             wrong = await api.post(LOGIN, json={"email": a.email, "password": "guess guess"})
@@ -170,5 +206,46 @@ async def test_logins_from_one_address_are_rate_limited(few_logins: Settings) ->
         limited = await api.post(LOGIN, json={"email": a.email, "password": PASSWORD})
         assert limited.status_code == 429
         assert 1 <= int(limited.headers["retry-after"]) <= 60
-        # Other routes, and signed-in callers, are not held up by it.
+        # Signed-in callers are not held up by it.
         assert (await api.get(ME, headers=a.headers)).status_code == 200
+
+
+async def test_a_burst_of_logins_is_counted_as_it_arrives(few_logins: Settings) -> None:
+    """Twenty at once from one address: three are heard, whatever the pool's size."""
+    async with api_from(few_logins, _somewhere()) as api:
+        tries = [
+            api.post(LOGIN, json={"email": f"n{n}@example.com", "password": "guess guess"})
+            for n in range(20)
+        ]
+        statuses = sorted(r.status_code for r in await asyncio.gather(*tries))
+        assert statuses == [401] * 3 + [429] * 17
+
+
+async def test_an_ipv6_caller_cannot_step_around_the_limit(few_logins: Settings) -> None:
+    prefix = f"2001:db8:{uuid.uuid4().int % 65000:x}:1"
+    for n in range(3):
+        async with api_from(few_logins, f"{prefix}::{n + 1}") as api:
+            wrong = await api.post(LOGIN, json={"email": "v6@example.com", "password": "guess"})
+            assert wrong.status_code == 401
+    async with api_from(few_logins, f"{prefix}::beef") as api:
+        assert (
+            await api.post(LOGIN, json={"email": "x@example.com", "password": "x"})
+        ).status_code == 429
+
+
+async def test_one_account_guessed_from_many_addresses_is_limited(
+    api: httpx.AsyncClient, few_logins: Settings
+) -> None:
+    a = await tenant(api)
+    for _ in range(3):
+        async with api_from(few_logins, _somewhere()) as elsewhere:
+            wrong = await elsewhere.post(LOGIN, json={"email": a.email, "password": "guess"})
+            assert wrong.status_code == 401
+    async with api_from(few_logins, _somewhere()) as elsewhere:
+        right = await elsewhere.post(LOGIN, json={"email": a.email, "password": PASSWORD})
+        assert right.status_code == 429
+        # Another account from the same place is not held up.
+        b = await tenant(api)
+        assert (
+            await elsewhere.post(LOGIN, json={"email": b.email, "password": PASSWORD})
+        ).status_code == 200

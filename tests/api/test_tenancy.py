@@ -271,3 +271,23 @@ async def test_a_role_that_inherits_the_owners_rights_is_refused(database_url: s
     finally:
         await admin.execute(f"DROP ROLE IF EXISTS {member}")
         await admin.close()
+
+
+async def test_migrate_gives_the_api_role_the_password_its_url_names(database_url: str) -> None:
+    from sitegen.db.migrate import set_app_role_password
+
+    password = "it's; DROP ROLE x; --"  # quoted by the server, never spliced as SQL
+    api_url = make_url(tenancy.app_role_url(database_url)).set(password=password)
+    admin = await asyncpg.connect(
+        make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    )
+    try:
+        await set_app_role_password(database_url, api_url.render_as_string(False))
+        stored = await admin.fetchval(
+            "SELECT rolpassword FROM pg_authid WHERE rolname = $1", tenancy.APP_ROLE
+        )
+        assert stored is not None and stored.startswith("SCRAM-SHA-256$")
+    finally:
+        # The session's other tests connect without one (the test server trusts them).
+        await admin.execute(f"ALTER ROLE {tenancy.APP_ROLE} PASSWORD NULL")
+        await admin.close()

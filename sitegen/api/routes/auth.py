@@ -3,6 +3,7 @@ for the next pair (it is spent, and shown again it revokes its whole family); si
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +14,7 @@ from sitegen.api.account_schemas import LoginIn, Me, RefreshIn, TokensOut
 from sitegen.api.deps import SessionDep, SettingsDep
 from sitegen.api.errors import Unauthorized
 from sitegen.api.principal import CallerDep
-from sitegen.api.rate_limits import check_login
+from sitegen.api.rate_limits import check_login, login_address
 from sitegen.auth import access_tokens
 from sitegen.auth.credentials import new_refresh_token, read_refresh_token, same_secret, secret_hash
 from sitegen.auth.passwords import verify_password
@@ -47,22 +48,38 @@ async def _issue(
     return TokensOut(access_token=access, expires_in=lifetime, refresh_token=refresh.full)
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+# argon2 takes about 64 MiB and a fifth of a second a hash: a few at a time, off the event
+# loop, so sign-ins cannot stall the API or run the machine out of memory.
+_HASHING = asyncio.Semaphore(4)
+
+
+async def _verify(stored_hash: str | None, password: str) -> bool:
+    async with _HASHING:
+        return await asyncio.to_thread(verify_password, stored_hash, password)
 
 
 @router.post("/login", response_model=TokensOut, responses=_ERRORS)
 async def login(
     body: LoginIn, request: Request, session: SessionDep, settings: SettingsDep
 ) -> TokensOut:
-    address = _address(request)
-    await check_login(session, address, settings.rate_logins_per_address_minute)
+    # The address the connection came from; behind a reverse proxy, run uvicorn with
+    # --forwarded-allow-ips set to the proxy's, so this is the client's and not the proxy's.
+    address = login_address(request.client.host if request.client else "unknown")
+    account = secret_hash(str(body.email).strip().lower())
+    await check_login(
+        session,
+        address,
+        account,
+        settings.rate_logins_per_address_minute,
+        settings.rate_login_failures_per_account_minute,
+    )
     user = await accounts.user_by_email(session, body.email)
-    valid = verify_password(user.password_hash if user else None, body.password)
-    await accounts.record_login(session, address, succeeded=valid)
-    await session.commit()
+    attempt = await accounts.record_login(session, address, account)
+    await session.commit()  # counted, and the connection free while the hash is checked
+    valid = await _verify(user.password_hash if user else None, body.password)
     if user is None or not valid or user.disabled_at is not None:
         raise Unauthorized(_REFUSED)
+    await accounts.login_succeeded(session, attempt.id)
     return await _issue(session, settings, user, family_id=uuid.uuid4())
 
 

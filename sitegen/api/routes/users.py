@@ -3,6 +3,7 @@ operators, admins and API keys. A key is shown once, when it is made."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from fastapi import APIRouter, Response
@@ -63,9 +64,8 @@ async def create_user(body: UserIn, caller: OperatorDep, session: SessionDep) ->
     elif body.customer_id or body.customer_email:
         raise ApiError(422, "only a client belongs to a customer", "customer_id")
     try:
-        user = await accounts.create_user(
-            session, body.email, hash_password(body.password), role, customer_id
-        )
+        hashed = await asyncio.to_thread(hash_password, body.password)
+        user = await accounts.create_user(session, body.email, hashed, role, customer_id)
     except accounts.EmailTaken:
         raise Conflict("a user with this e-mail exists", "email") from None
     await session.commit()
