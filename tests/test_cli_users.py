@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 
 import httpx
 from typer.testing import CliRunner, Result
+
+from sitegen.stack.local_api_key import ensure_local_api_key, local_key_path
 
 PASSWORD = "a long enough password"
 
@@ -71,3 +74,21 @@ async def test_bad_input_is_one_line_naming_the_option(database_url: str) -> Non
     bad = await invoke(database_url, "users", "create", "--email", "not-an-email")
     assert bad.exit_code == 1 and "--email" in bad.output
     assert "Traceback" not in short.output + client.output + bad.output
+
+
+async def test_the_local_stacks_key_is_kept_and_a_lost_one_revoked(
+    api: httpx.AsyncClient, database_url: str, tmp_path: Path
+) -> None:
+    await asyncio.to_thread(ensure_local_api_key, database_url, tmp_path)
+    path = local_key_path(tmp_path)
+    first = path.read_text().strip()
+    assert path.stat().st_mode & 0o777 == 0o600
+    await asyncio.to_thread(ensure_local_api_key, database_url, tmp_path)
+    assert path.read_text().strip() == first  # a restart keeps it
+    path.unlink()
+    await asyncio.to_thread(ensure_local_api_key, database_url, tmp_path)
+    second = path.read_text().strip()
+    assert second != first
+    me = "/api/v1/auth/me"
+    assert (await api.get(me, headers={"Authorization": f"Bearer {first}"})).status_code == 401
+    assert (await api.get(me, headers={"Authorization": f"Bearer {second}"})).status_code == 200

@@ -101,12 +101,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for public in (auth.router, payments.router, onboarding_link.router):
         app.include_router(public, prefix="/api/v1")
     # Signed in: a client reaches its own customer's projects, the agency every one.
-    for signed_in in (projects, review, plan, templates, builds, assets):
+    for signed_in in (projects, review, plan, templates, assets):
         app.include_router(
             signed_in.router, prefix="/api/v1", dependencies=SIGNED_IN, responses=_SIGNED_IN
         )
     # The agency's alone.
-    for agency in (operators, costs):
+    # Build reports hold the agency's workings (sandbox, logs), not the client's business.
+    for agency in (operators, costs, builds):
         app.include_router(
             agency.router, prefix="/api/v1", dependencies=OPERATORS, responses=_SIGNED_IN
         )

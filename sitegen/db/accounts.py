@@ -168,6 +168,14 @@ async def revoke_api_key(session: AsyncSession, key_id: uuid.UUID) -> bool:
     return done.first() is not None
 
 
+async def revoke_api_keys_named(session: AsyncSession, name: str) -> None:
+    await session.execute(
+        update(ApiKey)
+        .where(col(ApiKey.name) == name, col(ApiKey.revoked_at).is_(None))
+        .values(revoked_at=func.now())
+    )
+
+
 # -- login attempts -------------------------------------------------------------------------
 
 

@@ -60,6 +60,8 @@ async def _register(database_url: str) -> str:
     engine = make_engine(database_url, pool_size=1)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
+            # The file held the only copy of the one before: nobody can use it, so it goes.
+            await accounts.revoke_api_keys_named(session, KEY_NAME)
             await accounts.create_api_key(
                 session, parts.prefix, secret_hash(parts.secret), KEY_NAME, UserRole.ADMIN, None
             )

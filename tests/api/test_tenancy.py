@@ -17,10 +17,19 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, select
 
 from sitegen.api.app import create_app
+from sitegen.api.client_view import revision_source, signed_name
+from sitegen.api.principal import Principal
 from sitegen.contracts.status import RevisionSource
 from sitegen.db import tenancy
 from sitegen.db.engine import make_engine, make_sessionmaker
-from sitegen.db.tables import Customer, CustomerOrder, PipelineStep, Project, RevisionRequest
+from sitegen.db.tables import (
+    Customer,
+    CustomerOrder,
+    PipelineStep,
+    Project,
+    RevisionRequest,
+    UserRole,
+)
 from sitegen.settings import Settings
 from tests.api.accounts_support import Tenant, tenant, unknown
 from tests.conftest import ADMIN_HEADERS, unique_onboarding
@@ -291,3 +300,28 @@ async def test_migrate_gives_the_api_role_the_password_its_url_names(database_ur
         # The session's other tests connect without one (the test server trusts them).
         await admin.execute(f"ALTER ROLE {tenancy.APP_ROLE} PASSWORD NULL")
         await admin.close()
+
+
+async def test_a_client_sees_its_project_not_the_agencys_workings(
+    api: httpx.AsyncClient,
+) -> None:
+    a = await tenant(api)
+    project_url = f"/api/v1/projects/{a.project['id']}"
+    agency = (await api.get(project_url)).json()
+    assert agency["workflow_id"]
+    mine = (await api.get(project_url, headers=a.headers)).json()
+    assert mine["status"] == agency["status"] and mine["name"] == agency["name"]
+    assert (mine["workflow_id"], mine["ai_budget_usd"], mine["repo_url"]) == (None, None, None)
+    listed = (await api.get("/api/v1/projects", headers=a.headers)).json()
+    assert listed[0]["workflow_id"] is None
+    builds = await api.get(f"{project_url}/builds", headers=a.headers)
+    assert builds.status_code == 403
+
+
+def test_what_a_client_decides_is_recorded_as_a_clients() -> None:
+    client = Principal("user", uuid.uuid4(), UserRole.CLIENT, uuid.uuid4())
+    operator = Principal("api_key", uuid.uuid4(), UserRole.OPERATOR, None)
+    assert signed_name(client, "Olu, operator") == "Olu, operator (client)"
+    assert signed_name(operator, "Olu") == "Olu"
+    assert revision_source(client, RevisionSource.HUMAN) == RevisionSource.CLIENT
+    assert revision_source(operator, RevisionSource.HUMAN) == RevisionSource.HUMAN

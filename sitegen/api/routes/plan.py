@@ -8,8 +8,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from sitegen.api.client_view import signed_name
 from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, project_or_404
 from sitegen.api.messages import send_update
+from sitegen.api.principal import CallerDep
 from sitegen.api.rate_limits import check_ai_allowance
 from sitegen.api.schemas import PlanApprovalCreate, PlanDecision, PlanPublic, PlanRevisionCreate
 from sitegen.contracts.review import PlanApproval, PlanDecisionAccepted, PlanRevisionRequested
@@ -55,7 +57,11 @@ async def get_plan(project_id: uuid.UUID, session: SessionDep) -> PlanPublic:
 
 @router.post("/projects/{project_id}/plan/approve", response_model=PlanDecision, responses=_ERRORS)
 async def approve_plan(
-    project_id: uuid.UUID, body: PlanApprovalCreate, session: SessionDep, client: TemporalDep
+    project_id: uuid.UUID,
+    body: PlanApprovalCreate,
+    caller: CallerDep,
+    session: SessionDep,
+    client: TemporalDep,
 ) -> PlanDecision:
     """Sign off the plan: the pages are written next."""
     project = await project_or_404(session, project_id)
@@ -63,7 +69,7 @@ async def approve_plan(
         client,
         project,
         "approve_plan",
-        PlanApproval(approved_by=body.approved_by),
+        PlanApproval(approved_by=signed_name(caller, body.approved_by)),
         PlanDecisionAccepted,
         refusal_status=409,
     )
@@ -76,6 +82,7 @@ async def approve_plan(
 async def revise_plan(
     project_id: uuid.UUID,
     body: PlanRevisionCreate,
+    caller: CallerDep,
     session: SessionDep,
     settings: SettingsDep,
     client: TemporalDep,
@@ -89,7 +96,10 @@ async def revise_plan(
         client,
         project,
         "revise_plan",
-        PlanRevisionRequested(message=body.message, requested_by=body.requested_by),
+        PlanRevisionRequested(
+            message=body.message,
+            requested_by=signed_name(caller, body.requested_by) if body.requested_by else None,
+        ),
         PlanDecisionAccepted,
         refusal_status=409,
     )

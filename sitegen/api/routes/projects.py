@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from sitegen.api.client_view import project_for, step_for
 from sitegen.api.deps import (
     SessionDep,
     SettingsDep,
@@ -25,7 +26,7 @@ from sitegen.api.errors import ApiError, Conflict, Unavailable
 from sitegen.api.generation import start_generation
 from sitegen.api.onboarding_forms import checked_onboarding, store_onboarding
 from sitegen.api.orders import NewOrder, place_order
-from sitegen.api.principal import OPERATORS
+from sitegen.api.principal import OPERATORS, CallerDep
 from sitegen.api.rate_limits import check_new_project
 from sitegen.api.schemas import (
     GenerationStarted,
@@ -179,21 +180,27 @@ async def _started(
 
 @router.get("/projects", response_model=list[ProjectPublic])
 async def list_projects(
+    caller: CallerDep,
     session: SessionDep,
     # A slug's own shape: anything else (a NUL byte, say) can name no project.
     slug: Annotated[str | None, Query(max_length=100, pattern=r"^[a-z0-9-]+$")] = None,
     status: ProjectStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ProjectPublic]:
-    """Projects, newest first; filter by slug or status."""
+    """Projects, newest first; filter by slug or status. A client sees its own."""
     projects = await queries.list_projects(session, slug=slug, status=status, limit=limit)
-    return [_public(p, await queries.get_onboarding(session, p.id)) for p in projects]
+    return [
+        project_for(caller, _public(p, await queries.get_onboarding(session, p.id)))
+        for p in projects
+    ]
 
 
 @router.get("/projects/{project_id}", response_model=ProjectPublic, responses=_ERRORS)
-async def get_project(project_id: uuid.UUID, session: SessionDep) -> ProjectPublic:
+async def get_project(
+    project_id: uuid.UUID, caller: CallerDep, session: SessionDep
+) -> ProjectPublic:
     project = await project_or_404(session, project_id)
-    return _public(project, await queries.get_onboarding(session, project_id))
+    return project_for(caller, _public(project, await queries.get_onboarding(session, project_id)))
 
 
 @router.post(
@@ -243,9 +250,11 @@ async def generate(
 @router.get(
     "/projects/{project_id}/pipeline", response_model=list[PipelineStepPublic], responses=_ERRORS
 )
-async def get_pipeline(project_id: uuid.UUID, session: SessionDep) -> list[PipelineStepPublic]:
+async def get_pipeline(
+    project_id: uuid.UUID, caller: CallerDep, session: SessionDep
+) -> list[PipelineStepPublic]:
     await project_or_404(session, project_id)
     return [
-        PipelineStepPublic.model_validate(step, from_attributes=True)
+        step_for(caller, PipelineStepPublic.model_validate(step, from_attributes=True))
         for step in await queries.pipeline_steps(session, project_id)
     ]

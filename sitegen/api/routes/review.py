@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 
+from sitegen.api.client_view import revision_source, signed_name
 from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, project_or_404
 from sitegen.api.errors import Conflict, Forbidden, NotFound
 from sitegen.api.messages import Refused, send_signal, send_update
@@ -60,6 +61,7 @@ CLOSED = (ProjectStatus.CANCELLED, ProjectStatus.DELIVERED)
 async def request_revision(
     project_id: uuid.UUID,
     body: RevisionCreate,
+    caller: CallerDep,
     session: SessionDep,
     client: TemporalDep,
     settings: SettingsDep,
@@ -93,10 +95,10 @@ async def request_revision(
         "request_revision",
         RevisionRequested(
             revision_id=revision_id,
-            source=body.source,
+            source=revision_source(caller, body.source),
             message=body.message,
             affected_pages=body.affected_pages,
-            requested_by=body.requested_by,
+            requested_by=signed_name(caller, body.requested_by) if body.requested_by else None,
         ),
         ChangeQueued,
         update_id=f"revision-{revision_id}",
@@ -210,7 +212,7 @@ async def approve(
         client,
         project,
         "approve",
-        ApprovalRequested(approved_by=body.approved_by, note=body.note),
+        ApprovalRequested(approved_by=signed_name(caller, body.approved_by), note=body.note),
         ApprovalAccepted,
         refusal_status=409,
     )
