@@ -331,6 +331,8 @@ def stack_child(dev: Dev, name: str) -> psutil.Process:
     return found[0]
 
 
+# Fault injection, kept to `make chaos`: it kills a backing service and waits it out.
+@pytest.mark.chaos
 def test_dev_restarts_a_killed_postgres(
     tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
 ) -> None:
@@ -356,6 +358,8 @@ def test_dev_restarts_a_killed_postgres(
     assert_stopped_cleanly(dev, data_dir, ports)
 
 
+# Fault injection, kept to `make chaos`: it kills a backing service and waits it out.
+@pytest.mark.chaos
 def test_dev_restarts_a_killed_temporal_server(
     tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
 ) -> None:

@@ -46,19 +46,25 @@ _SIGNED_IN: dict[int | str, dict[str, str]] = {
 }
 
 
+def _api_database_url(settings: Settings) -> str:
+    """The API's own role; it never needs the owner's URL when it is given its own."""
+    if settings.api_database_url is not None:
+        return settings.api_database_url.get_secret_value()
+    if settings.database_url is None:
+        raise RuntimeError(
+            "set SITEGEN_API_DATABASE_URL (or SITEGEN_DATABASE_URL on the local stack, "
+            "which `sitegen dev` sets)"
+        )
+    return tenancy.app_role_url(settings.database_url.get_secret_value())
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.database_url is None:
-            raise RuntimeError("SITEGEN_DATABASE_URL is not set (`sitegen dev` sets it)")
-        owner_url = settings.database_url.get_secret_value()
-        api_url = settings.api_database_url
-        engine = make_engine(
-            api_url.get_secret_value() if api_url else tenancy.app_role_url(owner_url)
-        )
+        engine = make_engine(_api_database_url(settings))
         tenancy.guard_connections(engine)
         app.state.settings = settings
         app.state.sessions = make_sessionmaker(engine)

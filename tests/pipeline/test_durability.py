@@ -102,6 +102,7 @@ async def poll_builds(work_root: Path, *, present: bool, seconds: float) -> bool
     return True
 
 
+@pytest.mark.chaos  # kills a worker mid-step and waits for the next: `make chaos`
 async def test_worker_killed_mid_step_then_replaced(
     durable_api: httpx.AsyncClient,
     durable_settings: Settings,
