@@ -8,6 +8,7 @@ import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -158,17 +159,29 @@ async def temporal(temporal_server: TemporalDevServer) -> Client:
     return await connect(Settings(), address=temporal_server.address)
 
 
-@pytest.fixture
-async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def app_client(
+    settings: Settings,
+    client: tuple[str, int] = ("127.0.0.1", 123),
+    headers: dict[str, str] | None = None,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An API app of its own (its lifespan run), and a client whose requests come from
+    `client`, signed in as the tests' admin unless `headers` say otherwise."""
     app = create_app(settings)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
+            transport=httpx.ASGITransport(app=app, client=client),
             base_url="http://testserver",
-            headers=ADMIN_HEADERS,
-        ) as client,
+            headers=ADMIN_HEADERS if headers is None else headers,
+        ) as api,
     ):
+        yield api
+
+
+@pytest.fixture
+async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_client(settings) as client:
         yield client
 
 

@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
+from sitegen.api.schemas import StrictBody
 from sitegen.auth.passwords import MAX_LENGTH, MIN_LENGTH
-from sitegen.contracts.onboarding import storable
 
 Password = Annotated[str, Field(min_length=1, max_length=MAX_LENGTH)]
 NewPassword = Annotated[str, Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)]
@@ -18,19 +18,12 @@ RefreshText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Role = Literal["client", "operator", "admin"]
 
 
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    # No NUL bytes or control characters: Postgres refuses some, and none belongs here.
-    _storable = field_validator("*", mode="before")(storable)
-
-
-class LoginIn(_Body):
+class LoginIn(StrictBody):
     email: EmailStr
     password: Password
 
 
-class RefreshIn(_Body):
+class RefreshIn(StrictBody):
     refresh_token: RefreshText
 
 
@@ -48,7 +41,7 @@ class Me(BaseModel):
     customer_id: uuid.UUID | None
 
 
-class UserIn(_Body):
+class UserIn(StrictBody):
     email: EmailStr
     password: NewPassword
     role: Role
@@ -66,7 +59,7 @@ class UserOut(BaseModel):
     created_at: datetime | None
 
 
-class ApiKeyIn(_Body):
+class ApiKeyIn(StrictBody):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     role: Literal["operator", "admin"] = "operator"
 

@@ -49,20 +49,22 @@ Budget = Annotated[
 ]
 
 
-class _Body(BaseModel):
+class StrictBody(BaseModel):
+    """Every request body: unknown fields refused, and no text Postgres cannot store."""
+
     model_config = ConfigDict(extra="forbid")
 
     _storable = field_validator("*", mode="before")(storable)
 
 
-class CustomerIn(_Body):
+class CustomerIn(StrictBody):
     name: Name
     email: EmailStr
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
     external_ref: Ref | None = None
 
 
-class OrderIn(_Body):
+class OrderIn(StrictBody):
     reference: Ref = Field(description="The agency's or payment provider's order id; unique.")
     product_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "website"
     amount_cents: int | None = Field(default=None, ge=0, le=100_000_000)
@@ -74,7 +76,7 @@ class OrderIn(_Body):
     )
 
 
-class ProjectCreate(_Body):
+class ProjectCreate(StrictBody):
     customer: CustomerIn
     order: OrderIn
     template_id: Annotated[str, StringConstraints(min_length=1, max_length=50)] = "landing"
@@ -188,7 +190,7 @@ Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 PageId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}$")]
 
 
-class RevisionCreate(_Body):
+class RevisionCreate(StrictBody):
     message: Message = Field(
         description="The change, in the client's words (English or Portuguese)."
     )
@@ -232,7 +234,7 @@ class VersionPublic(BaseModel):
     current: bool
 
 
-class RollbackCreate(_Body):
+class RollbackCreate(StrictBody):
     version: int = Field(ge=1, le=1_000_000)
     requested_by: Person | None = None
 
@@ -243,7 +245,7 @@ class RollbackQueued(BaseModel):
     position: int
 
 
-class ApprovalCreate(_Body):
+class ApprovalCreate(StrictBody):
     approved_by: Person
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
@@ -254,7 +256,7 @@ class ApprovalPublic(BaseModel):
     changes_before_delivery: int = Field(description="Queued changes applied before delivery.")
 
 
-class CancelCreate(_Body):
+class CancelCreate(StrictBody):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = "cancelled"
 
 
@@ -271,11 +273,11 @@ class PlanPublic(BaseModel):
     pages: list[dict[str, Any]] = Field(default_factory=list)
 
 
-class PlanApprovalCreate(_Body):
+class PlanApprovalCreate(StrictBody):
     approved_by: Person
 
 
-class PlanRevisionCreate(_Body):
+class PlanRevisionCreate(StrictBody):
     message: Message
     requested_by: Person | None = None
 
@@ -287,7 +289,7 @@ class PlanDecision(BaseModel):
     summary: str | None = None
 
 
-class DecisionCreate(_Body):
+class DecisionCreate(StrictBody):
     decided_by: Person | None = None
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
 
@@ -389,6 +391,6 @@ class ProjectCosts(BaseModel):
     by_revision: list[CostLine]
 
 
-class BudgetChange(_Body):
+class BudgetChange(StrictBody):
     ai_budget_usd: Budget
     decided_by: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None

@@ -6,21 +6,19 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 import httpx
 import jwt
 import pytest
 from pydantic import SecretStr
 
-from sitegen.api.app import create_app
 from sitegen.auth import access_tokens
 from sitegen.payload_codec import derived_key, payload_keys
 from sitegen.settings import Settings
 from tests.api.accounts_support import PASSWORD, bearer, make_user, tenant
 from tests.api.support import PROJECTS
-from tests.conftest import ADMIN_HEADERS
+from tests.conftest import app_client
 
 LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
@@ -180,16 +178,8 @@ def few_logins(settings: Settings) -> Settings:
     )
 
 
-@asynccontextmanager
-async def api_from(settings: Settings, host: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of its own app whose requests come from `host`."""
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app, client=(host, 1234))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t", headers=ADMIN_HEADERS) as api,
-    ):
-        yield api
+def api_from(settings: Settings, host: str) -> AbstractAsyncContextManager[httpx.AsyncClient]:
+    return app_client(settings, client=(host, 1234))
 
 
 def _somewhere() -> str:

@@ -11,11 +11,10 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from sitegen.api.app import create_app
 from sitegen.db.tables import AICall
 from sitegen.settings import Settings
 from tests.api.support import PROJECTS, create
-from tests.conftest import ADMIN_HEADERS, order_body, unique_onboarding, wait_for
+from tests.conftest import app_client, order_body, unique_onboarding, wait_for
 from tests.pipeline.helpers import order_site, wait_status
 
 
@@ -86,13 +85,7 @@ async def test_a_change_is_refused_while_the_project_has_used_its_hour_of_ai(
                     status="paid",
                 )
             )
-    app = create_app(limited)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=ADMIN_HEADERS
-        ) as limited_api,
-    ):
+    async with app_client(limited) as limited_api:
         for path in ("revisions", "plan/revisions"):
             refused = await limited_api.post(
                 f"{PROJECTS}/{project['id']}/{path}", json={"message": "Add a prices page"}

@@ -32,7 +32,7 @@ from sitegen.db.tables import (
 )
 from sitegen.settings import Settings
 from tests.api.accounts_support import Tenant, tenant, unknown
-from tests.conftest import ADMIN_HEADERS, unique_onboarding
+from tests.conftest import ADMIN_HEADERS, app_client, unique_onboarding
 
 # Routes anyone may call: each carries its own proof, or none is needed.
 PUBLIC = {
@@ -200,12 +200,8 @@ async def test_the_api_refuses_to_serve_as_a_role_that_bypasses_tenancy(
 
 
 async def test_the_codec_wants_an_operator(settings: Settings) -> None:
-    app = create_app(settings)
     body: dict[str, list[Any]] = {"payloads": []}
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as api,
-    ):
+    async with app_client(settings, headers={}) as api:
         anonymous = await api.post("/api/v1/codec/decode", json=body)
         assert anonymous.status_code == 401
         api.headers.update(ADMIN_HEADERS)  # the agency makes the client
@@ -231,12 +227,7 @@ async def test_the_laptops_codec_answers_only_its_own_machine(
     """`sitegen dev` opens the codec to the dev server's UI; a proxy in front, or a caller
     from elsewhere, still has to sign in."""
     laptop = settings.model_copy(update={"codec_open_on_loopback": True})
-    app = create_app(laptop)
-    transport = httpx.ASGITransport(app=app, client=client)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://t") as api,
-    ):
+    async with app_client(laptop, client=client, headers={}) as api:
         answer = await api.post("/api/v1/codec/decode", json={"payloads": []}, headers=headers)
         assert answer.status_code == (200 if open_ else 401), answer.text
 
