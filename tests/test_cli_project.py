@@ -194,6 +194,11 @@ async def test_cli_steers_projects_from_preview_to_delivery_and_cancel(
         assert "generation" in rows["1 (live)"] and first["commit"][:10] in rows["1 (live)"]
         assert first["url"] in rows["1 (live)"]
 
+        # projects: the list, filtered by status, shows the project waiting for review.
+        listed = ok(await sitegen("projects", "--status", "preview_ready", "--api", served))
+        assert slug in listed and "review" in listed
+        assert slug not in ok(await sitegen("projects", "--status", "delivered", "--api", served))
+
         # revise: queued, then applied as version 2 (the preview turns navy).
         assert NAVY not in await tokens_css(settings, preview)
         out = ok(

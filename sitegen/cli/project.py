@@ -1,5 +1,6 @@
-"""`sitegen status|revise|rollback|approve|cancel|retry|skip|abort PROJECT`: a project steered
-from the terminal, through the same API a client or an operator console uses."""
+"""`sitegen projects` and `sitegen status|revise|rollback|approve|cancel|retry|skip|abort
+PROJECT`: projects listed and steered from the terminal, through the same API a client or an
+operator console uses."""
 
 from __future__ import annotations
 
@@ -75,6 +76,35 @@ def _run(api: str | None, action: Any) -> None:
     except ApiProblem as exc:
         errors.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=1) from None
+
+
+def projects(
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only these, e.g. needs_attention.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=500)] = 50,
+    api: ApiOption = None,
+) -> None:
+    """Projects, newest first: slug, status, who it waits for, and the preview."""
+
+    def show(client: ProjectApi) -> None:
+        params: dict[str, Any] = {"limit": limit} | ({"status": status} if status else {})
+        found = client.call("GET", "/projects", params=params)
+        if not found:
+            console.print("no projects" + (f" with status {status}" if status else ""))
+            return
+        table = Table("slug", "status", "waiting for", "preview", "created")
+        for p in found:
+            table.add_row(
+                p["slug"],
+                p["status"],
+                p.get("waiting_for") or "",
+                p.get("preview_url") or "",
+                (p.get("created_at") or "")[:16].replace("T", " "),
+            )
+        console.print(table)
+
+    _run(api, show)
 
 
 def status(project: ProjectArg, api: ApiOption = None) -> None:
@@ -208,6 +238,7 @@ def _waiting_step(project: dict[str, Any]) -> str:
 
 
 def register(app: typer.Typer) -> None:
+    app.command()(projects)
     app.command()(status)
     app.command()(revise)
     app.command()(rollback)
