@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     # refresh tokens rotate on every use and are revoked at logout.
     access_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     refresh_token_days: int = Field(default=30, ge=1)
+    # However often it is refreshed, a sign-in ends after this: then the password again.
+    session_max_days: int = Field(default=90, ge=1)
+    # A refresh token shown again this soon after it was spent is a second tab or a retried
+    # request, not a thief: it gets a pair of its own instead of ending the sign-in.
+    refresh_reuse_grace_seconds: int = Field(default=10, ge=0, le=300)
     # The API's connection: a role row-level security applies to (migration 0005 makes
     # `sitegen_app`). Unset: database_url's server and database, as `sitegen_app` with no
     # password (the local stack's Postgres trusts local connections).

@@ -74,6 +74,7 @@ def _auth_tables() -> None:
         sa.Column('family_id', sa.Uuid(), nullable=False),
         sa.Column('secret_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('family_expires_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('spent_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),

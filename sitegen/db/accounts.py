@@ -80,6 +80,7 @@ async def store_refresh(
     family_id: uuid.UUID,
     secret_hash: str,
     lifetime: timedelta,
+    family_expires_at: datetime,
 ) -> None:
     session.add(
         RefreshToken(
@@ -87,7 +88,8 @@ async def store_refresh(
             user_id=user_id,
             family_id=family_id,
             secret_hash=secret_hash,
-            expires_at=datetime.now(UTC) + lifetime,
+            expires_at=min(datetime.now(UTC) + lifetime, family_expires_at),
+            family_expires_at=family_expires_at,
         )
     )
     # Tokens a day past their end prove nothing any more (a replay of one is refused as

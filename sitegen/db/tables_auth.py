@@ -54,6 +54,8 @@ class RefreshToken(SQLModel, table=True):
     # SHA-256 of the secret: it has 256 bits of entropy, so a slow hash adds nothing.
     secret_hash: str = Field(max_length=64)
     expires_at: datetime = Field(sa_column=timestamp(nullable=False))
+    # When the sign-in it belongs to ends, however often it is refreshed.
+    family_expires_at: datetime = Field(sa_column=timestamp(nullable=False))
     spent_at: datetime | None = Field(default=None, sa_column=timestamp())
     revoked_at: datetime | None = Field(default=None, sa_column=timestamp())
     created_at: datetime | None = Field(default=None, sa_column=created_at())

@@ -7,13 +7,19 @@ import asyncio
 import time
 import uuid
 from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
 
 import httpx
 import jwt
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import func, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from sitegen.auth import access_tokens
+from sitegen.auth.credentials import read_refresh_token
+from sitegen.db.tables import RefreshToken
 from sitegen.payload_codec import derived_key, payload_keys
 from sitegen.settings import Settings
 from tests.api.accounts_support import PASSWORD, bearer, make_user, tenant
@@ -49,16 +55,56 @@ async def test_a_client_signs_in_refreshes_and_signs_out(api: httpx.AsyncClient)
     assert again.status_code == 401
 
 
-async def test_a_refresh_token_shown_twice_revokes_its_family(api: httpx.AsyncClient) -> None:
-    """A spent token used again means a copy was stolen: the thief's and the owner's next
-    tokens both stop working."""
+async def _age_spent_tokens(engine: AsyncEngine, seconds: int) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(RefreshToken)
+            .where(col(RefreshToken.spent_at).is_not(None))
+            .values(spent_at=func.now() - timedelta(seconds=seconds))
+        )
+
+
+async def test_a_refresh_token_shown_again_later_revokes_its_family(
+    api: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """A spent token used again, past the grace of a second tab, means a copy was stolen: the
+    thief's and the owner's next tokens both stop working."""
     a = await tenant(api)
     first = await api.post(REFRESH, json={"refresh_token": a.refresh_token})
     assert first.status_code == 200
+    await _age_spent_tokens(engine, 60)
     replayed = await api.post(REFRESH, json={"refresh_token": a.refresh_token})
     assert replayed.status_code == 401
     owner_next = await api.post(REFRESH, json={"refresh_token": first.json()["refresh_token"]})
     assert owner_next.status_code == 401
+
+
+async def test_two_tabs_refreshing_at_once_both_stay_signed_in(api: httpx.AsyncClient) -> None:
+    a = await tenant(api)
+    both = await asyncio.gather(
+        *(api.post(REFRESH, json={"refresh_token": a.refresh_token}) for _ in range(2))
+    )
+    assert [r.status_code for r in both] == [200, 200]
+    for answer in both:
+        again = await api.post(REFRESH, json={"refresh_token": answer.json()["refresh_token"]})
+        assert again.status_code == 200
+
+
+async def test_a_sign_in_ends_however_often_it_is_refreshed(
+    api: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    a = await tenant(api)
+    refreshed = await api.post(REFRESH, json={"refresh_token": a.refresh_token})
+    latest = read_refresh_token(refreshed.json()["refresh_token"])
+    assert latest is not None
+    async with engine.begin() as conn:  # the sign-in's end reached, the token's own not
+        await conn.execute(
+            update(RefreshToken)
+            .where(col(RefreshToken.id) == latest.token_id)
+            .values(family_expires_at=func.now() - timedelta(seconds=1))
+        )
+    again = await api.post(REFRESH, json={"refresh_token": latest.full})
+    assert again.status_code == 401
 
 
 async def test_a_forged_or_altered_refresh_token_is_refused(api: httpx.AsyncClient) -> None:

@@ -32,7 +32,11 @@ _REFUSED = "the e-mail or the password is wrong"
 
 
 async def _issue(
-    session: AsyncSession, settings: Settings, user: AppUser, family_id: uuid.UUID
+    session: AsyncSession,
+    settings: Settings,
+    user: AppUser,
+    family_id: uuid.UUID,
+    family_expires_at: datetime,
 ) -> TokensOut:
     access, lifetime = access_tokens.issue(settings, user.id, user.role, user.customer_id)
     refresh = new_refresh_token()
@@ -43,6 +47,7 @@ async def _issue(
         family_id,
         secret_hash(refresh.secret),
         timedelta(days=settings.refresh_token_days),
+        family_expires_at,
     )
     await session.commit()
     return TokensOut(access_token=access, expires_in=lifetime, refresh_token=refresh.full)
@@ -80,7 +85,8 @@ async def login(
     if user is None or not valid or user.disabled_at is not None:
         raise Unauthorized(_REFUSED)
     await accounts.login_succeeded(session, attempt.id)
-    return await _issue(session, settings, user, family_id=uuid.uuid4())
+    ends = datetime.now(UTC) + timedelta(days=settings.session_max_days)
+    return await _issue(session, settings, user, uuid.uuid4(), ends)
 
 
 @router.post("/refresh", response_model=TokensOut, responses=_ERRORS)
@@ -89,16 +95,22 @@ async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -
     token = await accounts.refresh_for_update(session, parts.token_id) if parts else None
     if parts is None or token is None or not same_secret(token.secret_hash, parts.secret):
         raise Unauthorized("the refresh token is not valid")
-    if token.spent_at is not None or token.revoked_at is not None:
+    now = datetime.now(UTC)
+    grace = timedelta(seconds=settings.refresh_reuse_grace_seconds)
+    if token.revoked_at is not None or (
+        token.spent_at is not None and now - token.spent_at > grace
+    ):
         # Shown again after it was spent: someone else holds a copy. End the whole family.
         await accounts.revoke_family(session, token.family_id)
         await session.commit()
         raise Unauthorized("the refresh token is not valid")
     user = await accounts.active_user(session, token.user_id)
-    if user is None or token.expires_at < datetime.now(UTC):
+    if user is None or min(token.expires_at, token.family_expires_at) < now:
         raise Unauthorized("the refresh token is not valid")
-    await accounts.spend_refresh(session, token)
-    return await _issue(session, settings, user, family_id=token.family_id)
+    if token.spent_at is None:
+        await accounts.spend_refresh(session, token)
+    # (Spent a moment ago, by a second tab or a retried request: a pair of its own.)
+    return await _issue(session, settings, user, token.family_id, token.family_expires_at)
 
 
 @router.post("/logout", status_code=204, responses=_ERRORS)
