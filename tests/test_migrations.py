@@ -38,6 +38,8 @@ TABLES = {
     "refresh_token",
     "api_key",
     "login_attempt",
+    # Not in seed 000: what happened to a project, for live progress.
+    "project_event",
 }
 ENUMS = {
     "step_status": ["queued", "running", "success", "failed", "skipped", "manual"],

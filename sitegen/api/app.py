@@ -20,6 +20,7 @@ from sitegen.api.routes import (
     builds,
     codec,
     costs,
+    events,
     health,
     onboarding_link,
     operators,
@@ -107,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for public in (auth.router, payments.router, onboarding_link.router):
         app.include_router(public, prefix="/api/v1")
     # Signed in: a client reaches its own customer's projects, the agency every one.
-    for signed_in in (projects, review, plan, templates, assets):
+    for signed_in in (projects, review, plan, templates, assets, events):
         app.include_router(
             signed_in.router, prefix="/api/v1", dependencies=SIGNED_IN, responses=_SIGNED_IN
         )

@@ -3,6 +3,7 @@
 from sitegen.db.tables_auth import ApiKey, AppUser, LoginAttempt, RefreshToken, UserRole
 from sitegen.db.tables_config import IntegrationConfig, TemplateRegistry
 from sitegen.db.tables_core import Customer, CustomerOrder, OnboardingSubmission, Project
+from sitegen.db.tables_events import ProjectEvent
 from sitegen.db.tables_ledger import AICall
 from sitegen.db.tables_pipeline import (
     Artifact,
@@ -26,6 +27,7 @@ __all__ = [
     "OnboardingSubmission",
     "PipelineStep",
     "Project",
+    "ProjectEvent",
     "RefreshToken",
     "RevisionRequest",
     "SiteSpecRecord",

@@ -96,6 +96,7 @@ TENANT_TABLES = (
     "site_version",
     "notification",
     "ai_call",
+    "project_event",
 )
 # True when the connected role escapes row-level security on some tenant table: a superuser,
 # BYPASSRLS, the tables' owner or a member of it, or a table without security or a policy.

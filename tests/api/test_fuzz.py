@@ -34,6 +34,9 @@ def live_api(
         temporal_address=temporal_server.address,  # type: ignore[attr-defined]
         task_queue="fuzz-no-worker",
         stripe_webhook_secret="whsec_fuzz_0123456789",
+        # A live event stream ends at once here (tests/api/test_events.py reads one whole).
+        events_stream_seconds=0.3,
+        events_poll_seconds=0.1,
     )
     port = free_port()
     server = uvicorn.Server(

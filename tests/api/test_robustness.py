@@ -230,6 +230,7 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
         ("/api/v1/onboarding/{token}", "get"): (None, "200", "LinkProject"),
         ("/api/v1/onboarding/{token}", "post"): (None, "201", "LinkSubmitted"),
         ("/healthz", "get"): (None, "200", "Health"),
+        ("/api/v1/projects/{project_id}/events", "get"): (None, "200", "text/event-stream"),
         ("/api/v1/auth/login", "post"): ("LoginIn", "200", "TokensOut"),
         ("/api/v1/auth/refresh", "post"): ("RefreshIn", "200", "TokensOut"),
         ("/api/v1/auth/logout", "post"): ("RefreshIn", "204", None),

@@ -1,0 +1,119 @@
+"""Live progress: the events Postgres writes for every change of a step, the project's status
+and a revision, read in order, resumed after an id, streamed live to a reader that was there
+first, and never to another customer's client."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from sitegen.api.app import create_app
+from sitegen.settings import Settings
+from sitegen.stack.process import free_port
+from tests.api.accounts_support import bearer, login, make_client
+from tests.conftest import ADMIN_HEADERS, order_body, unique_onboarding
+from tests.pipeline.helpers import order_site, wait_status
+
+
+def frames(text: str) -> list[dict[str, Any]]:
+    """The events of a text/event-stream body (comments and `retry:` left out)."""
+    found = []
+    for block in text.split("\n\n"):
+        fields = dict(
+            line.split(": ", 1) for line in block.splitlines() if line and not line.startswith(":")
+        )
+        if "id" in fields:
+            found.append(
+                {
+                    "id": int(fields["id"]),
+                    "event": fields["event"],
+                    "data": json.loads(fields["data"]),
+                }
+            )
+    return found
+
+
+@pytest.mark.usefixtures("worker")
+async def test_a_generation_is_told_step_by_step_and_resumes_after_an_id(
+    api: httpx.AsyncClient,
+) -> None:
+    project = await order_site(api, unique_onboarding("harbour-physio"))
+    await wait_status(api, project["id"], ("preview_ready",))
+    url = f"/api/v1/projects/{project['id']}/events"
+    response = await api.get(url, params={"follow": "false"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = frames(response.text)
+    ids = [e["id"] for e in events]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    steps = [(e["data"]["step"], e["data"]["status"]) for e in events if e["event"] == "step"]
+    for step in ("generate_brief", "build_and_test", "deploy_preview"):
+        assert steps.index((step, "running")) < steps.index((step, "success")), step
+    statuses = [e["data"]["status"] for e in events if e["event"] == "status"]
+    assert statuses[-1] == "preview_ready"
+    assert [e for e in events if e["event"] == "status"][-1]["data"]["preview_url"]
+
+    # A reader that reconnects with the last id it saw gets only what came after.
+    middle = events[len(events) // 2]["id"]
+    resumed = await api.get(url, params={"follow": "false"}, headers={"Last-Event-ID": str(middle)})
+    assert [e["id"] for e in frames(resumed.text)] == [i for i in ids if i > middle]
+
+    # The project's own client reads them; another customer's client learns nothing.
+    own = bearer((await login(api, await make_client(api, project["customer_id"])))["access_token"])
+    assert frames((await api.get(url, params={"follow": "false"}, headers=own)).text) == events
+    other_customer = (await api.post("/api/v1/projects", json=order_body())).json()["customer_id"]
+    stranger = bearer((await login(api, await make_client(api, other_customer)))["access_token"])
+    assert (await api.get(url, params={"follow": "false"}, headers=stranger)).status_code == 404
+
+
+@pytest.fixture
+def live_api(settings: Settings) -> Iterator[str]:
+    """The API as a real server: a stream is read as it is written, not once it ends."""
+    fast = settings.model_copy(update={"events_poll_seconds": 0.2, "events_stream_seconds": 60})
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(fast), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield base
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.mark.usefixtures("worker")
+async def test_a_reader_there_first_sees_the_preview_arrive(
+    api: httpx.AsyncClient, live_api: str
+) -> None:
+    project = (await api.post("/api/v1/projects", json=order_body())).json()
+    seen: list[dict[str, Any]] = []
+    events_url = f"/api/v1/projects/{project['id']}/events"
+    async with (
+        httpx.AsyncClient(base_url=live_api, headers=ADMIN_HEADERS, timeout=60) as live,
+        live.stream("GET", events_url) as stream,
+    ):
+        assert stream.status_code == 200
+        onboarding = unique_onboarding("harbour-physio")
+        sent = await api.post(f"/api/v1/projects/{project['id']}/onboarding", json=onboarding)
+        assert sent.status_code == 201, sent.text
+        assert (await api.post(f"/api/v1/projects/{project['id']}/generate")).status_code == 202
+        buffer = ""
+        async for chunk in stream.aiter_text():
+            buffer += chunk
+            seen = frames(buffer)
+            if any(
+                e["data"].get("status") == "preview_ready" for e in seen if e["event"] == "status"
+            ):
+                break
+    assert any(e["event"] == "step" and e["data"]["status"] == "running" for e in seen)
