@@ -271,6 +271,8 @@ def test_unwritable_data_dir_is_one_clear_line(
     assert "SITEGEN_DATA_DIR" in error
 
 
+# An interrupt injected at each stage of start-up: fault injection, kept to `make chaos`.
+@pytest.mark.chaos
 @pytest.mark.parametrize("stage", ["postgres", "temporal", "worker"])
 def test_ctrl_c_during_start_up_stops_cleanly(
     tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev], stage: str

@@ -4,6 +4,7 @@ API (uvicorn on a free port), the real worker, Temporal and Postgres."""
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
@@ -193,6 +194,12 @@ async def test_cli_steers_projects_from_preview_to_delivery_and_cancel(
         assert set(rows) == {"1 (live)"}
         assert "generation" in rows["1 (live)"] and first["commit"][:10] in rows["1 (live)"]
         assert first["url"] in rows["1 (live)"]
+
+        # watch: what happened so far, step by step, to the preview (exit 0: it is ready).
+        watched = ok(await sitegen("watch", slug, "--api", served))
+        assert "status: preview_ready" in watched and "deploy_preview" in watched
+        done = re.search(r"(\d+)/(\d+) steps done", watched)
+        assert done is not None and done[1] == done[2], watched[-300:]
 
         # projects: the list, filtered by status, shows the project waiting for review.
         listed = ok(await sitegen("projects", "--status", "preview_ready", "--api", served))

@@ -238,8 +238,11 @@ def _waiting_step(project: dict[str, Any]) -> str:
 
 
 def register(app: typer.Typer) -> None:
+    from sitegen.cli.watch import watch
+
     app.command()(projects)
     app.command()(status)
+    app.command()(watch)
     app.command()(revise)
     app.command()(rollback)
     app.command()(approve)

@@ -4,7 +4,6 @@ first, and never to another customer's client."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import pytest
 import uvicorn
 
 from sitegen.api.app import create_app
+from sitegen.cli.watch import read_events
 from sitegen.settings import Settings
 from sitegen.stack.process import free_port
 from tests.api.accounts_support import bearer, login, make_client
@@ -23,21 +23,8 @@ from tests.pipeline.helpers import order_site, wait_status
 
 
 def frames(text: str) -> list[dict[str, Any]]:
-    """The events of a text/event-stream body (comments and `retry:` left out)."""
-    found = []
-    for block in text.split("\n\n"):
-        fields = dict(
-            line.split(": ", 1) for line in block.splitlines() if line and not line.startswith(":")
-        )
-        if "id" in fields:
-            found.append(
-                {
-                    "id": int(fields["id"]),
-                    "event": fields["event"],
-                    "data": json.loads(fields["data"]),
-                }
-            )
-    return found
+    """The events of a text/event-stream body, read as `sitegen watch` reads them."""
+    return [{"id": e.id, "event": e.kind, "data": e.data} for e in read_events(text.splitlines())]
 
 
 @pytest.mark.usefixtures("worker")

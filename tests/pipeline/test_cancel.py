@@ -76,6 +76,7 @@ async def test_cancel_while_waiting_for_the_onboarding_correction(
     assert await side_effects(settings, sessions, created) == ([], 0, [])
 
 
+@pytest.mark.chaos  # a build cut down mid-run, then waited on for stray writes: `make chaos`
 async def test_cancel_mid_build_stops_the_build_and_nothing_lands_after(
     slow: tuple[Settings, httpx.AsyncClient], sessions: Any
 ) -> None:

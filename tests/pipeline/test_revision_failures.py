@@ -149,6 +149,7 @@ async def test_a_revision_that_never_builds_is_rejected_and_the_preview_stays(
     assert "Built at last" in (await home(settings, project["preview_url"])).text
 
 
+@pytest.mark.chaos  # a revision's build cut down mid-run: `make chaos`
 async def test_cancel_during_a_revision_stops_it_and_nothing_lands_after(
     api: httpx.AsyncClient,
     settings: Settings,
