@@ -25,13 +25,14 @@ def upgrade() -> None:
         'project_event',
         sa.Column('id', sa.BigInteger(), sa.Identity(always=True), nullable=False),
         sa.Column('project_id', sa.Uuid(), nullable=False),
+        sa.Column('tx', sa.BigInteger(), server_default=sa.text('pg_current_xact_id()::text::bigint'), nullable=False),
         sa.Column('kind', sa.String(length=20), nullable=False),
         sa.Column('data', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
         sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_event_project_id_project'), ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_project_event')),
     )
-    op.create_index('ix_project_event_project_id_id', 'project_event', ['project_id', 'id'])
+    op.create_index('ix_project_event_project_id_tx_id', 'project_event', ['project_id', 'tx', 'id'])
     # A tenant table like the others: the API reads it under the caller's scope.
     op.execute('GRANT SELECT ON project_event TO sitegen_app')
     op.execute('ALTER TABLE project_event ENABLE ROW LEVEL SECURITY')
@@ -94,5 +95,5 @@ def downgrade() -> None:
     for table in WATCHED:
         op.execute(f'DROP TRIGGER IF EXISTS project_event ON {table}')
     op.execute('DROP FUNCTION IF EXISTS sitegen_project_event()')
-    op.drop_index('ix_project_event_project_id_id', table_name='project_event')
+    op.drop_index('ix_project_event_project_id_tx_id', table_name='project_event')
     op.drop_table('project_event')

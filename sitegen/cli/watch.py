@@ -25,7 +25,7 @@ MARKS = {"success": "[green]✓[/]", "running": "[yellow]…[/]", "failed": "[re
 
 @dataclass(frozen=True)
 class Event:
-    id: int
+    id: str
     kind: str
     data: dict[str, Any]
 
@@ -40,9 +40,7 @@ def read_events(lines: Iterable[str]) -> Iterator[Event]:
                 fields[name] = value.removeprefix(" ")
             continue
         if "id" in fields and "data" in fields:
-            yield Event(
-                int(fields["id"]), fields.get("event", "message"), json.loads(fields["data"])
-            )
+            yield Event(fields["id"], fields.get("event", "message"), json.loads(fields["data"]))
         fields = {}
 
 
@@ -63,13 +61,15 @@ def watch(project: ProjectArg, api: ApiOption = None) -> None:
         p = client.project(project)
         pipeline = client.call("GET", f"/projects/{p['id']}/pipeline")
         steps = {s["step_key"]: s["status"] for s in pipeline}
-        status, last = p["status"], 0
+        status, last = p["status"], ""
         url = f"/api/v1/projects/{p['id']}/events"
         with Live(_view(steps, status), console=console) as live:
 
             def consume(follow: bool) -> None:
                 nonlocal status, last
-                params = {"after": last, "follow": "true" if follow else "false"}
+                params = {"follow": "true" if follow else "false"} | (
+                    {"after": last} if last else {}
+                )
                 with client.http.stream("GET", url, params=params) as stream:
                     if stream.status_code >= 400:
                         raise ApiProblem(f"the API answered {stream.status_code}")

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy import make_url
 
 from sitegen.api.app import create_app
 from sitegen.cli.watch import read_events
+from sitegen.db.events import EventCursor
 from sitegen.settings import Settings
 from sitegen.stack.process import free_port
 from tests.api.accounts_support import bearer, login, make_client
@@ -39,7 +43,7 @@ async def test_a_generation_is_told_step_by_step_and_resumes_after_an_id(
     assert response.headers["content-type"].startswith("text/event-stream")
     events = frames(response.text)
     ids = [e["id"] for e in events]
-    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert ids == sorted(ids, key=EventCursor.parse) and len(set(ids)) == len(ids)
     steps = [(e["data"]["step"], e["data"]["status"]) for e in events if e["event"] == "step"]
     for step in ("generate_brief", "build_and_test", "deploy_preview"):
         assert steps.index((step, "running")) < steps.index((step, "success")), step
@@ -49,8 +53,8 @@ async def test_a_generation_is_told_step_by_step_and_resumes_after_an_id(
 
     # A reader that reconnects with the last id it saw gets only what came after.
     middle = events[len(events) // 2]["id"]
-    resumed = await api.get(url, params={"follow": "false"}, headers={"Last-Event-ID": str(middle)})
-    assert [e["id"] for e in frames(resumed.text)] == [i for i in ids if i > middle]
+    resumed = await api.get(url, params={"follow": "false"}, headers={"Last-Event-ID": middle})
+    assert [e["id"] for e in frames(resumed.text)] == ids[ids.index(middle) + 1 :]
 
     # The project's own client reads them; another customer's client learns nothing.
     own = bearer((await login(api, await make_client(api, project["customer_id"])))["access_token"])
@@ -104,3 +108,35 @@ async def test_a_reader_there_first_sees_the_preview_arrive(
             ):
                 break
     assert any(e["event"] == "step" and e["data"]["status"] == "running" for e in seen)
+
+
+async def test_an_event_committed_late_is_not_passed_over(
+    api: httpx.AsyncClient, database_url: str
+) -> None:
+    """Ids are handed out before commit: a transaction that took a lower id and commits
+    later must still be read by a reader already past the higher one."""
+    project = (await api.post("/api/v1/projects", json=order_body())).json()
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    slow, quick = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+    insert = "INSERT INTO project_event (project_id, kind, data) VALUES ($1, 'step', $2)"
+    url = f"/api/v1/projects/{project['id']}/events"
+
+    async def read(after: str = "") -> list[dict[str, Any]]:
+        headers = {"Last-Event-ID": after} if after else {}
+        answer = await api.get(url, params={"follow": "false"}, headers=headers)
+        return frames(answer.text)
+
+    try:
+        late = slow.transaction()
+        await late.start()
+        await slow.execute(insert, uuid.UUID(project["id"]), '{"step": "late"}')
+        await quick.execute(insert, uuid.UUID(project["id"]), '{"step": "early"}')
+        # The quick one committed, but a transaction older than it is still open: held back.
+        assert await read() == []
+        await late.commit()
+        both = await read()
+        assert [e["data"]["step"] for e in both] == ["late", "early"]
+        assert await read(both[0]["id"]) == both[1:]
+    finally:
+        await slow.close()
+        await quick.close()

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from sitegen.api.deps import SessionDep, SettingsDep, caller_scope, open_session, project_or_404
-from sitegen.db.events import events_after
+from sitegen.db.events import EventCursor, cursor_of, events_after
 from sitegen.db.tables import ProjectEvent
 from sitegen.db.tenancy import Scope
 
@@ -26,14 +26,14 @@ KEEP_ALIVE_SECONDS = 15
 
 
 def _frame(event: ProjectEvent) -> str:
-    return f"id: {event.id}\nevent: {event.kind}\ndata: {json.dumps(event.data)}\n\n"
+    return f"id: {cursor_of(event)}\nevent: {event.kind}\ndata: {json.dumps(event.data)}\n\n"
 
 
 async def _stream(
     request: Request,
     scope: Scope,
     project_id: uuid.UUID,
-    cursor: int,
+    cursor: EventCursor,
     follow: bool,
     poll: float,
     lifetime: float,
@@ -46,8 +46,7 @@ async def _stream(
         async with open_session(request, scope) as session:
             batch = await events_after(session, project_id, cursor)
         for event in batch:
-            assert event.id is not None
-            cursor = event.id
+            cursor = cursor_of(event)
             yield _frame(event)
         if batch:
             quiet = 0.0
@@ -80,15 +79,17 @@ async def project_events(
     settings: SettingsDep,
     last_event_id: Annotated[
         str | None,
-        Header(alias="Last-Event-ID", max_length=20, description="Resume after this event."),
+        Header(alias="Last-Event-ID", max_length=41, description="Resume after this event."),
     ] = None,
-    after: Annotated[int, Query(ge=0, description="Resume after this event id.")] = 0,
+    after: Annotated[
+        str | None, Query(max_length=41, description="Resume after this event's id.")
+    ] = None,
     follow: Annotated[
         bool, Query(description="Keep the stream open for new events (false: what is there).")
     ] = True,
 ) -> StreamingResponse:
     await project_or_404(session, project_id)
-    cursor = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+    cursor = EventCursor.parse(last_event_id or after)
     return StreamingResponse(
         _stream(
             request,
