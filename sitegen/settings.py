@@ -71,8 +71,8 @@ class Settings(BaseSettings):
     api_database_url: SecretStr | None = None
     # Live progress (GET /projects/{id}/events): how often a stream looks for new events, and
     # how long one lasts before the browser reconnects (resuming with Last-Event-ID).
-    events_poll_seconds: float = Field(default=1.0, gt=0, le=30)
-    events_stream_seconds: float = Field(default=300, gt=0)
+    events_poll_seconds: float = Field(default=1.0, gt=0, le=10)
+    events_stream_seconds: float = Field(default=300, gt=0, le=900)
     # Whether a client may approve its own preview for delivery (the agency always may).
     client_can_approve: bool = True
     # The key the CLI and the demo send to the API (an API key, `sgk_...`). Unset: the local

@@ -44,7 +44,7 @@ def upgrade() -> None:
     # role may read events, never write one), with a fixed search_path.
     op.execute("""
         CREATE FUNCTION sitegen_project_event() RETURNS trigger
-        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
         DECLARE
           pid uuid;
           kind text;
@@ -75,7 +75,7 @@ def upgrade() -> None:
             kind := 'revision';
             body := jsonb_build_object('revision_id', NEW.id, 'status', NEW.status);
           END IF;
-          INSERT INTO project_event (project_id, kind, data) VALUES (pid, kind, body);
+          INSERT INTO public.project_event (project_id, kind, data) VALUES (pid, kind, body);
           PERFORM pg_notify('project_event', pid::text);
           RETURN NEW;
         END $$""")

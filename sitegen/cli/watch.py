@@ -4,6 +4,7 @@ ready for review, delivered, cancelled or waiting for an operator."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -61,12 +62,17 @@ def watch(project: ProjectArg, api: ApiOption = None) -> None:
         p = client.project(project)
         pipeline = client.call("GET", f"/projects/{p['id']}/pipeline")
         steps = {s["step_key"]: s["status"] for s in pipeline}
-        status, last = p["status"], ""
+        status, last, waiting = p["status"], "", p.get("waiting_for")
         url = f"/api/v1/projects/{p['id']}/events"
         with Live(_view(steps, status), console=console) as live:
 
+            def stopped() -> bool:
+                # Ready, delivered or cancelled; or waiting for someone other than the
+                # client's review (a plan sign-off, a correction, an operator).
+                return status in ENDS or waiting not in (None, "review")
+
             def consume(follow: bool) -> None:
-                nonlocal status, last
+                nonlocal status, last, waiting
                 params = {"follow": "true" if follow else "false"} | (
                     {"after": last} if last else {}
                 )
@@ -79,18 +85,30 @@ def watch(project: ProjectArg, api: ApiOption = None) -> None:
                             steps[event.data["step"]] = event.data["status"]
                         elif event.kind == "status":
                             status = event.data["status"]
+                            waiting = event.data.get("waiting_for")
                         live.update(_view(steps, status))
-                        if follow and event.kind == "status" and status in ENDS:
+                        if follow and event.kind == "status" and stopped():
                             return
 
             consume(follow=False)  # what happened so far, to the last event
-            while status not in ENDS:
-                consume(follow=True)  # a stream ends now and then: go on from the last event
+            lost = 0
+            while not stopped():
+                try:
+                    consume(follow=True)  # a stream ends now and then: go on from there
+                    lost = 0
+                except httpx.TransportError:
+                    lost += 1  # the API restarted, say: try again from the last event
+                    if lost > 5:
+                        raise
+                    time.sleep(min(2**lost, 10))
     except ApiProblem as exc:
         errors.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=1) from None
     except httpx.HTTPError:
         errors.print("[bold red]error:[/] the API stopped answering; is `sitegen dev` running?")
         raise typer.Exit(code=1) from None
-    if not ENDS[status]:
+    if waiting not in (None, "review"):
+        console.print(f"waiting for {waiting}")
+        raise typer.Exit(code=1)
+    if not ENDS.get(status, True):
         raise typer.Exit(code=1)

@@ -26,9 +26,13 @@ class EventCursor:
     @classmethod
     def parse(cls, text: str | None) -> EventCursor:
         tx, _, id_ = (text or "").partition("-")
-        if tx.isdigit() and id_.isdigit():
+        if _bigint(tx) and _bigint(id_):
             return cls(int(tx), int(id_))
-        return cls()  # unknown or absent: from the start
+        return cls()  # unknown, out of range or absent: from the start
+
+
+def _bigint(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) < 2**63
 
 
 def cursor_of(event: ProjectEvent) -> EventCursor:

@@ -140,3 +140,14 @@ async def test_an_event_committed_late_is_not_passed_over(
     finally:
         await slow.close()
         await quick.close()
+
+
+async def test_a_resume_point_that_is_not_ours_reads_from_the_start(
+    api: httpx.AsyncClient,
+) -> None:
+    project = (await api.post("/api/v1/projects", json=order_body())).json()
+    url = f"/api/v1/projects/{project['id']}/events"
+    for odd in ("²-1".encode("latin-1"), b"99999999999999999999-1", b"x", b"-"):
+        answer = await api.get(url, params={"follow": "false"}, headers={b"Last-Event-ID": odd})
+        assert answer.status_code == 200, (odd, answer.text[:200])
+    assert (await api.get(url, params={"follow": "false", "after": "9" * 30})).status_code == 200
