@@ -4,8 +4,6 @@ first, and never to another customer's client."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,16 +11,13 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import make_url
 
-from sitegen.api.app import create_app
 from sitegen.cli.watch import read_events
 from sitegen.db.events import EventCursor
 from sitegen.settings import Settings
-from sitegen.stack.process import free_port
 from tests.api.accounts_support import bearer, login, make_client
-from tests.conftest import ADMIN_HEADERS, order_body, unique_onboarding
+from tests.conftest import ADMIN_HEADERS, order_body, served_api, unique_onboarding
 from tests.pipeline.helpers import order_site, wait_status
 
 
@@ -68,19 +63,8 @@ async def test_a_generation_is_told_step_by_step_and_resumes_after_an_id(
 def live_api(settings: Settings) -> Iterator[str]:
     """The API as a real server: a stream is read as it is written, not once it ends."""
     fast = settings.model_copy(update={"events_poll_seconds": 0.2, "events_stream_seconds": 60})
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(fast), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(10)
+    with served_api(fast) as base:
+        yield base
 
 
 @pytest.mark.usefixtures("worker")

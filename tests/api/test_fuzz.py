@@ -5,22 +5,16 @@ API runs as a real server on the session's Postgres and Temporal; the run is bou
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from sitegen.api.app import create_app
 from sitegen.settings import Settings
-from sitegen.stack.process import free_port
-from tests.conftest import ADMIN_HEADERS
+from tests.conftest import ADMIN_HEADERS, served_api
 
 
 @pytest.fixture(scope="module")
@@ -38,23 +32,8 @@ def live_api(
         events_stream_seconds=0.3,
         events_poll_seconds=0.1,
     )
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(app_settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code in (200, 503):
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield base
-    server.should_exit = True
-    thread.join(10)
+    with served_api(app_settings) as base:
+        yield base
 
 
 # Per route: enough generated requests to reach each field's edges, few enough that the
