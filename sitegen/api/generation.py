@@ -23,6 +23,7 @@ from sitegen.contracts.pipeline import (
 from sitegen.contracts.status import ProjectStatus
 from sitegen.db.tables import Project
 from sitegen.settings import Settings
+from sitegen.temporal_ui import temporal_ui_url
 
 # Operators filter runs by these in the Temporal UI; the workflow keeps the status current.
 _KEYWORDS = {
@@ -59,13 +60,6 @@ def run_summary(project: Project) -> tuple[str, str]:
         ]
     )
     return summary[:200], details
-
-
-def temporal_ui_url(settings: Settings, workflow_id: str) -> str:
-    return (
-        f"http://localhost:{settings.temporal_ui_port}/namespaces/"
-        f"{settings.temporal_namespace}/workflows/{workflow_id}"
-    )
 
 
 async def start_generation(

@@ -16,11 +16,11 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from sitegen.api.generation import temporal_ui_url
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.integrations.hosting.probe import get_preview
 from sitegen.settings import REPO_ROOT, Settings
 from sitegen.stack.supervisor import Stack
+from sitegen.temporal_ui import temporal_ui_url
 
 DEFAULT_EXAMPLE = REPO_ROOT / "examples" / "onboarding" / "harbour-physio.json"
 STATUS_STYLE = {
