@@ -40,6 +40,21 @@ class Settings(BaseSettings):
     temporal_port: int = 7233
     temporal_ui_port: int = 8233
     task_queue: str = "sitegen"
+    # A TLS Temporal (Temporal Cloud, or a cluster of your own): checked and read by
+    # sitegen/temporal_client.py as each process starts. Each PEM by path (a mounted secret)
+    # or as the value itself. mTLS needs the client certificate and its key; the server's CA
+    # only when it is not in the system's store; the server name only when its certificate
+    # does not carry the address's host. Or an API key. Any of them turns TLS on;
+    # `temporal_tls` forces it on (server TLS alone) or off (an API key over a local proxy).
+    temporal_tls: bool | None = None
+    temporal_tls_client_cert_path: Path | None = None
+    temporal_tls_client_cert: SecretStr | None = None
+    temporal_tls_client_key_path: Path | None = None
+    temporal_tls_client_key: SecretStr | None = None
+    temporal_tls_server_ca_cert_path: Path | None = None
+    temporal_tls_server_ca_cert: SecretStr | None = None
+    temporal_tls_server_name: str | None = None
+    temporal_api_key: SecretStr | None = None
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -251,6 +266,19 @@ class Settings(BaseSettings):
     # sets it when it runs Temporal itself and the API listens on loopback (the dev server's
     # UI cannot send a token, and whoever can call it there can read the key file anyway).
     codec_open_on_loopback: bool = False
+
+    # Compose passes an unset variable as empty: that is unset, not the path "." or a bool.
+    @field_validator(
+        "temporal_tls",
+        "temporal_tls_client_cert_path",
+        "temporal_tls_client_key_path",
+        "temporal_tls_server_ca_cert_path",
+        "temporal_tls_server_name",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     # Key checks raise PayloadKeyError, not ValueError: pydantic would print the raw input,
     # the key itself, in its validation error.

@@ -44,7 +44,7 @@ from sitegen.integrations.storage.base import Storage
 from sitegen.logging import configure_logging
 from sitegen.outbox import ensure_outbox_sender
 from sitegen.settings import Settings, get_settings
-from sitegen.temporal_client import connect
+from sitegen.temporal_client import connect, connect_options
 from sitegen.workflows.outbox import OutboxSenderWorkflow
 from sitegen.workflows.site_generation import SiteGenerationWorkflow
 
@@ -185,6 +185,7 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
 async def run_worker(settings: Settings) -> None:
     if settings.database_url is None:
         raise SystemExit("SITEGEN_DATABASE_URL is not set (`sitegen dev` sets it)")
+    connect_options(settings)  # Temporal's TLS settings and files, before anything starts
     engine = make_engine(settings.database_url.get_secret_value(), pool_size=10)
     settings = await settings_with_stored_config(settings, engine)
     client = await connect(settings)

@@ -10,7 +10,7 @@ from temporalio.client import Client
 
 from sitegen.api.errors import Unavailable
 from sitegen.settings import Settings
-from sitegen.temporal_client import connect
+from sitegen.temporal_client import connect, connect_options
 
 log = structlog.get_logger()
 
@@ -19,6 +19,9 @@ CONNECT_TIMEOUT_SECONDS = 5
 
 class TemporalLink:
     def __init__(self, settings: Settings) -> None:
+        # Settings that cannot work (a missing certificate, a cert without its key) stop the
+        # API as it starts; Temporal merely down is a 503 until it is back.
+        connect_options(settings)
         self.settings = settings
         self._client: Client | None = None
         self._lock = asyncio.Lock()

@@ -27,6 +27,7 @@ from sitegen.stack.process import (
     wait_until,
 )
 from sitegen.stack.temporal import TemporalDevServer
+from sitegen.temporal_client import TemporalSettingsError, connect_options
 
 
 @dataclass
@@ -98,7 +99,8 @@ class Stack:
             # this machine; a shared Temporal without one is refused here, in one line).
             try:
                 codec_from_settings(s)
-            except PayloadKeyError as exc:
+                connect_options(s)  # a TLS Temporal's certificates, before any child needs them
+            except (PayloadKeyError, TemporalSettingsError) as exc:
                 raise StackError(str(exc)) from exc
             prepare_database(self.database_url, s.templates_dir)
             ensure_local_api_key(self.database_url, self.data_dir)
