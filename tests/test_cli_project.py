@@ -281,7 +281,7 @@ async def test_cli_names_an_unknown_project_and_an_api_that_does_not_answer(
     assert line == "error: no project with slug 'no-such-project-here'"
     missing = "6f1c1d8e-5d3c-4c8e-9a55-0b3a1f2e7c11"
     line = failed(await sitegen("revise", missing, "anything", "--api", served))
-    assert line == "error: project not found"
+    assert line == f"error: no project with id '{missing}'"
 
     # No key (none set, no stack's key file): the API's refusal, on one line.
     signed_out = {"SITEGEN_API_KEY": None, "SITEGEN_DATA_DIR": str(tmp_path / "no-stack")}

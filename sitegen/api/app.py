@@ -28,6 +28,7 @@ from sitegen.api.routes import (
     plan,
     projects,
     review,
+    step_logs,
     templates,
     users,
 )
@@ -114,7 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     # The agency's alone.
     # Build reports hold the agency's workings (sandbox, logs), not the client's business.
-    for agency in (operators, costs, builds):
+    for agency in (operators, costs, builds, step_logs):
         app.include_router(
             agency.router, prefix="/api/v1", dependencies=OPERATORS, responses=_SIGNED_IN
         )

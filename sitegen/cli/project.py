@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sitegen.settings import Settings
@@ -29,7 +30,9 @@ errors = Console(highlight=False, soft_wrap=True, stderr=True)
 
 
 class ApiProblem(Exception):
-    pass
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class ProjectApi:
@@ -46,17 +49,31 @@ class ProjectApi:
                 f"the API at {self.base} does not answer; is `sitegen dev` running?"
             ) from None
         if response.status_code >= 400:
-            raise ApiProblem(_problem(response))
+            raise ApiProblem(_problem(response), response.status_code)
         return response.json()
 
     def project(self, ref: str) -> dict[str, Any]:
+        """PROJECT as given: an id, else a slug; either way, one that is not there is named."""
         try:
-            return dict(self.call("GET", f"/projects/{uuid.UUID(ref)}"))
+            project_id = uuid.UUID(ref)
         except ValueError:
+            project_id = None
+        if project_id is not None:
+            try:
+                return dict(self.call("GET", f"/projects/{project_id}"))
+            except ApiProblem as exc:
+                if exc.status == 404:
+                    raise ApiProblem(f"no project with id '{ref}'", 404) from None
+                raise
+        try:
             found = self.call("GET", "/projects", params={"slug": ref})
-            if not found:
-                raise ApiProblem(f"no project with slug '{ref}'") from None
-            return dict(found[0])
+        except ApiProblem as exc:
+            if exc.status != 422:  # 422: not a slug's shape, so no project has it
+                raise
+            found = []
+        if not found:
+            raise ApiProblem(f"no project with slug '{ref}'", 404)
+        return dict(found[0])
 
 
 def _problem(response: httpx.Response) -> str:
@@ -70,11 +87,11 @@ def _problem(response: httpx.Response) -> str:
     return f"{field}{body.get('detail', response.status_code)}"
 
 
-def _run(api: str | None, action: Any) -> None:
+def run_api(api: str | None, action: Any) -> None:
     try:
         action(ProjectApi(api))
     except ApiProblem as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(code=1) from None
 
 
@@ -104,17 +121,20 @@ def projects(
             )
         console.print(table)
 
-    _run(api, show)
+    run_api(api, show)
 
 
 def status(project: ProjectArg, api: ApiOption = None) -> None:
-    """Where a project is: status, who it waits for, its addresses, versions and steps."""
+    """Where a project is: status, template, who it waits for, its addresses, versions and
+    steps (`sitegen logs PROJECT STEP` says why a step failed)."""
 
     def show(client: ProjectApi) -> None:
         p = client.project(project)
-        console.print(f"[bold]{p['name']}[/] ({p['slug']}): [bold]{p['status']}[/]")
+        console.print(f"[bold]{escape(p['name'])}[/] ({p['slug']}): [bold]{p['status']}[/]")
+        console.print(f"  {'id':<12} {p['id']}")
+        console.print(f"  {'template':<12} {p['template_id']}")
         if p.get("waiting_for"):
-            console.print(f"  waiting for  {p['waiting_for']}")
+            console.print(f"  waiting for  {escape(p['waiting_for'])}")
         for label, key in (("preview", "preview_url"), ("production", "production_url")):
             if p.get(key):
                 console.print(f"  {label:<12} {p[key]}")
@@ -127,15 +147,34 @@ def status(project: ProjectArg, api: ApiOption = None) -> None:
                 mark = " (live)" if v["current"] else ""
                 table.add_row(f"{v['number']}{mark}", v["kind"], v["commit"][:10], v["url"])
             console.print(table)
-        failed = [
-            s
-            for s in client.call("GET", f"/projects/{p['id']}/pipeline")
-            if s["status"] in ("failed", "manual")
-        ]
-        for step in failed:
-            console.print(f"  [red]{step['step_key']}[/] {step['status']}: {step['error_message']}")
+        steps = client.call("GET", f"/projects/{p['id']}/pipeline")
+        if steps:
+            console.print(step_table(steps))
+        failed = [s["step_key"] for s in steps if s["status"] in ("failed", "manual")]
+        if failed:
+            console.print(f"why: sitegen logs {p['slug']} {failed[0]}")
 
-    _run(api, show)
+    run_api(api, show)
+
+
+def step_table(steps: list[dict[str, Any]]) -> Table:
+    """The pipeline's rows: status, retries, start, duration, and the first line of an error."""
+    table = Table(
+        "step", "status", "retries", "started", "took", "error", title="steps", title_justify="left"
+    )
+    for s in steps:
+        took = f"{float(s['duration_seconds']):.1f} s" if s.get("duration_seconds") else ""
+        error = (s.get("error_message") or "").strip().splitlines()
+        first = error[0] if error else ""
+        table.add_row(
+            s["step_key"],
+            s["status"],
+            str(s["retry_count"] or ""),
+            (s.get("started_at") or "")[:19].replace("T", " "),
+            took,
+            escape(first if len(first) <= 80 else first[:79] + "…"),
+        )
+    return table
 
 
 def revise(
@@ -153,7 +192,7 @@ def revise(
         queued = client.call("POST", f"/projects/{p['id']}/revisions", json=body)
         console.print(f"revision {queued['revision_id']} queued (position {queued['position']})")
 
-    _run(api, send)
+    run_api(api, send)
 
 
 def rollback(
@@ -170,7 +209,7 @@ def rollback(
         queued = client.call("POST", f"/projects/{p['id']}/rollback", json=body)
         console.print(f"rollback to version {version} queued (position {queued['position']})")
 
-    _run(api, send)
+    run_api(api, send)
 
 
 def approve(
@@ -188,7 +227,7 @@ def approve(
         )
         console.print("already approved" if answer["already_approved"] else "approved; delivering")
 
-    _run(api, send)
+    run_api(api, send)
 
 
 def cancel(
@@ -203,7 +242,7 @@ def cancel(
         answer = client.call("POST", f"/projects/{p['id']}/cancel", json={"reason": reason})
         console.print("already cancelled" if answer["already_cancelled"] else "cancelling")
 
-    _run(api, send)
+    run_api(api, send)
 
 
 def _decide(action: str) -> Any:
@@ -223,7 +262,7 @@ def _decide(action: str) -> Any:
             client.call("POST", f"/projects/{p['id']}/steps/{key}/{action}", json=body)
             console.print(f"{action}: {key}")
 
-        _run(api, send)
+        run_api(api, send)
 
     decide.__doc__ = f"{action.capitalize()} the step that failed for good."
     return decide
@@ -238,10 +277,12 @@ def _waiting_step(project: dict[str, Any]) -> str:
 
 
 def register(app: typer.Typer) -> None:
+    from sitegen.cli.logs import logs
     from sitegen.cli.watch import watch
 
     app.command()(projects)
     app.command()(status)
+    app.command()(logs)
     app.command()(watch)
     app.command()(revise)
     app.command()(rollback)
