@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from pydantic import SecretStr
 from structlog.testing import capture_logs
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
@@ -241,6 +242,8 @@ async def test_secrets_stay_out_of_logs_and_reprs(
         return None
 
     monkeypatch.setattr(temporal_client.Client, "connect", fake_connect)
+    # A logger not cached yet by an earlier test's use, so capture_logs sees its events.
+    monkeypatch.setattr(temporal_client, "log", structlog.get_logger())
     key_text = pki.client.key.read_text()
     body = re.sub(r"-----[A-Z ]+-----|\s", "", key_text)[:40]
     settings = tls_settings(
