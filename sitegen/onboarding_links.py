@@ -72,4 +72,6 @@ def read_token(settings: Settings, token: str, now: float | None = None) -> Onbo
 
 
 def onboarding_url(settings: Settings, token: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/api/v1/onboarding/{token}"
+    """The portal's page for the link (the form in the browser); the API's own is
+    `/api/v1/onboarding/{token}`."""
+    return f"{settings.public_url.rstrip('/')}/portal/start/{token}"

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 
+from sitegen import portal
 from sitegen.api import errors
 from sitegen.api.errors import Unavailable
 from sitegen.api.limits import BodyLimits
@@ -121,5 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.include_router(users.router, prefix="/api/v1", responses=_SIGNED_IN)
     app.include_router(codec.router, prefix="/api/v1")
+    # The browser's pages: the client portal and the operator console.
+    portal.install(app)
     document_raw_bodies(app, {("/api/v1/projects/{project_id}/onboarding", "post"): Onboarding})
     return app

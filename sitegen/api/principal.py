@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sitegen.api.deps import SessionDep, SettingsDep
 from sitegen.api.errors import Forbidden, Unauthorized
 from sitegen.auth import access_tokens
+from sitegen.auth.cookies import ACCESS_COOKIE
 from sitegen.auth.credentials import API_KEY_PREFIX, read_api_key, same_secret
 from sitegen.db import accounts, tenancy
 from sitegen.db.tables import UserRole
@@ -80,12 +81,25 @@ async def resolve(settings: Settings, session: AsyncSession, credential: str) ->
     return principal
 
 
+# The portal's sign-in, as a cookie (sitegen/portal/session.py), so the browser's own
+# EventSource can read a project's live events. Reads only: a cookie rides along with
+# requests other sites make, so nothing that changes state may take it.
+_SAFE_METHODS = ("GET", "HEAD")
+
+
+def _credential(request: Request, bearer: HTTPAuthorizationCredentials | None) -> str:
+    if bearer is not None:
+        return bearer.credentials
+    cookie = request.cookies.get(ACCESS_COOKIE)
+    if cookie and request.method in _SAFE_METHODS and not cookie.startswith(API_KEY_PREFIX):
+        return cookie
+    raise Unauthorized()
+
+
 async def authenticate(
     request: Request, settings: SettingsDep, session: SessionDep, bearer: BearerDep
 ) -> Principal:
-    if bearer is None:
-        raise Unauthorized()
-    principal = await resolve(settings, session, bearer.credentials)
+    principal = await resolve(settings, session, _credential(request, bearer))
     tenancy.bind(session, principal.scope)
     request.state.principal = principal
     return principal

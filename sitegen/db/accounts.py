@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,6 +32,23 @@ async def create_user(
     session.add(user)
     await session.flush()
     return user
+
+
+async def lock_customer_accounts(session: AsyncSession, customer_id: uuid.UUID) -> bool:
+    """Serialises account creation for one customer (until the transaction ends) and says
+    whether the customer already has a client account."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+        {"key": f"client-account:{customer_id}"},
+    )
+    return await customer_has_account(session, customer_id)
+
+
+async def customer_has_account(session: AsyncSession, customer_id: uuid.UUID) -> bool:
+    found = await session.execute(
+        select(col(AppUser.id)).where(col(AppUser.customer_id) == customer_id).limit(1)
+    )
+    return found.first() is not None
 
 
 async def user_by_email(session: AsyncSession, email: str) -> AppUser | None:

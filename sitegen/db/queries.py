@@ -215,11 +215,23 @@ async def latest_artifact(
 
 
 async def list_projects(
-    session: AsyncSession, *, slug: str | None, status: str | None, limit: int
+    session: AsyncSession,
+    *,
+    slug: str | None,
+    status: str | None,
+    limit: int,
+    search: str | None = None,
 ) -> list[Project]:
     query = select(Project).order_by(col(Project.created_at).desc()).limit(limit)
     if slug is not None:
         query = query.where(Project.slug == slug)
+    if search:
+        # A literal substring of the name or the slug: the caller's % and _ match themselves.
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            col(Project.name).ilike(pattern, escape="\\")
+            | col(Project.slug).ilike(pattern, escape="\\")
+        )
     if status is not None:
         query = query.where(Project.status == status)
     return list((await session.exec(query)).all())

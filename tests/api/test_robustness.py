@@ -196,6 +196,8 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
         ("/api/v1/projects/{project_id}/versions", "get"): (None, "200", "VersionPublic"),
         ("/api/v1/projects/{project_id}/builds", "get"): (None, "200", "BuildReportPublic"),
         ("/api/v1/projects/{project_id}/costs", "get"): (None, "200", "ProjectCosts"),
+        ("/api/v1/analytics", "get"): (None, "200", "Analytics"),
+        ("/metrics", "get"): (None, "200", "text/plain"),
         ("/api/v1/projects/{project_id}/budget", "put"): ("BudgetChange", "200", "ProjectCosts"),
         ("/api/v1/projects/{project_id}/rollback", "post"): (
             "RollbackCreate",
@@ -229,6 +231,7 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
         ("/api/v1/projects/{project_id}/assets", "post"): (None, "201", "UploadedAsset"),
         ("/api/v1/onboarding/{token}", "get"): (None, "200", "LinkProject"),
         ("/api/v1/onboarding/{token}", "post"): (None, "201", "LinkSubmitted"),
+        ("/api/v1/onboarding/{token}/account", "post"): ("LinkAccountIn", "201", "TokensOut"),
         ("/healthz", "get"): (None, "200", "Health"),
         ("/api/v1/projects/{project_id}/events", "get"): (None, "200", "text/event-stream"),
         ("/api/v1/auth/login", "post"): ("LoginIn", "200", "TokensOut"),

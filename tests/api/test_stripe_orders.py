@@ -135,7 +135,7 @@ async def test_a_paid_session_is_one_order_however_often_stripe_sends_it(
     )
     assert project.meta["locale"] == "pt-BR"
     assert (note.kind, note.recipient) == ("onboarding_link", who)
-    assert "/api/v1/onboarding/" in note.payload["onboarding_url"]
+    assert "/portal/start/" in note.payload["onboarding_url"]
 
 
 async def test_racing_first_deliveries_make_one_order(

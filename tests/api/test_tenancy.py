@@ -42,6 +42,7 @@ PUBLIC = {
     "/api/v1/auth/logout",
     "/api/v1/webhooks/stripe",
     "/api/v1/onboarding/{token}",
+    "/api/v1/onboarding/{token}/account",
 }
 
 

@@ -31,7 +31,7 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 _REFUSED = "the e-mail or the password is wrong"
 
 
-async def _issue(
+async def issue_tokens(
     session: AsyncSession,
     settings: Settings,
     user: AppUser,
@@ -86,7 +86,7 @@ async def login(
         raise Unauthorized(_REFUSED)
     await accounts.login_succeeded(session, attempt.id)
     ends = datetime.now(UTC) + timedelta(days=settings.session_max_days)
-    return await _issue(session, settings, user, uuid.uuid4(), ends)
+    return await issue_tokens(session, settings, user, uuid.uuid4(), ends)
 
 
 @router.post("/refresh", response_model=TokensOut, responses=_ERRORS)
@@ -110,7 +110,7 @@ async def refresh(body: RefreshIn, session: SessionDep, settings: SettingsDep) -
     if token.spent_at is None:
         await accounts.spend_refresh(session, token)
     # (Spent a moment ago, by a second tab or a retried request: a pair of its own.)
-    return await _issue(session, settings, user, token.family_id, token.family_expires_at)
+    return await issue_tokens(session, settings, user, token.family_id, token.family_expires_at)
 
 
 @router.post("/logout", status_code=204, responses=_ERRORS)

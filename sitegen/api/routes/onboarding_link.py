@@ -5,21 +5,27 @@ A token that is not ours is a 404, never a hint of which projects exist."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, EmailStr, Field
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.service import RPCError
 
+from sitegen.api.account_schemas import NewPassword, TokensOut
 from sitegen.api.deps import SessionDep, SettingsDep, get_temporal, open_session
 from sitegen.api.errors import ApiError, Conflict, NotFound, Unavailable
 from sitegen.api.generation import start_generation
 from sitegen.api.onboarding_forms import ONBOARDING_OPEN, store_onboarding
+from sitegen.api.routes.auth import issue_tokens
+from sitegen.api.schemas import StrictBody
+from sitegen.auth.passwords import hash_password
 from sitegen.contracts.status import ProjectStatus
-from sitegen.db import queries, tenancy
+from sitegen.db import accounts, queries, tenancy
+from sitegen.db.tables import UserRole
 from sitegen.db.tenancy import Scope
 from sitegen.onboarding_links import LinkExpired, LinkInvalid, OnboardingLink, read_token
 from sitegen.settings import Settings
@@ -42,8 +48,16 @@ class LinkProject(BaseModel):
     status: ProjectStatus
     open: bool
     onboarding_submitted: bool
+    account_exists: bool = Field(
+        description="The client has an account: sign in with it (the link makes only the first)"
+    )
     validation_errors: list[dict[str, Any]]
     link_expires_at: datetime
+
+
+class LinkAccountIn(StrictBody):
+    email: EmailStr
+    password: NewPassword
 
 
 class LinkSubmitted(BaseModel):
@@ -90,6 +104,7 @@ async def read_link(
         status=ProjectStatus(project.status),
         open=project.status in ONBOARDING_OPEN,
         onboarding_submitted=submission is not None,
+        account_exists=await accounts.customer_has_account(session, project.customer_id),
         validation_errors=submission.validation_errors if submission else [],
         link_expires_at=datetime.fromtimestamp(link.expires_at, UTC),
     )
@@ -132,3 +147,30 @@ async def submit_link(
         revision=accepted.revision,
         generation_started=started,
     )
+
+
+@router.post(
+    "/onboarding/{token}/account", status_code=201, response_model=TokensOut, responses=_ERRORS
+)
+async def create_account(
+    token: str, body: LinkAccountIn, request: Request, settings: SettingsDep
+) -> TokensOut:
+    """The client's own account, made from the link, and signed in. Only the first: once the
+    customer has an account the link makes no more (a forwarded e-mail cannot take the
+    project over); sign in with the password instead (409)."""
+    link = _link(settings, token)
+    hashed = await asyncio.to_thread(hash_password, body.password)
+    async with open_session(request, tenancy.AGENCY) as session:
+        project = await queries.get_project(session, link.project_id)
+        if project is None:
+            raise NotFound("link")
+        if await accounts.lock_customer_accounts(session, project.customer_id):
+            raise Conflict("an account exists for this project: sign in with it", "email")
+        try:
+            user = await accounts.create_user(
+                session, body.email, hashed, UserRole.CLIENT, project.customer_id
+            )
+        except accounts.EmailTaken:
+            raise Conflict("a user with this e-mail exists: sign in with it", "email") from None
+        ends = datetime.now(UTC) + timedelta(days=settings.session_max_days)
+        return await issue_tokens(session, settings, user, uuid.uuid4(), ends)

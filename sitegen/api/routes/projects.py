@@ -185,10 +185,19 @@ async def list_projects(
     # A slug's own shape: anything else (a NUL byte, say) can name no project.
     slug: Annotated[str | None, Query(max_length=100, pattern=r"^[a-z0-9-]+$")] = None,
     status: ProjectStatus | None = None,
+    q: Annotated[
+        str | None,
+        # No NUL: Postgres text cannot hold one.
+        Query(
+            max_length=100,
+            pattern=r"^[^\x00]*$",
+            description="Part of the name or the slug, in any case.",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ProjectPublic]:
-    """Projects, newest first; filter by slug or status. A client sees its own."""
-    projects = await queries.list_projects(session, slug=slug, status=status, limit=limit)
+    """Projects, newest first; filter by slug, status or a search. A client sees its own."""
+    projects = await queries.list_projects(session, slug=slug, status=status, limit=limit, search=q)
     return [
         project_for(caller, _public(p, await queries.get_onboarding(session, p.id)))
         for p in projects

@@ -1,0 +1,33 @@
+"""The client portal and the operator console: server-rendered pages over the API.
+
+`install` adds them to the API's application; they reach the API in process
+(sitegen/portal/bridge.py) and never the database, so the API's rules are the only rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from sitegen.portal import client_pages, console_pages, onboarding_page
+from sitegen.portal.page import Forbidden, Page, html_error
+
+
+def install(app: FastAPI) -> None:
+    app.mount(
+        "/portal/static",
+        StaticFiles(directory=Path(__file__).parent / "static"),
+        name="portal-static",
+    )
+    for router in (client_pages.router, onboarding_page.router, console_pages.router):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    async def front_door() -> Response:
+        return RedirectResponse("/portal/", status_code=307)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, _: Forbidden) -> Response:
+        return html_error(Page(request), 403, "forbidden")
