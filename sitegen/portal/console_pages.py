@@ -29,6 +29,18 @@ def _refused(page: Page, failed: ApiFailed) -> Response:
     return html_error(page, failed.status if failed.status < 500 else 503, key)
 
 
+async def _not_agency(page: Page, here: str) -> Response | None:
+    """The page to show instead when the caller is not the agency's (a client's token
+    would read its own projects here: the console is not for clients)."""
+    if not page.signed_in:
+        return page.redirect(f"/portal/sign-in?next={here}")
+    try:
+        me = await page.api.get_json("/auth/me")
+    except ApiFailed as failed:
+        return _refused(page, failed)
+    return html_error(page, 403, "not_allowed") if me["role"] == "client" else None
+
+
 def _run_link(page: Page, project: dict[str, Any]) -> str | None:
     workflow_id = project.get("workflow_id")
     return temporal_ui_url(page.settings, workflow_id) if workflow_id else None
@@ -40,17 +52,14 @@ async def projects(
     status: ProjectStatus | None = None,
     q: str | None = Query(default=None, max_length=100),
 ) -> Response:
-    if not page.signed_in:
-        return page.redirect("/portal/sign-in?next=/console/")
+    if (refusal := await _not_agency(page, "/console/")) is not None:
+        return refusal
     params: dict[str, Any] = {"limit": 200}
     if status is not None:
         params["status"] = status.value
     if q:
         params["q"] = q
     try:
-        # A client's token would list its own projects: the console is the agency's.
-        if (await page.api.get_json("/auth/me"))["role"] == "client":
-            return html_error(page, 403, "not_allowed")
         found = await page.api.get_json("/projects", params=params)
     except ApiFailed as failed:
         return _refused(page, failed)
@@ -63,8 +72,8 @@ async def projects(
 @router.get("/attention")
 async def attention(page: PageDep) -> Response:
     """Every project stopped for a person, with each failed step and what it said."""
-    if not page.signed_in:
-        return page.redirect("/portal/sign-in?next=/console/attention")
+    if (refusal := await _not_agency(page, "/console/attention")) is not None:
+        return refusal
     try:
         stuck = await page.api.get_json("/projects", params={"status": "needs_attention"})
         pipelines = await asyncio.gather(
@@ -84,8 +93,8 @@ async def attention(page: PageDep) -> Response:
 
 @router.get("/projects/{project_id}")
 async def project(project_id: uuid.UUID, page: PageDep, done: str | None = None) -> Response:
-    if not page.signed_in:
-        return page.redirect(f"/portal/sign-in?next=/console/projects/{project_id}")
+    if (refusal := await _not_agency(page, f"/console/projects/{project_id}")) is not None:
+        return refusal
     base = f"/projects/{project_id}"
     try:
         found, steps, revisions, versions, costs = await asyncio.gather(

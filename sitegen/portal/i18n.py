@@ -271,7 +271,7 @@ def text(locale: str, key: str, **values: Any) -> str:
     return words.format(**values) if values else words
 
 
-def keys() -> frozenset[str]:
+def all_keys() -> frozenset[str]:
     return frozenset(_TEXT)
 
 
