@@ -6,6 +6,7 @@ import html
 import json
 import secrets
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from rich.table import Table
 
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.integrations.hosting.probe import get_preview
+from sitegen.onboarding_links import make_token
 from sitegen.settings import REPO_ROOT, Settings
 from sitegen.stack.supervisor import Stack
 from sitegen.temporal_ui import temporal_ui_url
@@ -131,6 +133,7 @@ def run_demo(
             from sitegen.cli.mailbox import show_mail
 
             show_mail(console, settings, stack.database_url, project["id"])
+            _print_portal(console, stack, settings, project)
         if project is not None and story:
             from sitegen.cli.story import tell_story
 
@@ -140,6 +143,31 @@ def run_demo(
             wait_until_stopped(stack)
     if not ok:
         raise typer.Exit(code=1)
+
+
+def _print_portal(
+    console: Console, stack: Stack, settings: Settings, project: dict[str, Any]
+) -> None:
+    """Where the rest of a project's life is clicked through: the client's link to this
+    project (an account, the preview, changes, approval), and a new order waiting for its
+    form, to fill in by hand."""
+    base = stack.urls().api
+    link = make_token(settings, uuid.UUID(project["id"]))
+    console.print(f"Client portal ({project['name']}): {base}/portal/start/{link}", soft_wrap=True)
+    tag = secrets.token_hex(4)
+    body = {
+        "customer": {"name": "Your Business", "email": f"you+{tag}@example.com"},
+        "order": {"reference": f"demo-blank-{tag}", "product_id": "website"},
+        "template_id": project["template_id"],
+        "name": "Your Business",
+    }
+    with stack.api_client() as api:
+        blank = api.post("/api/v1/projects", json=body)
+    if blank.status_code == 201:
+        token = make_token(settings, uuid.UUID(blank.json()["id"]))
+        console.print(
+            f"A new order, its form to fill in: {base}/portal/start/{token}", soft_wrap=True
+        )
 
 
 def _push_order(

@@ -19,6 +19,7 @@ from sitegen.cli.integrations import app as integrations_app
 from sitegen.cli.templates import app as templates_app
 from sitegen.cli.users import app as users_app
 from sitegen.settings import Settings
+from sitegen.stack.local_console_login import console_login_path
 from sitegen.stack.process import StackError
 from sitegen.stack.supervisor import Stack, StackUrls, wait_for_shutdown_signal
 
@@ -39,6 +40,9 @@ def _fail(message: str) -> typer.Exit:
 
 def print_urls(urls: StackUrls) -> None:
     console.print(f"[bold green]sitegen is up[/]  (data in {urls.data_dir})")
+    console.print(f"  Portal       {urls.api}/portal/  (clients: from their onboarding link)")
+    login = console_login_path(urls.data_dir)
+    console.print(f"  Console      {urls.api}/console/  (operator login in {login})")
     console.print(f"  API docs     {urls.docs}")
     if urls.temporal_ui:
         console.print(f"  Temporal UI  {urls.temporal_ui}")

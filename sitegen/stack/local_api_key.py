@@ -75,13 +75,17 @@ def ensure_local_api_key(database_url: str, data_dir: Path) -> None:
     path = local_key_path(data_dir)
     if path.exists() and asyncio.run(_still_valid(database_url, path.read_text().strip())):
         return
-    key = asyncio.run(_register(database_url))
+    write_private(path, asyncio.run(_register(database_url)) + "\n")
+
+
+def write_private(path: Path, text: str) -> None:
+    """A secret file only its owner reads (0600, in a 0700 folder), replaced whole."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.fchmod(fd, 0o600)
-        os.write(fd, (key + "\n").encode("ascii"))
+        os.write(fd, text.encode())
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -17,6 +17,7 @@ from sitegen.db.migrate import prepare_database
 from sitegen.payload_codec import PayloadKeyError, codec_from_settings
 from sitegen.settings import Settings
 from sitegen.stack.local_api_key import ensure_local_api_key, local_key_path
+from sitegen.stack.local_console_login import ensure_console_login
 from sitegen.stack.postgres import EmbeddedPostgres
 from sitegen.stack.process import (
     ChildProcess,
@@ -104,6 +105,7 @@ class Stack:
                 raise StackError(str(exc)) from exc
             prepare_database(self.database_url, s.templates_dir)
             ensure_local_api_key(self.database_url, self.data_dir)
+            ensure_console_login(self.database_url, self.data_dir)
             py = sys.executable
             self._service("worker", [py, "-m", "sitegen.worker"]).start()
             self._service(
