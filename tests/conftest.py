@@ -186,10 +186,14 @@ async def app_client(
 def served_api(settings: Settings) -> Iterator[str]:
     """The API as a real server in a thread (streams are read as they are written, not once
     they end); its base URL."""
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
+    with served(create_app(settings), free_port()) as url:
+        yield url
+
+
+@contextmanager
+def served(app: Any, port: int) -> Iterator[str]:
+    """An ASGI app served by uvicorn in a thread, on `port`; its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -212,6 +212,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "step.merge_to_main": ("Preparing delivery", "Preparando a entrega"),
     "step.build_production": ("Building the final site", "Gerando o site final"),
     "step.deploy_production": ("Going live", "Publicando"),
+    "steps_detail": ("Each step", "Cada etapa"),
     "live_updates": ("This list updates by itself.", "Esta lista se atualiza sozinha."),
     "preview": ("Your preview", "Sua prévia"),
     "preview_frame": ("Preview of your site", "Prévia do seu site"),

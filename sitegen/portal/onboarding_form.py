@@ -155,6 +155,7 @@ class FieldErrors:
         general: list[tuple[str, str]] = []
         for error in errors:
             field, reason = error.get("field", ""), error.get("reason", "")
+            reason = reason.removeprefix("Value error, ")  # pydantic's, not the client's words
             # `audience.pains.2` is a line of the `audience.pains` box.
             parts = field.split(".")
             while parts and ".".join(parts) not in shown:

@@ -13,9 +13,17 @@ import httpx
 import pytest
 from PIL import Image
 
+from sitegen.integrations.hosting.server import make_static_host_app
 from sitegen.onboarding_links import make_token
 from sitegen.settings import Settings
-from tests.conftest import example, order_body, served_api, unique_onboarding, wait_for
+from tests.conftest import (
+    example,
+    order_body,
+    served,
+    served_api,
+    unique_onboarding,
+    wait_for,
+)
 from tests.pipeline.helpers import order_site, wait_status
 from tests.pipeline.test_operators import FailingBriefAI, with_ai
 from tests.portal.browser import NEEDS_CHROMIUM, check_axe, chromium_page
@@ -61,7 +69,8 @@ async def test_a_client_goes_from_the_link_to_a_delivered_site(
     token = make_token(settings, uuid.UUID(created["id"]))
     data = example("harbour-physio")
     subdomain = f"harbour-{uuid.uuid4().hex[:8]}"
-    with served_api(settings) as base:
+    previews = make_static_host_app(settings.sites_root, settings.addresses)
+    with served_api(settings) as base, served(previews, settings.hosting_port):
         async with chromium_page(base) as page:
             await page.goto(f"/portal/start/{token}")
             await check_axe(page, "01-create-account")
@@ -88,6 +97,9 @@ async def test_a_client_goes_from_the_link_to_a_delivered_site(
             await page.wait_for_selector('[data-status="preview_ready"]', timeout=SLOW)
             assert await page.get_attribute("#progress-bar", "value") == "100"
             assert subdomain in (await page.get_attribute("iframe.preview", "src") or "")
+            # The preview shows in its frame (Chromium resolves *.localhost to this machine).
+            site = page.frame_locator("iframe.preview")
+            assert data["business"]["name"] in await site.locator("body").inner_text()
             await check_axe(page, "04-preview-ready")
 
             await page.fill("#revision-message", "Change the headline to 'Physio by the harbour'")
@@ -103,6 +115,8 @@ async def test_a_client_goes_from_the_link_to_a_delivered_site(
             assert revisions[0]["status"] == "applied", revisions
             await page.wait_for_selector('li[data-revision][data-state="applied"]')
             assert await page.locator(".versions li").count() == 2
+            # The frame shows the new version without a reload of the page.
+            await site.locator("text=Physio by the harbour").first.wait_for()
             await check_axe(page, "05-change-applied")
 
             await page.fill("#approved-by", "Ana Souza")

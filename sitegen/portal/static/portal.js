@@ -16,9 +16,16 @@ function followProject(live) {
     try {
       const answer = await fetch(live.dataset.fragment, { credentials: "same-origin" });
       if (answer.ok) {
+        const before = live.querySelector(".versions");
         live.innerHTML = await answer.text();
+        const after = live.querySelector(".versions");
+        const frame = document.querySelector("iframe.preview");
+        // A new version is live: the preview in its frame shows it.
+        if (frame && after && (!before || before.dataset.count !== after.dataset.count)) {
+          frame.src = frame.src;
+        }
         const now = live.querySelector("[data-status]");
-        if (now && now.dataset.status !== pageStatus) { location.reload(); return; }
+        if (now && now.dataset.status !== pageStatus) { location.replace(location.pathname); return; }
       }
     } finally {
       busy = false;
