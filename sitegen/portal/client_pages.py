@@ -161,8 +161,11 @@ async def _project_view(page: Any, project_id: uuid.UUID) -> dict[str, Any]:
         "pages": template_pages,
         # The revision form's own key: sent twice (a double click), it is queued once.
         "request_id": uuid.uuid4().hex,
+        # A preview to approve, and nothing else asked of the client first (the plan).
         "can_approve": page.settings.client_can_approve
-        and project["status"] in ("preview_ready", "in_review"),
+        and bool(project["preview_url"])
+        and project["status"] in ("preview_ready", "in_review")
+        and project["waiting_for"] != "plan approval",
     }
 
 

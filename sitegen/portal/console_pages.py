@@ -84,11 +84,28 @@ async def attention(page: PageDep) -> Response:
     items = [
         {
             "project": {**p, "run_link": _run_link(page, p)},
-            "failed": [s for s in steps if s["status"] in ("failed", "manual")],
+            "failed": await _with_logs(page, p["id"], steps),
         }
         for p, steps in zip(stuck, pipelines, strict=True)
     ]
     return page.render("console/attention.html", items=items)
+
+
+async def _with_logs(
+    page: Page, project_id: str, steps: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Each failed step with what it logged (the end of a build's output, its AI calls)."""
+    failed = [s for s in steps if s["status"] in ("failed", "manual")]
+    logs = await asyncio.gather(
+        *(
+            page.api.call("GET", f"/projects/{project_id}/pipeline/{s['step_key']}/logs")
+            for s in failed
+        )
+    )
+    return [
+        {**step, "logs": answer.json() if answer.status_code == 200 else None}
+        for step, answer in zip(failed, logs, strict=True)
+    ]
 
 
 @router.get("/projects/{project_id}")
@@ -110,6 +127,9 @@ async def project(project_id: uuid.UUID, page: PageDep, done: str | None = None)
         "console/project.html",
         project={**found, "run_link": _run_link(page, found)},
         steps=steps,
+        failed=await _with_logs(page, str(project_id), steps)
+        if found["status"] == "needs_attention"
+        else [],
         revisions=revisions,
         versions=versions,
         costs=costs,

@@ -57,6 +57,8 @@ async def _fill_form(page: Any, data: dict[str, Any], subdomain: str) -> None:
     await page.set_input_files(
         "#f-new_logo", files=[{"name": "logo.png", "mimeType": "image/png", "buffer": _logo()}]
     )
+    shown = page.locator(".upload img").first  # the chosen image, before it is sent
+    assert (await shown.get_attribute("src") or "").startswith("blob:")
     await page.fill("#f-new_logo_alt", "Harbour Physiotherapy logo")
     await page.fill('[name="subdomain"]', subdomain)
 
@@ -79,6 +81,12 @@ async def test_a_client_goes_from_the_link_to_a_delivered_site(
             await page.get_by_role("button", name="Create account").click()
             await page.wait_for_url("**/form")
             await check_axe(page, "02-onboarding-form")
+            # A draft is kept in the browser: back later, the answers are there.
+            await page.fill('[name="business.name"]', "Harbour (draft)")
+            await page.get_by_role("button", name="Save draft").click()
+            await page.wait_for_selector("text=Draft saved in this browser.")
+            await page.reload()
+            assert await page.input_value('[name="business.name"]') == "Harbour (draft)"
 
             # A reserved address: the API refuses it, and the form says so beside the field.
             await _fill_form(page, data, "www")

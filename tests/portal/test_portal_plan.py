@@ -1,0 +1,55 @@
+"""Plan sign-off from the portal: the client sees the planned pages, and nothing else to
+approve, until the plan is signed off; then the build goes on to the preview."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from sitegen.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
+from sitegen.onboarding_links import make_token
+from sitegen.settings import Settings
+from tests.conftest import app_client, unique_onboarding, wait_for
+from tests.pipeline.helpers import order_site, wait_status
+
+
+@pytest.mark.usefixtures("worker")
+async def test_the_client_signs_off_the_plan_in_the_portal(
+    settings: Settings, api: httpx.AsyncClient
+) -> None:
+    created = await order_site(api, unique_onboarding("ironbark-software"), plan_approval=True)
+    url = f"/api/v1/projects/{created['id']}"
+
+    async def awaiting() -> bool:
+        return bool((await api.get(url)).json()["waiting_for"] == "plan approval")
+
+    await wait_for(awaiting, 30)
+    token = make_token(settings, uuid.UUID(created["id"]))
+    account = await api.post(
+        f"/api/v1/onboarding/{token}/account",
+        json={"email": f"c+{uuid.uuid4().hex[:8]}@example.com", "password": "a long password!"},
+        headers={"Authorization": ""},
+    )
+    pair: dict[str, Any] = account.json()
+    async with app_client(settings, headers={}) as browser:
+        browser.cookies.set(ACCESS_COOKIE, pair["access_token"])
+        browser.cookies.set(REFRESH_COOKIE, pair["refresh_token"])
+        page = await browser.get(f"/portal/projects/{created['id']}")
+        assert page.status_code == 200
+        assert "Approve the plan" in page.text and "Approve and publish" not in page.text
+        assert "revision-message" not in page.text  # no preview to change yet
+        csrf = browser.cookies["sitegen_csrf"]
+        nameless = await browser.post(
+            f"/portal/projects/{created['id']}/plan/approve", data={"csrf": csrf, "name": ""}
+        )
+        assert nameless.status_code == 422 and "approved_by" in nameless.text
+        signed = await browser.post(
+            f"/portal/projects/{created['id']}/plan/approve", data={"csrf": csrf, "name": "Ana"}
+        )
+        assert signed.status_code == 303 and signed.headers["location"].endswith("notice=plan")
+        await wait_status(api, created["id"], ("preview_ready",))
+        after = await browser.get(f"/portal/projects/{created['id']}")
+        assert "Approve the plan" not in after.text and "Approve and publish" in after.text
