@@ -232,6 +232,11 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
         ("/api/v1/onboarding/{token}", "get"): (None, "200", "LinkProject"),
         ("/api/v1/onboarding/{token}", "post"): (None, "201", "LinkSubmitted"),
         ("/api/v1/onboarding/{token}/account", "post"): ("LinkAccountIn", "201", "TokensOut"),
+        ("/api/v1/projects/{project_id}/pipeline/{step_key}/logs", "get"): (
+            None,
+            "200",
+            "StepLogs",
+        ),
         ("/healthz", "get"): (None, "200", "Health"),
         ("/api/v1/projects/{project_id}/events", "get"): (None, "200", "text/event-stream"),
         ("/api/v1/auth/login", "post"): ("LoginIn", "200", "TokensOut"),
