@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=settings.api_max_body_bytes,
         max_depth=settings.api_max_json_depth,
         max_upload_bytes=settings.asset_max_bytes,
+        uploads_per_form={"/portal/start/": portal.IMAGES_PER_FORM},
     )
     # Open to anyone: health, sign-in, and what carries its own proof (a Stripe signature,
     # an onboarding link's).

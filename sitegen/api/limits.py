@@ -39,12 +39,24 @@ def json_depth(body: bytes) -> int:
 
 
 class BodyLimits:
-    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int, max_upload_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        max_depth: int,
+        max_upload_bytes: int,
+        uploads_per_form: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_depth = max_depth
         # A file upload (multipart) may be as large as an image may be, and a little more.
         self.max_upload_bytes = max_upload_bytes + 64 * 1024
+        # Forms that carry several images at once (the portal's onboarding form), by path.
+        self.form_limits = {
+            prefix: count * max_upload_bytes + 256 * 1024
+            for prefix, count in (uploads_per_form or {}).items()
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
@@ -53,6 +65,9 @@ class BodyLimits:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         upload = headers.get("content-type", "").startswith("multipart/form-data")
         limit = self.max_upload_bytes if upload else self.max_bytes
+        if upload:
+            path = scope.get("path", "")
+            limit = next((n for p, n in self.form_limits.items() if path.startswith(p)), limit)
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await _refuse(send, 413, f"the body is over {limit} bytes")

@@ -12,7 +12,11 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from sitegen.portal import client_pages, console_pages, onboarding_page
+from sitegen.portal.onboarding_page import NEW_IMAGES
 from sitegen.portal.page import Forbidden, Page, html_error
+
+# The onboarding form sends a logo and up to NEW_IMAGES images at once.
+IMAGES_PER_FORM = 1 + NEW_IMAGES
 
 
 def install(app: FastAPI) -> None:

@@ -111,7 +111,9 @@ async def _upload(page: Page, project_id: str, file: UploadFile) -> tuple[str | 
     )
     if answer.status_code == 201:
         return answer.json()["storage_key"], None
-    return None, str(answer.json().get("detail", answer.status_code))
+    body = answer.json()
+    reasons = [e.get("reason", "") for e in body.get("errors", [])]
+    return None, reasons[0] if reasons else str(body.get("detail", answer.status_code))
 
 
 async def _uploads(

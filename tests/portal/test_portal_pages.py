@@ -189,3 +189,37 @@ async def test_bad_links_and_bad_forms_are_pages_that_say_so(
         assert (await browser.get(f"/portal/projects/{other['id']}")).status_code == 404
         own = await browser.get(f"/portal/projects/{project['id']}")
         assert own.status_code == 200 and project["name"] in own.text
+
+
+async def test_a_form_with_several_images_fits_and_a_bad_one_is_named(
+    settings: Settings, api: httpx.AsyncClient
+) -> None:
+    small = settings.model_copy(update={"asset_max_bytes": 100_000})
+    project = (await api.post("/api/v1/projects", json=order_body())).json()
+    token = make_token(small, uuid.UUID(project["id"]))
+    async with app_client(small, headers={}) as browser:
+        await browser.get(f"/portal/start/{token}")
+        csrf = browser.cookies["sitegen_csrf"]
+        made = await browser.post(
+            f"/portal/start/{token}",
+            data={
+                "email": f"c+{uuid.uuid4().hex[:6]}@example.com",
+                "password": PASSWORD,
+                "csrf": csrf,
+            },
+        )
+        assert made.status_code == 303
+        # Two files of 80 KB each: more than one upload's limit, within the form's.
+        junk = b"x" * 80_000
+        sent = await browser.post(
+            f"/portal/start/{token}/form",
+            data={"csrf": csrf},
+            files={
+                "new_logo": ("logo.png", junk, "image/png"),
+                "new_image.0": ("a.png", junk, "image/png"),
+            },
+        )
+        assert sent.status_code == 422, sent.text[:200]
+        for field in ("f-new_logo-error", "f-new_image-0-error"):
+            assert f'id="{field}"' in sent.text, field
+        assert "not a PNG, JPEG, WebP or GIF image" in sent.text
