@@ -58,6 +58,38 @@ class ScrubFilter(logging.Filter):
         return True
 
 
+class _RootHandler(logging.StreamHandler):
+    """The root handler sitegen adds, so a later call can find it and follow the settings."""
+
+
+def _stdlib_exception(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """A library record's traceback, made text (and scrubbed) by ScrubFilter already."""
+    record = event.get("_record")
+    if record is not None and record.exc_text:
+        event["exception"] = record.exc_text
+    return event
+
+
+def library_json_formatter() -> logging.Formatter:
+    """Library records (Temporal's SDK, uvicorn's errors) as the same JSON lines, with the
+    same bound context: an activity's failure logged by the SDK names its project too."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso"),
+            structlog.processors.format_exc_info,
+            _stdlib_exception,
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            redact,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+
+
 def configure_logging(settings: Settings) -> None:
     level = logging.getLevelName(settings.log_level.upper())
     renderer: Any = (
@@ -82,7 +114,9 @@ def configure_logging(settings: Settings) -> None:
     )
     root = logging.getLogger()
     if not root.handlers:
-        root.addHandler(logging.StreamHandler())
+        root.addHandler(_RootHandler())
     for handler in root.handlers:
+        if isinstance(handler, _RootHandler):
+            handler.setFormatter(library_json_formatter() if settings.log_json else None)
         if not any(isinstance(f, ScrubFilter) for f in handler.filters):
             handler.addFilter(ScrubFilter())

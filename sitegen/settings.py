@@ -251,6 +251,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
 
+    # Prometheus. GET /metrics (operators) reads the pipeline's numbers from Postgres at each
+    # scrape, so every API process answers alike; it (and GET /api/v1/analytics) may query
+    # for this long, then answers 503. The worker serves the Temporal SDK's own metrics
+    # (task slots, poll latencies, activity failures) at http://host:port/metrics, without
+    # sign-in (bind it where only Prometheus reaches), when given "host:port"; empty: off.
+    metrics_query_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    worker_metrics_address: str | None = Field(default=None, pattern=r"^(\S+:\d{1,5})?$")
+
     # Payload encryption (sitegen/payload_codec.py): every payload crossing Temporal is
     # sealed with this key (32 bytes, base64 standard or url-safe), tagged with its id. Old
     # keys (id -> key, a JSON object) only decode, so a key can rotate without losing

@@ -23,6 +23,7 @@ from sitegen.activities.ai_ledger import PostgresLedger
 from sitegen.activities.ai_retention import RetentionActivities
 from sitegen.activities.build import BuildActivities
 from sitegen.activities.deploy import DeployActivities
+from sitegen.activities.log_context import ActivityLogContext
 from sitegen.activities.notify import NotifyActivities
 from sitegen.activities.outbox import Backoff, OutboxActivities
 from sitegen.activities.project import ProjectActivities
@@ -42,6 +43,7 @@ from sitegen.integrations.hosting.base import Hosting
 from sitegen.integrations.notify.router import Outbound, make_outbound
 from sitegen.integrations.storage.base import Storage
 from sitegen.logging import configure_logging
+from sitegen.observability.temporal_runtime import serve_sdk_metrics
 from sitegen.outbox import ensure_outbox_sender
 from sitegen.settings import Settings, get_settings
 from sitegen.temporal_client import connect, connect_options
@@ -179,12 +181,18 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
         ],
         max_concurrent_activities=20,
         graceful_shutdown_timeout=timedelta(seconds=10),
+        # Every activity's log lines name its project, workflow and step.
+        interceptors=[ActivityLogContext()],
     )
 
 
 async def run_worker(settings: Settings) -> None:
     if settings.database_url is None:
         raise SystemExit("SITEGEN_DATABASE_URL is not set (`sitegen dev` sets it)")
+    if settings.worker_metrics_address:
+        # Before the client connects: it takes the process's default runtime.
+        serve_sdk_metrics(settings.worker_metrics_address)
+        log.info("worker.metrics", address=settings.worker_metrics_address)
     connect_options(settings)  # Temporal's TLS settings and files, before anything starts
     engine = make_engine(settings.database_url.get_secret_value(), pool_size=10)
     settings = await settings_with_stored_config(settings, engine)

@@ -4,13 +4,15 @@ logging."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 from pathlib import Path
 
 import pytest
 import structlog
 
-from sitegen.logging import configure_logging, scrub
+from sitegen.logging import ScrubFilter, configure_logging, library_json_formatter, scrub
 from sitegen.settings import Settings
 
 SECRETS = [
@@ -64,3 +66,32 @@ def test_stdlib_records_of_libraries(tmp_path: Path, caplog: pytest.LogCaptureFi
 def test_ordinary_text_is_left_alone() -> None:
     plain = "build_and_test finished in 0.21 s for harbour-physio (attempt 2)"
     assert scrub(plain) == plain
+
+
+def test_library_records_are_json_lines_with_the_bound_ids() -> None:
+    """SITEGEN_LOG_JSON: a library's record (Temporal's SDK failing an activity) is a JSON
+    line like ours, carrying the activity's bound ids and a scrubbed traceback."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(ScrubFilter())
+    handler.setFormatter(library_json_formatter())
+    library = logging.getLogger("temporalio.activity.test")
+    library.addHandler(handler)
+    library.propagate = False
+    try:
+        with structlog.contextvars.bound_contextvars(project_id="p-1", step="build_and_test"):
+            try:
+                raise ValueError(_failure())
+            except ValueError:
+                library.warning("Completing activity as failed", exc_info=True)
+        library.warning("after the activity")
+    finally:
+        library.removeHandler(handler)
+    failed, after = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert failed["event"] == "Completing activity as failed"
+    assert (failed["project_id"], failed["step"]) == ("p-1", "build_and_test")
+    assert (failed["level"], failed["logger"]) == ("warning", "temporalio.activity.test")
+    assert "ValueError" in failed["exception"] and "Traceback" in failed["exception"]
+    assert "project_id" not in after
+    for secret in SECRETS:
+        assert secret not in stream.getvalue(), secret

@@ -19,6 +19,7 @@ from sqlmodel import col, update
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from sitegen.activities.log_context import bind_step
 from sitegen.contracts.activities import (
     DEPENDENCY_DOWN,
     ArtifactRef,
@@ -165,7 +166,9 @@ class StepTracker:
     async def track(
         self, project_id: uuid.UUID, step: StepKey, revision_id: uuid.UUID | None = None
     ) -> AsyncIterator[StepRun]:
-        """The step's row, and the scope its AI calls are charged to (the cost ledger)."""
+        """The step's row, and the scope its AI calls are charged to (the cost ledger).
+        Log lines from here on name this step (the activity's own name may differ)."""
+        bind_step(step.value)
         try:
             async with self._tracked(project_id, step) as run:
                 with call_scope(_scope(project_id, step, revision_id)):

@@ -16,6 +16,7 @@ from sitegen.api.limits import BodyLimits
 from sitegen.api.openapi import document_raw_bodies
 from sitegen.api.principal import OPERATORS, SIGNED_IN
 from sitegen.api.routes import (
+    analytics,
     assets,
     auth,
     builds,
@@ -23,6 +24,7 @@ from sitegen.api.routes import (
     costs,
     events,
     health,
+    metrics,
     onboarding_link,
     operators,
     payments,
@@ -117,10 +119,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     # The agency's alone.
     # Build reports hold the agency's workings (sandbox, logs), not the client's business.
-    for agency in (operators, costs, builds, step_logs):
+    for agency in (operators, costs, builds, analytics, step_logs):
         app.include_router(
             agency.router, prefix="/api/v1", dependencies=OPERATORS, responses=_SIGNED_IN
         )
+    # Where Prometheus looks by default; its counts are the agency's business too.
+    app.include_router(metrics.router, dependencies=OPERATORS, responses=_SIGNED_IN)
     app.include_router(users.router, prefix="/api/v1", responses=_SIGNED_IN)
     app.include_router(codec.router, prefix="/api/v1")
     # The browser's pages: the client portal and the operator console.

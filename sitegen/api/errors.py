@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from sitegen.db.errors import database_unavailable
+from sitegen.db.errors import database_unavailable, statement_timed_out
 
 log = structlog.get_logger()
 
@@ -112,8 +112,9 @@ def install(app: FastAPI) -> None:
     async def _dependency_or_bug(_: Request, exc: Exception) -> JSONResponse:
         # Down, not broken: say so, and that a retry will do. A full pool counts here (the
         # request cannot be served now) but not in the worker, where it would be waited
-        # out forever instead of reaching an operator.
-        if database_unavailable(exc) or isinstance(exc, PoolTimeout):
+        # out forever instead of reaching an operator. So does a statement Postgres cancelled
+        # for running past its time limit (db/engine.py's limit_statement_time).
+        if database_unavailable(exc) or isinstance(exc, PoolTimeout) or statement_timed_out(exc):
             log.warning("api.database_unavailable", error_type=type(exc).__name__)
             return JSONResponse(
                 status_code=503,

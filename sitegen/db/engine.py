@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,3 +43,13 @@ async def transaction(
     """One unit of work: commit on success, roll back on any error."""
     async with sessions() as session, session.begin():
         yield session
+
+
+async def limit_statement_time(session: AsyncSession, seconds: float) -> None:
+    """From here to the end of the session's transaction, Postgres cancels a statement that
+    runs longer than `seconds` (a read that must not hold a connection while the database
+    is slow or a table locked). Opens the transaction when none is open."""
+    await session.execute(
+        text("SELECT set_config('statement_timeout', :ms, true)"),
+        {"ms": str(max(1, round(seconds * 1000)))},
+    )

@@ -43,3 +43,18 @@ def database_unavailable(error: BaseException) -> bool:
             continue
         current = current.__cause__ or current.__context__
     return False
+
+
+# SQLSTATE 57014: the statement was cancelled (its statement_timeout, or an administrator).
+_QUERY_CANCELED = "57014"
+
+
+def statement_timed_out(error: BaseException) -> bool:
+    """True when Postgres cancelled the statement (see engine.limit_statement_time): the
+    database is too slow to answer now, which is no verdict on the request either."""
+    if isinstance(error, asyncpg.exceptions.QueryCanceledError):
+        return True
+    orig = getattr(error, "orig", None)
+    return getattr(orig, "sqlstate", None) == _QUERY_CANCELED or isinstance(
+        getattr(orig, "__cause__", None), asyncpg.exceptions.QueryCanceledError
+    )
