@@ -196,6 +196,12 @@ async def test_the_default_range_is_the_last_twelve_weeks(api: httpx.AsyncClient
     assert 12 <= len(body["groups"]) <= 13
 
 
+async def test_the_calendars_first_days(api: httpx.AsyncClient) -> None:
+    body = (await api.get(ANALYTICS, params={"end": "0001-01-05"})).json()
+    assert (body["start"], body["end"]) == ("0001-01-01", "0001-01-05")
+    assert [g["key"] for g in body["groups"]] == ["0001-W01"]
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -205,6 +211,8 @@ async def test_the_default_range_is_the_last_twelve_weeks(api: httpx.AsyncClient
         ({"start": "2024-01-01", "end": "2025-03-09"}, "query.start"),
         ({"end": "2999-01-01"}, "query.end"),
         ({"end": "9999-12-31"}, "query.end"),
+        # The calendar's first day: no twelve weeks before it to default to, and no 500.
+        ({"end": "0001-01-01", "start": "9999-12-31"}, "query.start"),
     ],
 )
 async def test_bad_input_names_the_parameter(

@@ -45,14 +45,15 @@ def _weeks(start: date, end: date) -> list[str]:
     keys: dict[str, None] = {}
     for offset in range((end - start).days + 1):
         year, week, _ = (start + timedelta(days=offset)).isocalendar()
-        keys[f"{year}-W{week:02d}"] = None
+        keys[f"{year:04d}-W{week:02d}"] = None
     return list(keys)
 
 
 def _range(start: date | None, end: date | None) -> tuple[date, date]:
     today = datetime.now(UTC).date()
     end = end or today
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    # The calendar's first days have fewer than 12 weeks before them.
+    start = start or end - timedelta(days=min(DEFAULT_DAYS, end.toordinal()) - 1)
     # Tomorrow is allowed: it is already tomorrow east of UTC.
     if end > today + timedelta(days=1):
         raise ApiError(422, f"must not be after {today + timedelta(days=1)} (UTC)", "query.end")
