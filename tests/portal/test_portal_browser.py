@@ -74,6 +74,9 @@ async def test_a_client_goes_from_the_link_to_a_delivered_site(
     previews = make_static_host_app(settings.sites_root, settings.addresses)
     with served_api(settings) as base, served(previews, settings.hosting_port):
         async with chromium_page(base) as page:
+            await page.goto("/portal/start/not-a-link")
+            assert "This link is not valid" in await page.inner_text("main")
+            await check_axe(page, "00-link-not-valid")
             await page.goto(f"/portal/start/{token}")
             await check_axe(page, "01-create-account")
             await page.fill("#email", f"ana+{uuid.uuid4().hex[:8]}@example.com")
@@ -153,6 +156,7 @@ async def test_an_operator_retries_a_failed_step_from_the_console(
     with served_api(settings) as base:
         async with chromium_page(base) as page:
             await page.goto("/portal/sign-in?next=/console/attention")
+            await check_axe(page, "00-sign-in")
             await page.fill("#email", email)
             await page.fill("#password", password)
             await page.locator("main").get_by_role("button", name="Sign in").click()
