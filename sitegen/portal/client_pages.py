@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from sitegen.portal.bridge import ApiFailed
-from sitegen.portal.page import PageDep, html_error
+from sitegen.portal.page import PageDep, html_error, refusal
 from sitegen.portal.progress import progress
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -123,7 +123,7 @@ async def project_page(project_id: uuid.UUID, page: PageDep, notice: str | None 
     try:
         view = await _project_view(page, project_id)
     except ApiFailed as failed:
-        return _failed(page, failed)
+        return refusal(page, failed.status, f"/portal/projects/{project_id}")
     return page.render("project.html", notice=notice if notice in _NOTICES else None, **view)
 
 
@@ -133,7 +133,7 @@ async def progress_fragment(project_id: uuid.UUID, page: PageDep) -> Response:
     try:
         view = await _project_view(page, project_id)
     except ApiFailed as failed:
-        return _failed(page, failed)
+        return refusal(page, failed.status, f"/portal/projects/{project_id}")
     return page.render("_live.html", **view)
 
 
@@ -169,14 +169,6 @@ async def _project_view(page: Any, project_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-def _failed(page: Any, failed: ApiFailed) -> Response:
-    if failed.status == 401:
-        page.sign_out()
-        return page.redirect("/portal/sign-in")
-    key = {404: "not_found", 403: "not_allowed"}.get(failed.status, "unavailable")
-    return html_error(page, failed.status if failed.status < 500 else 503, key)
-
-
 async def _act(
     page: Any,
     project_id: uuid.UUID,
@@ -191,12 +183,11 @@ async def _act(
     if answer.status_code in (200, 201, 202):
         return page.redirect(f"/portal/projects/{project_id}?notice={notice}")
     if answer.status_code == 401:
-        page.sign_out()
-        return page.redirect("/portal/sign-in")
+        return refusal(page, 401, f"/portal/projects/{project_id}")
     try:
         view = await _project_view(page, project_id)
     except ApiFailed as failed:
-        return _failed(page, failed)
+        return refusal(page, failed.status, f"/portal/projects/{project_id}")
     detail = answer.json()
     reasons = [f"{e['field']}: {e['reason']}" for e in detail.get("errors", [])] or [
         str(detail.get("detail", ""))

@@ -14,19 +14,11 @@ from fastapi.responses import Response
 
 from sitegen.contracts.status import ProjectStatus
 from sitegen.portal.bridge import ApiFailed
-from sitegen.portal.page import Page, PageDep, html_error
+from sitegen.portal.page import Page, PageDep, html_error, refusal
 from sitegen.temporal_ui import temporal_ui_url
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STATUSES = [s.value for s in ProjectStatus]
-
-
-def _refused(page: Page, failed: ApiFailed) -> Response:
-    if failed.status == 401:
-        page.sign_out()
-        return page.redirect("/portal/sign-in?next=/console/")
-    key = {403: "not_allowed", 404: "not_found"}.get(failed.status, "unavailable")
-    return html_error(page, failed.status if failed.status < 500 else 503, key)
 
 
 async def _not_agency(page: Page, here: str) -> Response | None:
@@ -37,7 +29,7 @@ async def _not_agency(page: Page, here: str) -> Response | None:
     try:
         me = await page.api.get_json("/auth/me")
     except ApiFailed as failed:
-        return _refused(page, failed)
+        return refusal(page, failed.status, "/console/")
     return html_error(page, 403, "not_allowed") if me["role"] == "client" else None
 
 
@@ -52,8 +44,8 @@ async def projects(
     status: ProjectStatus | None = None,
     q: str | None = Query(default=None, max_length=100),
 ) -> Response:
-    if (refusal := await _not_agency(page, "/console/")) is not None:
-        return refusal
+    if (instead := await _not_agency(page, "/console/")) is not None:
+        return instead
     params: dict[str, Any] = {"limit": 200}
     if status is not None:
         params["status"] = status.value
@@ -62,7 +54,7 @@ async def projects(
     try:
         found = await page.api.get_json("/projects", params=params)
     except ApiFailed as failed:
-        return _refused(page, failed)
+        return refusal(page, failed.status, "/console/")
     rows = [{**p, "run_link": _run_link(page, p)} for p in found]
     return page.render(
         "console/projects.html", projects=rows, statuses=STATUSES, chosen=status, q=q or ""
@@ -72,15 +64,15 @@ async def projects(
 @router.get("/attention")
 async def attention(page: PageDep) -> Response:
     """Every project stopped for a person, with each failed step and what it said."""
-    if (refusal := await _not_agency(page, "/console/attention")) is not None:
-        return refusal
+    if (instead := await _not_agency(page, "/console/attention")) is not None:
+        return instead
     try:
         stuck = await page.api.get_json("/projects", params={"status": "needs_attention"})
         pipelines = await asyncio.gather(
             *(page.api.get_json(f"/projects/{p['id']}/pipeline") for p in stuck)
         )
     except ApiFailed as failed:
-        return _refused(page, failed)
+        return refusal(page, failed.status, "/console/")
     items = [
         {
             "project": {**p, "run_link": _run_link(page, p)},
@@ -110,8 +102,8 @@ async def _with_logs(
 
 @router.get("/projects/{project_id}")
 async def project(project_id: uuid.UUID, page: PageDep, done: str | None = None) -> Response:
-    if (refusal := await _not_agency(page, f"/console/projects/{project_id}")) is not None:
-        return refusal
+    if (instead := await _not_agency(page, f"/console/projects/{project_id}")) is not None:
+        return instead
     base = f"/projects/{project_id}"
     try:
         found, steps, revisions, versions, costs = await asyncio.gather(
@@ -122,7 +114,7 @@ async def project(project_id: uuid.UUID, page: PageDep, done: str | None = None)
             page.api.get_json(f"{base}/costs"),
         )
     except ApiFailed as failed:
-        return _refused(page, failed)
+        return refusal(page, failed.status, "/console/")
     return page.render(
         "console/project.html",
         project={**found, "run_link": _run_link(page, found)},
@@ -152,8 +144,7 @@ async def decide(
     if answer.status_code == 200:
         return page.redirect(f"/console/projects/{project_id}?done={action}")
     if answer.status_code == 401:
-        page.sign_out()
-        return page.redirect("/portal/sign-in?next=/console/attention")
+        return refusal(page, 401, "/console/attention")
     detail = str(answer.json().get("detail", answer.status_code))
     return page.render(
         "error.html", status=answer.status_code, message=f"{action} {step}: {detail}"

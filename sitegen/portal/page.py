@@ -135,5 +135,14 @@ def html_error(page: Page, status: int, message_key: str) -> Response:
     return page.render("error.html", status=status, message=page.t(message_key))
 
 
+def refusal(page: Page, status: int, back_to: str = "/portal/") -> Response:
+    """The page for an API refusal: signed out (to sign in again, then back), or why not."""
+    if status == 401:
+        page.sign_out()
+        return page.redirect(f"/portal/sign-in?next={back_to}")
+    key = {403: "not_allowed", 404: "not_found"}.get(status, "unavailable")
+    return html_error(page, status if status < 500 else 503, key)
+
+
 PageDep = Annotated[Page, Depends(Page)]
 __all__ = ["Forbidden", "HTMLResponse", "Page", "PageDep", "html_error"]

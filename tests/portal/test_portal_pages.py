@@ -26,6 +26,18 @@ from tests.conftest import app_client, example, order_body
 PASSWORD = "a password long enough"
 
 
+async def make_account(browser: httpx.AsyncClient, token: str) -> str:
+    """The client's account, made with the link's page as a person would; the form token."""
+    await browser.get(f"/portal/start/{token}")
+    csrf = browser.cookies["sitegen_csrf"]
+    made = await browser.post(
+        f"/portal/start/{token}",
+        data={"email": f"c+{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD, "csrf": csrf},
+    )
+    assert made.status_code == 303 and made.headers["location"].endswith("/form")
+    return csrf
+
+
 def test_the_form_round_trips_and_drops_empty_rows() -> None:
     data = example("harbour-physio")
     data.pop("assets")
@@ -156,15 +168,7 @@ async def test_bad_links_and_bad_forms_are_pages_that_say_so(
             data={"email": "not-an-email", "password": "short", "csrf": csrf},
         )
         assert short.status_code == 422 and 'aria-invalid="true"' in short.text
-        made = await browser.post(
-            f"/portal/start/{token}",
-            data={
-                "email": f"b+{uuid.uuid4().hex[:6]}@example.com",
-                "password": PASSWORD,
-                "csrf": csrf,
-            },
-        )
-        assert made.status_code == 303 and made.headers["location"].endswith("/form")
+        await make_account(browser, token)
         # Junk in every shape the form can carry: a 422 page naming the fields.
         junk = await browser.post(
             f"/portal/start/{token}/form",
@@ -198,17 +202,7 @@ async def test_a_form_with_several_images_fits_and_a_bad_one_is_named(
     project = (await api.post("/api/v1/projects", json=order_body())).json()
     token = make_token(small, uuid.UUID(project["id"]))
     async with app_client(small, headers={}) as browser:
-        await browser.get(f"/portal/start/{token}")
-        csrf = browser.cookies["sitegen_csrf"]
-        made = await browser.post(
-            f"/portal/start/{token}",
-            data={
-                "email": f"c+{uuid.uuid4().hex[:6]}@example.com",
-                "password": PASSWORD,
-                "csrf": csrf,
-            },
-        )
-        assert made.status_code == 303
+        csrf = await make_account(browser, token)
         # Two files of 80 KB each: more than one upload's limit, within the form's.
         junk = b"x" * 80_000
         sent = await browser.post(
