@@ -180,6 +180,8 @@ def serving(
     return dev, data_dir, ports, api
 
 
+# Slow (the whole stack, or Temporal restarted): run by `make chaos`, in CI too.
+@pytest.mark.chaos
 def test_dev_starts_serves_stops_and_keeps_data(
     tmp_path: Path, run_dev: Callable[[Path, dict[str, int]], Dev]
 ) -> None:

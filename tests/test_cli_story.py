@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 from rich.console import Console
 
 from sitegen.cli.story import tell_story
@@ -18,6 +19,8 @@ from tests.test_cli_dev import SITEGEN, dev_env, free_ports, stack_processes
 FORM = {"business": {"name": "Harbour Physiotherapy"}, "design": {"primary_color": "#0F5E7A"}}
 
 
+# Slow (the whole stack, or Temporal restarted): run by `make chaos`, in CI too.
+@pytest.mark.chaos
 def test_story_runs_a_project_to_delivery(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     ports = free_ports()

@@ -165,6 +165,8 @@ def own_temporal(tmp_path: Path) -> Iterator[TemporalDevServer]:
     server.stop()
 
 
+# Slow (the whole stack, or Temporal restarted): run by `make chaos`, in CI too.
+@pytest.mark.chaos
 async def test_temporal_restarted_mid_pipeline(
     durable_settings: Settings,
     own_temporal: TemporalDevServer,
