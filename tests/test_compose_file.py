@@ -198,8 +198,10 @@ def test_the_ui_decodes_through_the_api_codec() -> None:
     ui = environment(services()["temporal-ui"])
     endpoint = ui["TEMPORAL_CODEC_ENDPOINT"] or ""
     assert endpoint.endswith("/api/v1/codec")
-    # The codec answers only to an operator's bearer token, which the UI must pass on.
-    assert ui["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"] == "true"
+    # The codec answers only to an operator: the UI's browser sends the console's sign-in
+    # cookie (its own identity provider's token is not one sitegen takes).
+    assert ui["TEMPORAL_CODEC_INCLUDE_CREDENTIALS"] == "true"
+    assert ui["TEMPORAL_CODEC_PASS_ACCESS_TOKEN"] == "false"
     assert "SITEGEN_CODEC_CORS_ORIGINS" in environment(services()["api"])
 
 

@@ -19,6 +19,7 @@ from sqlmodel import SQLModel, select
 from sitegen.api.app import create_app
 from sitegen.api.client_view import revision_source, signed_name
 from sitegen.api.principal import Principal
+from sitegen.auth.cookies import ACCESS_COOKIE
 from sitegen.contracts.status import RevisionSource
 from sitegen.db import tenancy
 from sitegen.db.engine import make_engine, make_sessionmaker
@@ -31,8 +32,8 @@ from sitegen.db.tables import (
     UserRole,
 )
 from sitegen.settings import Settings
-from tests.api.accounts_support import Tenant, tenant, unknown
-from tests.conftest import ADMIN_HEADERS, app_client, unique_onboarding
+from tests.api.accounts_support import Tenant, make_user, tenant, unknown
+from tests.conftest import ADMIN_HEADERS, TEST_ADMIN_KEY, app_client, unique_onboarding
 
 # Routes anyone may call: each carries its own proof, or none is needed.
 PUBLIC = {
@@ -213,6 +214,15 @@ async def test_the_codec_wants_an_operator(settings: Settings) -> None:
         assert client.status_code == 403
         agency = await api.post("/api/v1/codec/decode", json=body)
         assert agency.status_code == 200, agency.text
+        # Signed in to the console (its cookie), as the Temporal UI sends it on the same site.
+        operator = (await make_user(api, "operator"))["Authorization"].split()[1]
+    async with app_client(settings, headers={}) as browser:
+        browser.cookies.set(ACCESS_COOKIE, a.headers["Authorization"].split()[1])
+        assert (await browser.post("/api/v1/codec/decode", json=body)).status_code == 403
+        browser.cookies.set(ACCESS_COOKIE, operator)
+        assert (await browser.post("/api/v1/codec/decode", json=body)).status_code == 200
+        browser.cookies.set(ACCESS_COOKIE, TEST_ADMIN_KEY)  # a key is never a cookie
+        assert (await browser.post("/api/v1/codec/decode", json=body)).status_code == 401
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@ sees decrypted payloads: POST /codec/decode and /codec/encode, proto3 JSON in an
 `{"payloads": [{"metadata": {name: base64}, "data": base64}]}`.
 
 Anyone who can call /decode reads every client's personal data, so: it wants an operator's
-credential (the Temporal UI sends the signed-in user's token), except on a laptop's own stack,
+credential (the Temporal UI sends the signed-in user's token, or the console's sign-in
+cookie when it shares the console's site), except on a laptop's own stack,
 where the API and Temporal listen on loopback only and the key file is readable anyway; it answers only for this deployment's namespace;
 browsers may call it only from the configured UI origins; it never echoes a key or a value
 it could not read; and it refuses bodies past a size no Temporal payload batch reaches.
@@ -27,6 +28,8 @@ from temporalio.api.common.v1 import Payload
 from sitegen.api.deps import open_session
 from sitegen.api.errors import Unauthorized
 from sitegen.api.principal import resolve
+from sitegen.auth.cookies import ACCESS_COOKIE
+from sitegen.auth.credentials import API_KEY_PREFIX
 from sitegen.db import tenancy
 from sitegen.payload_codec import (
     EncryptionCodec,
@@ -170,6 +173,12 @@ async def _check_operator(request: Request) -> None:
         return
     scheme, _, credential = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not credential:
+        # An operator signed in to the console, whose Temporal UI shares its site and sends
+        # credentials (TEMPORAL_CODEC_INCLUDE_CREDENTIALS). No other site can use it: the
+        # cookie is SameSite, and a JSON body means a preflight only the UI's origin passes.
+        cookie = request.cookies.get(ACCESS_COOKIE, "")
+        credential = "" if cookie.startswith(API_KEY_PREFIX) else cookie
+    if not credential:
         raise _Refused(401, "Authorization", "sign in: send Authorization: Bearer <token>")
     try:
         async with open_session(request, tenancy.NOBODY) as session:
