@@ -12,8 +12,9 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from sitegen.portal import client_pages, console_pages, onboarding_page
+from sitegen.portal.bridge import ApiFailed
 from sitegen.portal.onboarding_page import NEW_IMAGES
-from sitegen.portal.page import Forbidden, Page, html_error
+from sitegen.portal.page import Forbidden, Page, html_error, refusal
 
 # The onboarding form sends a logo and up to NEW_IMAGES images at once.
 IMAGES_PER_FORM = 1 + NEW_IMAGES
@@ -35,3 +36,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, _: Forbidden) -> Response:
         return html_error(Page(request), 403, "forbidden")
+
+    # A read the page needed and the API refused (or could not answer: a database down).
+    @app.exception_handler(ApiFailed)
+    async def _api_failed(request: Request, failed: ApiFailed) -> Response:
+        return refusal(Page(request), failed.status)

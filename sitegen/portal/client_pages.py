@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from sitegen.portal.bridge import ApiFailed
-from sitegen.portal.page import PageDep, html_error, refusal
+from sitegen.portal.page import PageDep, html_error, link_refusal, refusal
 from sitegen.portal.progress import progress
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -31,11 +31,8 @@ def safe_next(target: str | None, default: str = "/portal/") -> str:
 async def home(page: PageDep) -> Response:
     if not page.signed_in:
         return page.redirect("/portal/sign-in")
-    answer = await page.api.call("GET", "/auth/me")
-    if answer.status_code == 401:
-        page.sign_out()
-        return page.redirect("/portal/sign-in")
-    if answer.json()["role"] != "client":
+    me = await page.api.get_json("/auth/me")  # refused: the sign-in page, or why
+    if me["role"] != "client":
         return page.redirect("/console/")
     projects = await page.api.get_json("/projects")
     if len(projects) == 1:
@@ -57,7 +54,9 @@ async def sign_in(page: PageDep) -> Response:
     if answer.status_code == 200:
         page.sign_in(answer.json())
         return page.redirect(target)
-    error = "too_many" if answer.status_code == 429 else "sign_in_failed"
+    error = {429: "too_many", 401: "sign_in_failed", 422: "sign_in_failed"}.get(
+        answer.status_code, "unavailable"
+    )
     return page.render(
         "sign_in.html", status=answer.status_code, next=target, error=error, email=email
     )
@@ -76,16 +75,12 @@ async def sign_out(page: PageDep) -> Response:
 async def start(token: str, page: PageDep) -> Response:
     answer = await page.api.call("GET", f"/onboarding/{quote(token, safe='')}")
     if answer.status_code != 200:
-        return html_error(page, 410 if answer.status_code == 410 else 404, _link_error(answer))
+        return link_refusal(page, answer.status_code)
     link = answer.json()
     form_page = f"/portal/start/{quote(token, safe='')}/form"
     if page.signed_in:
         return page.redirect(form_page)
     return page.render("start.html", link=link, token=token, next=form_page, error=None)
-
-
-def _link_error(answer: Any) -> str:
-    return "link_expired" if answer.status_code == 410 else "link_invalid"
 
 
 @router.post("/start/{token}")
@@ -99,9 +94,12 @@ async def start_account(token: str, page: PageDep) -> Response:
     if answer.status_code == 201:
         page.sign_in(answer.json())
         return page.redirect(f"/portal/start/{quote(token, safe='')}/form")
-    if answer.status_code in (404, 410):
-        return html_error(page, answer.status_code, _link_error(answer))
-    link = (await page.api.call("GET", path)).json()
+    if answer.status_code not in (409, 422):
+        return link_refusal(page, answer.status_code)
+    read = await page.api.call("GET", path)
+    if read.status_code != 200:
+        return link_refusal(page, read.status_code)
+    link = read.json()
     errors = {e["field"]: e["reason"] for e in answer.json().get("errors", [])}
     if answer.status_code == 409:
         errors["email"] = answer.json().get("detail", "")

@@ -20,7 +20,7 @@ from sitegen.portal.onboarding_form import (
     to_fields,
     to_onboarding,
 )
-from sitegen.portal.page import Page, PageDep, html_error
+from sitegen.portal.page import Page, PageDep, link_refusal
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 NEW_IMAGES = 3
@@ -39,8 +39,7 @@ async def _link(page: Page, token: str) -> tuple[dict[str, Any] | None, Response
     answer = await page.api.call("GET", f"/onboarding/{quote(token, safe='')}")
     if answer.status_code == 200:
         return answer.json(), None
-    key = "link_expired" if answer.status_code == 410 else "link_invalid"
-    return None, html_error(page, 410 if answer.status_code == 410 else 404, key)
+    return None, link_refusal(page, answer.status_code)
 
 
 async def _template_pages(page: Page, template_id: str) -> list[str]:
@@ -159,7 +158,6 @@ async def send_form(token: str, page: PageDep) -> Response:
         errors = FieldErrors.from_api(body.get("errors", []), _shown(data))
         return _render(page, token, link, pages, data, errors, status=422)
     if answer.status_code in (404, 410):
-        key = "link_expired" if answer.status_code == 410 else "link_invalid"
-        return html_error(page, answer.status_code, key)
+        return link_refusal(page, answer.status_code)
     message = page.t("form_closed") if answer.status_code == 409 else page.t("unavailable")
     return _render(page, token, link, pages, data, FieldErrors({}, []), answer.status_code, message)

@@ -144,5 +144,15 @@ def refusal(page: Page, status: int, back_to: str = "/portal/") -> Response:
     return html_error(page, status if status < 500 else 503, key)
 
 
+def link_refusal(page: Page, status: int) -> Response:
+    """The page for an onboarding link the API would not read: not ours, expired, or the
+    service down for a moment (then the link still works later)."""
+    if status in (404, 422):
+        return html_error(page, 404, "link_invalid")
+    if status == 410:
+        return html_error(page, 410, "link_expired")
+    return refusal(page, status)
+
+
 PageDep = Annotated[Page, Depends(Page)]
 __all__ = ["Forbidden", "HTMLResponse", "Page", "PageDep", "html_error"]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from sitegen.auth.cookies import ACCESS_COOKIE
 from sitegen.contracts.onboarding import Tone
@@ -21,6 +22,7 @@ from sitegen.portal import i18n
 from sitegen.portal.client_pages import safe_next
 from sitegen.portal.onboarding_form import FieldErrors, to_fields, to_onboarding
 from sitegen.settings import Settings
+from sitegen.stack.process import free_port
 from tests.conftest import app_client, example, order_body
 
 PASSWORD = "a password long enough"
@@ -217,3 +219,38 @@ async def test_a_form_with_several_images_fits_and_a_bad_one_is_named(
         for field in ("f-new_logo-error", "f-new_image-0-error"):
             assert f'id="{field}"' in sent.text, field
         assert "not a PNG, JPEG, WebP or GIF image" in sent.text
+
+
+async def test_with_the_database_down_every_page_says_so_and_none_fails(
+    settings: Settings, api: httpx.AsyncClient
+) -> None:
+    project = (await api.post("/api/v1/projects", json=order_body())).json()
+    token = make_token(settings, uuid.UUID(project["id"]))
+    account = await api.post(
+        f"/api/v1/onboarding/{token}/account",
+        json={"email": f"d+{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD},
+        headers={"Authorization": ""},
+    )
+    gone = f"postgresql://sitegen@127.0.0.1:{free_port()}/sitegen"
+    down = settings.model_copy(
+        update={"database_url": SecretStr(gone), "api_database_url": SecretStr(gone)}
+    )
+    async with app_client(down, headers={}) as browser:
+        browser.cookies.set(ACCESS_COOKIE, account.json()["access_token"])
+        for path in (
+            "/portal/",
+            f"/portal/start/{token}",
+            f"/portal/start/{token}/form",
+            f"/portal/projects/{project['id']}",
+            f"/portal/projects/{project['id']}/progress",
+            "/console/",
+            "/console/attention",
+        ):
+            page = await browser.get(path)
+            assert page.status_code == 503, (path, page.status_code, page.text[:200])
+            assert "We cannot do that just now" in page.text, path
+        csrf = browser.cookies["sitegen_csrf"]
+        signing = await browser.post(
+            "/portal/sign-in", data={"email": "a@example.com", "password": "x", "csrf": csrf}
+        )
+        assert signing.status_code == 503 and "We cannot do that just now" in signing.text
