@@ -91,6 +91,8 @@ async def form_page(token: str, page: PageDep) -> Response:
     if link is None:
         assert failed is not None
         return failed
+    if not link["open"]:  # sent and being built: the project's page is where to be
+        return page.redirect(f"/portal/projects/{link['project_id']}")
     pages = await _template_pages(page, link["template_id"])
     earlier = link["validation_errors"]  # a form sent before that the checks refused
     shown = _shown({})

@@ -37,6 +37,10 @@ async def test_the_client_signs_off_the_plan_in_the_portal(
     async with app_client(settings, headers={}) as browser:
         browser.cookies.set(ACCESS_COOKIE, pair["access_token"])
         browser.cookies.set(REFRESH_COOKIE, pair["refresh_token"])
+        # The form was sent with the order: the link leads to the project's page.
+        form = await browser.get(f"/portal/start/{token}/form")
+        assert form.status_code == 303
+        assert form.headers["location"] == f"/portal/projects/{created['id']}"
         page = await browser.get(f"/portal/projects/{created['id']}")
         assert page.status_code == 200
         assert "Approve the plan" in page.text and "Approve and publish" not in page.text
