@@ -81,7 +81,7 @@ async def resolve(settings: Settings, session: AsyncSession, credential: str) ->
     return principal
 
 
-# The portal's sign-in, as a cookie (sitegen/portal/session.py), so the browser's own
+# The portal's sign-in, as a cookie (sitegen/portal/page.py), so the browser's own
 # EventSource can read a project's live events. Reads only: a cookie rides along with
 # requests other sites make, so nothing that changes state may take it.
 _SAFE_METHODS = ("GET", "HEAD")

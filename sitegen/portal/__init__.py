@@ -8,14 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sitegen.portal import client_pages, console_pages, onboarding_page
 from sitegen.portal.bridge import ApiFailed
 from sitegen.portal.onboarding_page import NEW_IMAGES
 from sitegen.portal.page import Forbidden, Page, html_error, refusal
 
+PAGES = ("/portal/", "/console/")
 # The onboarding form sends a logo and up to NEW_IMAGES images at once.
 IMAGES_PER_FORM = 1 + NEW_IMAGES
 
@@ -36,6 +39,26 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, _: Forbidden) -> Response:
         return html_error(Page(request), 403, "forbidden")
+
+    # A page's own address that does not parse (a project id that is not one): a page too.
+    api_invalid = app.exception_handlers[RequestValidationError]
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith(PAGES):
+            return html_error(Page(request), 404, "not_found")
+        answer: Response = await api_invalid(request, exc)  # type: ignore[misc]
+        return answer
+
+    # A page address that is none of ours (or asked with the wrong method): a page too.
+    api_http_error = app.exception_handlers[StarletteHTTPException]
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith(PAGES) and isinstance(exc, StarletteHTTPException):
+            return html_error(Page(request), exc.status_code, "not_found")
+        answer: Response = await api_http_error(request, exc)  # type: ignore[misc]
+        return answer
 
     # A read the page needed and the API refused (or could not answer: a database down).
     @app.exception_handler(ApiFailed)

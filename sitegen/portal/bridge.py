@@ -4,6 +4,7 @@ API's alone; the portal only turns pages into requests and answers into pages.""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,7 @@ class Api:
         client = (request.client.host, request.client.port) if request.client else None
         self._transport = httpx.ASGITransport(app=request.app, client=client or ("127.0.0.1", 0))
         self.tokens = tokens
+        self._renewing = asyncio.Lock()
 
     async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = dict(kwargs.pop("headers", None) or {})
@@ -38,11 +40,18 @@ class Api:
             return await client.request(method, f"/api/v1{path}", headers=headers, **kwargs)
 
     async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One API call; an expired access token is renewed once with the refresh token."""
+        """One API call; an expired access token is renewed once with the refresh token.
+        A page's reads run side by side: the first to find the token expired renews it, the
+        others wait and use the new one (each renewing would spend the refresh token again)."""
+        sent_with = self.tokens.access
         answer = await self._send(method, path, **kwargs)
-        if answer.status_code == 401 and self.tokens.refresh and await self._renew():
-            answer = await self._send(method, path, **kwargs)
-        return answer
+        if answer.status_code != 401 or not self.tokens.refresh:
+            return answer
+        async with self._renewing:
+            renewed = self.tokens.access != sent_with and self.tokens.access is not None
+            if not renewed and not await self._renew():
+                return answer
+        return await self._send(method, path, **kwargs)
 
     async def _renew(self) -> bool:
         refresh = self.tokens.refresh
@@ -65,7 +74,7 @@ class Api:
 
 
 class ApiFailed(Exception):
-    """The API said no; the portal shows its status as a page (sitegen/portal/pages.py)."""
+    """The API said no; the portal shows its status as a page (sitegen/portal/__init__.py)."""
 
     def __init__(self, answer: httpx.Response) -> None:
         super().__init__(answer.status_code)

@@ -5,6 +5,7 @@ versions, changes, plan sign-off and approval."""
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -13,7 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from sitegen.portal.bridge import ApiFailed
-from sitegen.portal.page import PageDep, html_error, link_refusal, refusal
+from sitegen.portal.page import Page, PageDep, html_error, link_refusal, refusal
 from sitegen.portal.progress import progress
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -135,7 +136,7 @@ async def progress_fragment(project_id: uuid.UUID, page: PageDep) -> Response:
     return page.render("_live.html", **view)
 
 
-async def _project_view(page: Any, project_id: uuid.UUID) -> dict[str, Any]:
+async def _project_view(page: Page, project_id: uuid.UUID) -> dict[str, Any]:
     base = f"/projects/{project_id}"
     project, steps, versions, revisions = await asyncio.gather(
         page.api.get_json(base),
@@ -168,7 +169,7 @@ async def _project_view(page: Any, project_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def _act(
-    page: Any,
+    page: Page,
     project_id: uuid.UUID,
     path: str,
     body: dict[str, Any],
@@ -203,7 +204,8 @@ async def ask_revision(project_id: uuid.UUID, page: PageDep) -> Response:
     if pages:
         body["affected_pages"] = pages
     # The form's own token: a double click or a resent form queues the change once.
-    key = {"Idempotency-Key": str(form.get("request_id", ""))[:200]}
+    sent_id = str(form.get("request_id", ""))
+    key = {"Idempotency-Key": sent_id if re.fullmatch(r"[0-9a-f]{32}", sent_id) else ""}
     return await _act(
         page,
         project_id,

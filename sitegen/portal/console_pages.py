@@ -12,6 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from sitegen.contracts.pipeline import StepKey
 from sitegen.contracts.status import ProjectStatus
 from sitegen.portal.bridge import ApiFailed
 from sitegen.portal.page import Page, PageDep, html_error, refusal
@@ -132,7 +133,7 @@ async def project(project_id: uuid.UUID, page: PageDep, done: str | None = None)
 @router.post("/projects/{project_id}/steps/{step}/{action}")
 async def decide(
     project_id: uuid.UUID,
-    step: str,
+    step: StepKey,
     action: Literal["retry", "skip", "abort"],
     page: PageDep,
 ) -> Response:
@@ -147,5 +148,5 @@ async def decide(
         return refusal(page, 401, "/console/attention")
     detail = str(answer.json().get("detail", answer.status_code))
     return page.render(
-        "error.html", status=answer.status_code, message=f"{action} {step}: {detail}"
+        "error.html", status=answer.status_code, message=f"{action} {step.value}: {detail}"
     )

@@ -12,7 +12,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "brand": ("sitegen", "sitegen"),
     "skip": ("Skip to content", "Ir para o conteúdo"),
     "nav": ("Account", "Conta"),
-    "language": ("Language", "Idioma"),
     "sign_in": ("Sign in", "Entrar"),
     "sign_out": ("Sign out", "Sair"),
     "email": ("E-mail", "E-mail"),
@@ -94,7 +93,6 @@ _TEXT: dict[str, tuple[str, str]] = {
     "image": ("Image", "Imagem"),
     "alt": ("Describe the image", "Descreva a imagem"),
     "uploaded": ("Uploaded", "Enviada"),
-    "remove": ("Remove", "Remover"),
     "one_per_line": ("One per line.", "Um por linha."),
     # Field labels, by the API's field name (rows use `*` for the index).
     "f.locale": ("Language of the site", "Idioma do site"),
@@ -270,6 +268,10 @@ def text(locale: str, key: str, **values: Any) -> str:
     english, portuguese = _TEXT[key]
     words = portuguese if locale == "pt-BR" else english
     return words.format(**values) if values else words
+
+
+def has(key: str) -> bool:
+    return key in _TEXT
 
 
 def all_keys() -> frozenset[str]:

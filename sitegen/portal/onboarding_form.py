@@ -7,6 +7,7 @@ error's index always names the row on the screen."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -58,11 +59,16 @@ SINGLE_FIELDS = (
     "locale",
 )
 MAX_ROWS = 20
+_ROW = re.compile(r"[0-9]{1,2}")  # ASCII digits only: `²` is a digit to str.isdigit
+_NUMBER = re.compile(r"-?[0-9]{1,6}")
+# Fields the form carries hidden (an uploaded image's key): an error there is no one's to fix
+# on the screen, so it goes to the summary.
+HIDDEN = frozenset({"assets.*.kind", "assets.*.storage_key", "assets.*.url"})
 
 
 def _pattern(name: str) -> str:
     parts = name.split(".")
-    return ".".join("*" if p.isdigit() else p for p in parts)
+    return ".".join("*" if _ROW.fullmatch(p) else p for p in parts)
 
 
 def _value(name: str, raw: str) -> Any:
@@ -73,7 +79,7 @@ def _value(name: str, raw: str) -> Any:
         return True
     if kind in NUMBERS:
         # Not a number: sent as typed, so the API names the field and the reason.
-        return int(raw) if raw.strip().lstrip("-").isdigit() else raw
+        return int(raw.strip()) if _NUMBER.fullmatch(raw.strip()) else raw
     return raw
 
 
@@ -98,7 +104,7 @@ def to_onboarding(fields: Iterable[tuple[str, str]]) -> dict[str, Any]:
         group = next((g for g in GROUPS if name.startswith(g + ".")), None)
         if group is not None:
             index, _, field = name[len(group) + 1 :].partition(".")
-            if index.isdigit() and int(index) < MAX_ROWS and field in GROUPS[group][0]:
+            if _ROW.fullmatch(index) and int(index) < MAX_ROWS and field in GROUPS[group][0]:
                 rows.setdefault(group, {}).setdefault(int(index), {})[field] = _value(name, raw)
             continue
         if name in SINGLE_FIELDS:
@@ -158,7 +164,7 @@ class FieldErrors:
             reason = reason.removeprefix("Value error, ")  # pydantic's, not the client's words
             # `audience.pains.2` is a line of the `audience.pains` box.
             parts = field.split(".")
-            while parts and ".".join(parts) not in shown:
+            while parts and (".".join(parts) not in shown or _pattern(".".join(parts)) in HIDDEN):
                 parts.pop()
             target = ".".join(parts)
             if target and target not in by_field:

@@ -58,6 +58,7 @@ def _render(
     errors: FieldErrors,
     status: int = 200,
     message: str | None = None,
+    posted: bool = True,
 ) -> Response:
     return page.render(
         "onboarding.html",
@@ -72,6 +73,9 @@ def _render(
         tones=[t.value for t in Tone],
         new_images=NEW_IMAGES,
         message=message,
+        # Shown again after sending: what was sent is on the form. Opened afresh (perhaps to
+        # correct a form the checks refused), the browser's draft fills it in.
+        posted=posted,
         # The folded parts open when they hold answers or errors.
         open_contact=_touches(data, errors, ("business.social", "business.opening_hours")),
         open_content=_touches(data, errors, ("testimonials", "faq", "plans", "projects")),
@@ -99,7 +103,7 @@ async def form_page(token: str, page: PageDep) -> Response:
     errors = FieldErrors.from_api(
         [{"field": e.get("field", ""), "reason": e.get("reason", "")} for e in earlier], shown
     )
-    return _render(page, token, link, pages, {"locale": page.locale}, errors)
+    return _render(page, token, link, pages, {"locale": page.locale}, errors, posted=False)
 
 
 async def _upload(page: Page, project_id: str, file: UploadFile) -> tuple[str | None, str | None]:

@@ -67,7 +67,7 @@ class Page:
     def label(self, name: str) -> str:
         """A field's label: `services.2.name` is labelled as `services.*.name`."""
         pattern = ".".join("*" if part.isdigit() else part for part in name.split("."))
-        return self.t(f"f.{pattern}")
+        return self.t(f"f.{pattern}") if i18n.has(f"f.{pattern}") else name
 
     def sign_in(self, pair: dict[str, Any]) -> None:
         """Keep a token pair from the API (sign-in, or an account made from a link)."""
@@ -80,7 +80,7 @@ class Page:
     async def check_form(self) -> FormData:
         """The posted form, if it carries this browser's token and comes from this site."""
         origin = self.request.headers.get("origin")
-        if origin and urlsplit(origin).netloc != self.request.url.netloc:
+        if origin and origin.rstrip("/") not in self._own_origins():
             raise Forbidden()
         form = await self.request.form()
         sent = form.get("csrf")
@@ -88,6 +88,18 @@ class Page:
         if not isinstance(sent, str) or not cookie or not hmac.compare_digest(sent, cookie):
             raise Forbidden()
         return form
+
+    def _own_origins(self) -> set[str]:
+        """This site as the browser names it: as the request came, or as the agency
+        publishes it (behind a proxy that ends TLS the two differ in scheme)."""
+        url = self.request.url
+        public = urlsplit(self.settings.public_url)
+        return {f"{url.scheme}://{url.netloc}", f"{public.scheme}://{public.netloc}"}
+
+    @property
+    def _secure(self) -> bool:
+        # Secure whenever the site is served over TLS, even if a proxy ends it before us.
+        return self.request.url.scheme == "https" or self.settings.public_url.startswith("https://")
 
     def render(self, template: str, status: int = 200, **context: Any) -> Response:
         response = TEMPLATES.TemplateResponse(
@@ -103,8 +115,7 @@ class Page:
 
     def finish(self, response: Response) -> Response:
         response.headers.update(_HEADERS)
-        secure = self.request.url.scheme == "https"
-        cookie: dict[str, Any] = {"httponly": True, "secure": secure, "path": "/"}
+        cookie: dict[str, Any] = {"httponly": True, "secure": self._secure, "path": "/"}
         response.set_cookie(CSRF_COOKIE, self.csrf, samesite="strict", **cookie)
         if self.request.query_params.get("lang"):
             response.set_cookie(LANG_COOKIE, self.locale, max_age=_YEAR, samesite="lax", **cookie)

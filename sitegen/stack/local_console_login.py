@@ -33,11 +33,15 @@ def _read(path: Path) -> tuple[str, str] | None:
     return (lines[0], lines[1]) if len(lines) >= 2 and lines[0] and lines[1] else None
 
 
-async def _ensure(database_url: str, email: str, password: str) -> None:
+async def _ensure(database_url: str, email: str, password: str) -> bool:
+    """Whether the login now works; False when the file names someone who is not this
+    stack's operator (an admin or a client of that address): theirs is left alone."""
     engine = make_engine(database_url, pool_size=1)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
             user = await accounts.user_by_email(session, email)
+            if user is not None and user.role != UserRole.OPERATOR:
+                return False
             if user is None:
                 hashed = await asyncio.to_thread(hash_password, password)
                 await accounts.create_user(session, email, hashed, UserRole.OPERATOR)
@@ -46,6 +50,7 @@ async def _ensure(database_url: str, email: str, password: str) -> None:
                 await accounts.set_password(session, user, hashed)
     finally:
         await engine.dispose()
+    return True
 
 
 def ensure_console_login(database_url: str, data_dir: Path) -> None:
@@ -53,6 +58,9 @@ def ensure_console_login(database_url: str, data_dir: Path) -> None:
     path = console_login_path(data_dir)
     found = _read(path)
     email, password = found or (OPERATOR_EMAIL, secrets.token_urlsafe(18))
-    asyncio.run(_ensure(database_url, email, password))
+    if not asyncio.run(_ensure(database_url, email, password)):
+        found, email, password = None, OPERATOR_EMAIL, secrets.token_urlsafe(18)
+        if not asyncio.run(_ensure(database_url, email, password)):
+            return  # even the default address is someone else's: no console login is made
     if found is None:
         write_private(path, f"{email}\n{password}\n")

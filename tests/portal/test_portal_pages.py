@@ -8,12 +8,13 @@ from __future__ import annotations
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
-from sitegen.auth.cookies import ACCESS_COOKIE
+from sitegen.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 from sitegen.contracts.onboarding import Tone
 from sitegen.contracts.pipeline import StepKey
 from sitegen.contracts.status import ProjectStatus, RevisionStatus, StepStatus
@@ -28,13 +29,20 @@ from tests.conftest import app_client, example, order_body
 PASSWORD = "a password long enough"
 
 
-async def make_account(browser: httpx.AsyncClient, token: str) -> str:
+async def ordered(api: httpx.AsyncClient) -> tuple[dict[str, Any], str]:
+    """A new order's project, and the e-mail it was placed with."""
+    body = order_body()
+    project: dict[str, Any] = (await api.post("/api/v1/projects", json=body)).json()
+    return project, body["customer"]["email"]
+
+
+async def make_account(browser: httpx.AsyncClient, token: str, email: str) -> str:
     """The client's account, made with the link's page as a person would; the form token."""
     await browser.get(f"/portal/start/{token}")
     csrf = browser.cookies["sitegen_csrf"]
     made = await browser.post(
         f"/portal/start/{token}",
-        data={"email": f"c+{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD, "csrf": csrf},
+        data={"email": email, "password": PASSWORD, "csrf": csrf},
     )
     assert made.status_code == 303 and made.headers["location"].endswith("/form")
     return csrf
@@ -119,9 +127,15 @@ async def test_forms_without_their_token_or_from_another_site_are_refused(
 async def test_a_link_makes_one_account_which_reads_but_never_writes_by_cookie(
     settings: Settings, api: httpx.AsyncClient
 ) -> None:
-    project = (await api.post("/api/v1/projects", json=order_body())).json()
+    project, email = await ordered(api)
     token = make_token(settings, uuid.UUID(project["id"]))
-    email = f"ana+{uuid.uuid4().hex[:8]}@example.com"
+    # Only the address the order was placed with: a leaked link makes no account.
+    stranger = await api.post(
+        f"/api/v1/onboarding/{token}/account",
+        json={"email": f"x{email}", "password": PASSWORD},
+        headers={"Authorization": ""},
+    )
+    assert stranger.status_code == 422 and stranger.json()["errors"][0]["field"] == "email"
     made = await api.post(
         f"/api/v1/onboarding/{token}/account",
         json={"email": email, "password": PASSWORD},
@@ -130,7 +144,7 @@ async def test_a_link_makes_one_account_which_reads_but_never_writes_by_cookie(
     assert made.status_code == 201, made.text
     again = await api.post(
         f"/api/v1/onboarding/{token}/account",
-        json={"email": f"x{email}", "password": PASSWORD},
+        json={"email": email.upper(), "password": PASSWORD},
         headers={"Authorization": ""},
     )
     assert again.status_code == 409 and again.json()["field"] == "email"
@@ -155,7 +169,7 @@ async def test_a_link_makes_one_account_which_reads_but_never_writes_by_cookie(
 async def test_bad_links_and_bad_forms_are_pages_that_say_so(
     settings: Settings, api: httpx.AsyncClient
 ) -> None:
-    project = (await api.post("/api/v1/projects", json=order_body())).json()
+    project, email = await ordered(api)
     token = make_token(settings, uuid.UUID(project["id"]))
     async with app_client(settings, headers={}) as browser:
         assert (await browser.get("/portal/start/not-a-link")).status_code == 404
@@ -170,7 +184,7 @@ async def test_bad_links_and_bad_forms_are_pages_that_say_so(
             data={"email": "not-an-email", "password": "short", "csrf": csrf},
         )
         assert short.status_code == 422 and 'aria-invalid="true"' in short.text
-        await make_account(browser, token)
+        await make_account(browser, token, email)
         # Junk in every shape the form can carry: a 422 page naming the fields.
         junk = await browser.post(
             f"/portal/start/{token}/form",
@@ -201,10 +215,10 @@ async def test_a_form_with_several_images_fits_and_a_bad_one_is_named(
     settings: Settings, api: httpx.AsyncClient
 ) -> None:
     small = settings.model_copy(update={"asset_max_bytes": 100_000})
-    project = (await api.post("/api/v1/projects", json=order_body())).json()
+    project, email = await ordered(api)
     token = make_token(small, uuid.UUID(project["id"]))
     async with app_client(small, headers={}) as browser:
-        csrf = await make_account(browser, token)
+        csrf = await make_account(browser, token, email)
         # Two files of 80 KB each: more than one upload's limit, within the form's.
         junk = b"x" * 80_000
         sent = await browser.post(
@@ -224,11 +238,11 @@ async def test_a_form_with_several_images_fits_and_a_bad_one_is_named(
 async def test_with_the_database_down_every_page_says_so_and_none_fails(
     settings: Settings, api: httpx.AsyncClient
 ) -> None:
-    project = (await api.post("/api/v1/projects", json=order_body())).json()
+    project, email = await ordered(api)
     token = make_token(settings, uuid.UUID(project["id"]))
     account = await api.post(
         f"/api/v1/onboarding/{token}/account",
-        json={"email": f"d+{uuid.uuid4().hex[:8]}@example.com", "password": PASSWORD},
+        json={"email": email, "password": PASSWORD},
         headers={"Authorization": ""},
     )
     gone = f"postgresql://sitegen@127.0.0.1:{free_port()}/sitegen"
@@ -254,3 +268,57 @@ async def test_with_the_database_down_every_page_says_so_and_none_fails(
             "/portal/sign-in", data={"email": "a@example.com", "password": "x", "csrf": csrf}
         )
         assert signing.status_code == 503 and "We cannot do that just now" in signing.text
+
+
+async def test_hostile_form_fields_and_addresses_are_pages_not_failures(
+    settings: Settings, api: httpx.AsyncClient
+) -> None:
+    project, email = await ordered(api)
+    token = make_token(settings, uuid.UUID(project["id"]))
+    async with app_client(settings, headers={}) as browser:
+        csrf = await make_account(browser, token, email)
+        form = f"/portal/start/{token}/form"
+        for fields in (
+            {"services.².name": "x"},  # a digit to str.isdigit, not to int
+            {f"services.{'1' * 5000}.name": "x"},
+            {"projects.0.year": "--5", "projects.0.title": "t", "projects.0.summary": "s"},
+            {"projects.0.year": "9" * 5000},
+            {"assets.0.kind": "video", "assets.0.storage_key": "nope", "assets.0.alt": "a"},
+        ):
+            sent = await browser.post(form, data={"csrf": csrf, **fields})
+            assert sent.status_code == 422, (next(iter(fields))[:40], sent.status_code)
+            assert '<h2 id="error-summary-title">' in sent.text
+        revision = await browser.post(
+            f"/portal/projects/{project['id']}/revisions",
+            data={"csrf": csrf, "message": "x", "request_id": "é"},
+        )
+        assert revision.status_code < 500, revision.text[:200]
+        for path in ("/portal/projects/not-a-uuid", f"/console/projects/{project['id']}/x"):
+            page = await browser.get(path)
+            assert page.status_code in (403, 404) and "<h1>" in page.text, path
+        step = await browser.post(
+            f"/console/projects/{project['id']}/steps/a?b/retry", data={"csrf": csrf}
+        )
+        assert step.status_code == 404 and "<h1>" in step.text
+
+
+async def test_an_expired_sign_in_is_renewed_once_per_page(
+    settings: Settings, api: httpx.AsyncClient
+) -> None:
+    """A page reads the API side by side: one renewal serves them all, so a refresh token
+    is never spent twice (with no grace for reuse, twice would sign the client out)."""
+    strict = settings.model_copy(update={"refresh_reuse_grace_seconds": 0})
+    project, email = await ordered(api)
+    token = make_token(strict, uuid.UUID(project["id"]))
+    made = await api.post(
+        f"/api/v1/onboarding/{token}/account",
+        json={"email": email, "password": PASSWORD},
+        headers={"Authorization": ""},
+    )
+    async with app_client(strict, headers={}) as browser:
+        browser.cookies.set(REFRESH_COOKIE, made.json()["refresh_token"])  # access expired
+        page = await browser.get(f"/portal/projects/{project['id']}")
+        assert page.status_code == 200, page.headers.get("location")
+        assert ACCESS_COOKIE in page.cookies and REFRESH_COOKIE in page.cookies
+        again = await browser.get(f"/portal/projects/{project['id']}")
+        assert again.status_code == 200

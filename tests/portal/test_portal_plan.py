@@ -12,15 +12,18 @@ import pytest
 from sitegen.auth.cookies import ACCESS_COOKIE, REFRESH_COOKIE
 from sitegen.onboarding_links import make_token
 from sitegen.settings import Settings
-from tests.conftest import app_client, unique_onboarding, wait_for
-from tests.pipeline.helpers import order_site, wait_status
+from tests.conftest import app_client, order_body, unique_onboarding, wait_for
+from tests.pipeline.helpers import wait_status
 
 
 @pytest.mark.usefixtures("worker")
 async def test_the_client_signs_off_the_plan_in_the_portal(
     settings: Settings, api: httpx.AsyncClient
 ) -> None:
-    created = await order_site(api, unique_onboarding("ironbark-software"), plan_approval=True)
+    body = order_body(unique_onboarding("ironbark-software"), start_generation=True)
+    made = await api.post("/api/v1/projects", json={**body, "plan_approval": True})
+    assert made.status_code == 201, made.text
+    created: dict[str, Any] = made.json()
     url = f"/api/v1/projects/{created['id']}"
 
     async def awaiting() -> bool:
@@ -30,7 +33,7 @@ async def test_the_client_signs_off_the_plan_in_the_portal(
     token = make_token(settings, uuid.UUID(created["id"]))
     account = await api.post(
         f"/api/v1/onboarding/{token}/account",
-        json={"email": f"c+{uuid.uuid4().hex[:8]}@example.com", "password": "a long password!"},
+        json={"email": body["customer"]["email"], "password": "a long password!"},
         headers={"Authorization": ""},
     )
     pair: dict[str, Any] = account.json()

@@ -55,11 +55,11 @@ async def issue_tokens(
 
 # argon2 takes about 64 MiB and a fifth of a second a hash: a few at a time, off the event
 # loop, so sign-ins cannot stall the API or run the machine out of memory.
-_HASHING = asyncio.Semaphore(4)
+HASHING = asyncio.Semaphore(4)
 
 
 async def _verify(stored_hash: str | None, password: str) -> bool:
-    async with _HASHING:
+    async with HASHING:
         return await asyncio.to_thread(verify_password, stored_hash, password)
 
 

@@ -20,12 +20,13 @@ from sitegen.api.deps import SessionDep, SettingsDep, get_temporal, open_session
 from sitegen.api.errors import ApiError, Conflict, NotFound, Unavailable
 from sitegen.api.generation import start_generation
 from sitegen.api.onboarding_forms import ONBOARDING_OPEN, store_onboarding
+from sitegen.api.routes.auth import HASHING as _HASHING
 from sitegen.api.routes.auth import issue_tokens
 from sitegen.api.schemas import StrictBody
 from sitegen.auth.passwords import hash_password
 from sitegen.contracts.status import ProjectStatus
 from sitegen.db import accounts, queries, tenancy
-from sitegen.db.tables import UserRole
+from sitegen.db.tables import Customer, UserRole
 from sitegen.db.tenancy import Scope
 from sitegen.onboarding_links import LinkExpired, LinkInvalid, OnboardingLink, read_token
 from sitegen.settings import Settings
@@ -155,15 +156,26 @@ async def submit_link(
 async def create_account(
     token: str, body: LinkAccountIn, request: Request, settings: SettingsDep
 ) -> TokensOut:
-    """The client's own account, made from the link, and signed in. Only the first: once the
-    customer has an account the link makes no more (a forwarded e-mail cannot take the
-    project over); sign in with the password instead (409)."""
+    """The client's own account, made from the link, and signed in. Only the first, and only
+    with the e-mail the order was placed with: a link forwarded or leaked does not let
+    someone else take the project (409 once there is an account: sign in instead; 422 for
+    another address; 409 for a cancelled project)."""
     link = _link(settings, token)
-    hashed = await asyncio.to_thread(hash_password, body.password)
     async with open_session(request, tenancy.AGENCY) as session:
         project = await queries.get_project(session, link.project_id)
-        if project is None:
+        customer = await session.get(Customer, project.customer_id) if project else None
+        if project is None or customer is None:
             raise NotFound("link")
+        if project.status == ProjectStatus.CANCELLED:
+            raise Conflict("the project is cancelled")
+        if str(body.email).strip().lower() != customer.email.strip().lower():
+            raise ApiError(422, "use the e-mail address the order was placed with", "email")
+        if await accounts.customer_has_account(session, project.customer_id):
+            raise Conflict("an account exists for this project: sign in with it", "email")
+    # Checked before the (costly) hash, so refusals cost nothing; checked again under the lock.
+    async with _HASHING:
+        hashed = await asyncio.to_thread(hash_password, body.password)
+    async with open_session(request, tenancy.AGENCY) as session:
         if await accounts.lock_customer_accounts(session, project.customer_id):
             raise Conflict("an account exists for this project: sign in with it", "email")
         try:
