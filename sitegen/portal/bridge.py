@@ -32,9 +32,11 @@ class Api:
         self.tokens = tokens
         self._renewing = asyncio.Lock()
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _send(
+        self, method: str, path: str, *, as_caller: bool = True, **kwargs: Any
+    ) -> httpx.Response:
         headers = dict(kwargs.pop("headers", None) or {})
-        if self.tokens.access:
+        if as_caller and self.tokens.access:
             headers["Authorization"] = f"Bearer {self.tokens.access}"
         async with httpx.AsyncClient(transport=self._transport, base_url=_BASE) as client:
             return await client.request(method, f"/api/v1{path}", headers=headers, **kwargs)
@@ -56,7 +58,7 @@ class Api:
     async def _renew(self) -> bool:
         refresh = self.tokens.refresh
         self.tokens.access = None
-        answer = await self._send("POST", "/auth/refresh", json={"refresh_token": refresh})
+        answer = await self.anonymous("POST", "/auth/refresh", json={"refresh_token": refresh})
         if answer.status_code != 200:
             self.tokens.refresh = None
             return False
@@ -64,6 +66,11 @@ class Api:
         self.tokens.access, self.tokens.refresh = pair["access_token"], pair["refresh_token"]
         self.tokens.renewed = pair
         return True
+
+    async def anonymous(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A call that is nobody's (signing in, a link's own routes): no token is sent, and
+        its 401 (a wrong password) is an answer, not an expired sign-in to renew."""
+        return await self._send(method, path, as_caller=False, **kwargs)
 
     async def get_json(self, path: str, **kwargs: Any) -> Any:
         """A read that must succeed; anything else is the page's error (ApiFailed)."""

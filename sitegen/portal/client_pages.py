@@ -51,8 +51,14 @@ async def sign_in(page: PageDep) -> Response:
     form = await page.check_form()
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     target = safe_next(str(form.get("next", "")))
-    answer = await page.api.call("POST", "/auth/login", json={"email": email, "password": password})
+    answer = await page.api.anonymous(
+        "POST", "/auth/login", json={"email": email, "password": password}
+    )
     if answer.status_code == 200:
+        if page.api.tokens.refresh:  # the sign-in this browser had before ends
+            await page.api.anonymous(
+                "POST", "/auth/logout", json={"refresh_token": page.api.tokens.refresh}
+            )
         page.sign_in(answer.json())
         return page.redirect(target)
     error = {429: "too_many", 401: "sign_in_failed", 422: "sign_in_failed"}.get(
@@ -67,7 +73,9 @@ async def sign_in(page: PageDep) -> Response:
 async def sign_out(page: PageDep) -> Response:
     await page.check_form()
     if page.api.tokens.refresh:
-        await page.api.call("POST", "/auth/logout", json={"refresh_token": page.api.tokens.refresh})
+        await page.api.anonymous(
+            "POST", "/auth/logout", json={"refresh_token": page.api.tokens.refresh}
+        )
     page.sign_out()
     return page.redirect("/portal/sign-in")
 
@@ -89,7 +97,7 @@ async def start_account(token: str, page: PageDep) -> Response:
     form = await page.check_form()
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     path = f"/onboarding/{quote(token, safe='')}"
-    answer = await page.api.call(
+    answer = await page.api.anonymous(
         "POST", f"{path}/account", json={"email": email, "password": password}
     )
     if answer.status_code == 201:

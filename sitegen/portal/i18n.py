@@ -154,7 +154,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "f.projects.*.challenge": ("The challenge", "O desafio"),
     "f.projects.*.approach": ("The approach", "A abordagem"),
     "f.projects.*.outcome": ("The outcome", "O resultado"),
-    "f.projects.*.image": ("Picture (number of the image above)", "Imagem (número acima)"),
+    "f.projects.*.image": (
+        "Picture: the number an uploaded image shows under Logo and images",
+        "Imagem: o número que uma imagem enviada mostra em Logo e imagens",
+    ),
     "tone.friendly": ("Friendly", "Amigável"),
     "tone.professional": ("Professional", "Profissional"),
     "tone.playful": ("Playful", "Descontraído"),

@@ -73,6 +73,7 @@ class Page:
         """Keep a token pair from the API (sign-in, or an account made from a link)."""
         self.api.tokens = Tokens(pair["access_token"], pair["refresh_token"])
         self._sign_in = pair
+        self.csrf = secrets.token_urlsafe(24)  # a new sign-in, a new form token
 
     def sign_out(self) -> None:
         self._sign_out = True

@@ -45,7 +45,9 @@ async def make_account(browser: httpx.AsyncClient, token: str, email: str) -> st
         data={"email": email, "password": PASSWORD, "csrf": csrf},
     )
     assert made.status_code == 303 and made.headers["location"].endswith("/form")
-    return csrf
+    renewed = browser.cookies["sitegen_csrf"]
+    assert renewed != csrf  # a new sign-in, a new form token
+    return renewed
 
 
 def test_the_form_round_trips_and_drops_empty_rows() -> None:
@@ -184,7 +186,7 @@ async def test_bad_links_and_bad_forms_are_pages_that_say_so(
             data={"email": "not-an-email", "password": "short", "csrf": csrf},
         )
         assert short.status_code == 422 and 'aria-invalid="true"' in short.text
-        await make_account(browser, token, email)
+        csrf = await make_account(browser, token, email)
         # Junk in every shape the form can carry: a 422 page naming the fields.
         junk = await browser.post(
             f"/portal/start/{token}/form",
