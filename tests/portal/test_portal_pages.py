@@ -36,6 +36,15 @@ async def ordered(api: httpx.AsyncClient) -> tuple[dict[str, Any], str]:
     return project, body["customer"]["email"]
 
 
+async def link_account(api: httpx.AsyncClient, token: str, email: str) -> httpx.Response:
+    """The API's own call for an account made with a link (as nobody: no admin key)."""
+    return await api.post(
+        f"/api/v1/onboarding/{token}/account",
+        json={"email": email, "password": PASSWORD},
+        headers={"Authorization": ""},
+    )
+
+
 async def make_account(browser: httpx.AsyncClient, token: str, email: str) -> str:
     """The client's account, made with the link's page as a person would; the form token."""
     await browser.get(f"/portal/start/{token}")
@@ -132,23 +141,11 @@ async def test_a_link_makes_one_account_which_reads_but_never_writes_by_cookie(
     project, email = await ordered(api)
     token = make_token(settings, uuid.UUID(project["id"]))
     # Only the address the order was placed with: a leaked link makes no account.
-    stranger = await api.post(
-        f"/api/v1/onboarding/{token}/account",
-        json={"email": f"x{email}", "password": PASSWORD},
-        headers={"Authorization": ""},
-    )
+    stranger = await link_account(api, token, f"x{email}")
     assert stranger.status_code == 422 and stranger.json()["errors"][0]["field"] == "email"
-    made = await api.post(
-        f"/api/v1/onboarding/{token}/account",
-        json={"email": email, "password": PASSWORD},
-        headers={"Authorization": ""},
-    )
+    made = await link_account(api, token, email)
     assert made.status_code == 201, made.text
-    again = await api.post(
-        f"/api/v1/onboarding/{token}/account",
-        json={"email": email.upper(), "password": PASSWORD},
-        headers={"Authorization": ""},
-    )
+    again = await link_account(api, token, email.upper())
     assert again.status_code == 409 and again.json()["field"] == "email"
     link = await api.get(f"/api/v1/onboarding/{token}", headers={"Authorization": ""})
     assert link.json()["account_exists"] is True
@@ -242,11 +239,7 @@ async def test_with_the_database_down_every_page_says_so_and_none_fails(
 ) -> None:
     project, email = await ordered(api)
     token = make_token(settings, uuid.UUID(project["id"]))
-    account = await api.post(
-        f"/api/v1/onboarding/{token}/account",
-        json={"email": email, "password": PASSWORD},
-        headers={"Authorization": ""},
-    )
+    account = await link_account(api, token, email)
     gone = f"postgresql://sitegen@127.0.0.1:{free_port()}/sitegen"
     down = settings.model_copy(
         update={"database_url": SecretStr(gone), "api_database_url": SecretStr(gone)}
@@ -312,11 +305,7 @@ async def test_an_expired_sign_in_is_renewed_once_per_page(
     strict = settings.model_copy(update={"refresh_reuse_grace_seconds": 0})
     project, email = await ordered(api)
     token = make_token(strict, uuid.UUID(project["id"]))
-    made = await api.post(
-        f"/api/v1/onboarding/{token}/account",
-        json={"email": email, "password": PASSWORD},
-        headers={"Authorization": ""},
-    )
+    made = await link_account(api, token, email)
     async with app_client(strict, headers={}) as browser:
         browser.cookies.set(REFRESH_COOKIE, made.json()["refresh_token"])  # access expired
         page = await browser.get(f"/portal/projects/{project['id']}")
