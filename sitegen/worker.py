@@ -106,37 +106,63 @@ def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
     )
 
 
-def build_worker(client: Client, clients: Clients, settings: Settings, task_queue: str) -> Worker:
+@dataclass
+class Activities:
+    """Every activity class, built once on the same clients; the worker registers their
+    methods, and the benchmark's direct baseline calls the very same objects."""
+
+    project: ProjectActivities
+    ai: AIActivities
+    repo: RepoActivities
+    build: BuildActivities
+    deploy: DeployActivities
+    notify: NotifyActivities
+    revisions: RevisionActivities
+    review: ReviewActivities
+    outbox: OutboxActivities
+    retention: RetentionActivities
+
+
+def make_activities(clients: Clients, settings: Settings) -> Activities:
     templates = settings.templates_dir
     work = settings.work_root
-    project = ProjectActivities(clients.sessions, clients.storage, clients.fetcher, templates)
-    ai = AIActivities(clients.sessions, clients.storage, clients.ai, clients.git, templates)
-    repo = RepoActivities(clients.sessions, clients.git, clients.storage, templates)
-    build = BuildActivities(
-        clients.sessions,
-        clients.git,
-        clients.storage,
-        clients.runner,
-        templates,
-        work,
-        clients.browser,
-    )
-    deploy = DeployActivities(clients.sessions, clients.storage, clients.hosting, work)
-    notify = NotifyActivities(clients.sessions, settings.workspace_notify_recipient)
-    revisions = RevisionActivities(
-        clients.sessions, clients.storage, clients.ai, clients.git, templates
-    )
-    review = ReviewActivities(clients.sessions)
-    outbox = OutboxActivities(
-        clients.sessions,
-        clients.outbound,
-        Backoff(
-            settings.notify_retry_base_seconds,
-            settings.notify_retry_max_seconds,
-            settings.notify_max_attempts,
+    return Activities(
+        project=ProjectActivities(clients.sessions, clients.storage, clients.fetcher, templates),
+        ai=AIActivities(clients.sessions, clients.storage, clients.ai, clients.git, templates),
+        repo=RepoActivities(clients.sessions, clients.git, clients.storage, templates),
+        build=BuildActivities(
+            clients.sessions,
+            clients.git,
+            clients.storage,
+            clients.runner,
+            templates,
+            work,
+            clients.browser,
         ),
+        deploy=DeployActivities(clients.sessions, clients.storage, clients.hosting, work),
+        notify=NotifyActivities(clients.sessions, settings.workspace_notify_recipient),
+        revisions=RevisionActivities(
+            clients.sessions, clients.storage, clients.ai, clients.git, templates
+        ),
+        review=ReviewActivities(clients.sessions),
+        outbox=OutboxActivities(
+            clients.sessions,
+            clients.outbound,
+            Backoff(
+                settings.notify_retry_base_seconds,
+                settings.notify_retry_max_seconds,
+                settings.notify_max_attempts,
+            ),
+        ),
+        retention=RetentionActivities(clients.sessions, settings.ai_response_retention_days),
     )
-    retention = RetentionActivities(clients.sessions, settings.ai_response_retention_days)
+
+
+def build_worker(client: Client, clients: Clients, settings: Settings, task_queue: str) -> Worker:
+    acts = make_activities(clients, settings)
+    project, ai, repo, build = acts.project, acts.ai, acts.repo, acts.build
+    deploy, notify, revisions, review = acts.deploy, acts.notify, acts.revisions, acts.review
+    outbox, retention = acts.outbox, acts.retention
     return Worker(
         client,
         task_queue=task_queue,
