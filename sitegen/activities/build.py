@@ -23,7 +23,12 @@ from sitegen.contracts.site import SiteSpec
 from sitegen.contracts.status import ArtifactType, StepStatus
 from sitegen.failpoints import DURING_BUILD, failpoint
 from sitegen.integrations.browser.contrast import SINCE_TEMPLATE_VERSION, ContrastChecker
-from sitegen.integrations.browser.screenshots import Screenshot, Screenshotter, Skipped
+from sitegen.integrations.browser.screenshots import (
+    DEFAULT_SIZES,
+    Screenshot,
+    Screenshotter,
+    Skipped,
+)
 from sitegen.integrations.build.runner import BuildRunner
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.storage.base import Storage
@@ -87,6 +92,8 @@ class BuildActivities:
             checks = None
             contrast: dict[str, Any] | None = None
             contrast_skipped = None
+            # The gate's browser photographs index.html too: no second launch for a preview.
+            measured_shots: list[Screenshot] = []
             if result.ok:
                 spec = await self._spec(project.project_id)
                 version = await asyncio.to_thread(_template_version, workdir)
@@ -102,11 +109,14 @@ class BuildActivities:
                     else:
                         contrast = measured.summary()
                         checks.findings += measured.findings
+                        measured_shots = measured.screenshots
             ok = result.ok and checks is not None and checks.ok
             shots: list[dict[str, Any]] = []
             shots_skipped = None
             if ok:  # the step's heartbeat (StepTracker) keeps beating meanwhile
-                taken = await self.browser.capture(dist / "index.html")
+                taken: list[Screenshot] | Skipped = measured_shots
+                if not self._usable(measured_shots):
+                    taken = await self.browser.capture(dist / "index.html")
                 if isinstance(taken, Skipped):
                     shots_skipped = taken.reason
                 else:
@@ -207,6 +217,12 @@ class BuildActivities:
             inline={"page": "index.html", "screenshots": listed},
         )
         return listed
+
+    def _usable(self, shots: list[Screenshot]) -> bool:
+        """The contrast gate's pictures stand in for the screenshot step's own when they are
+        what it would take (its sizes) and the step is not turned off or missing."""
+        sizes = [shot.size for shot in shots]
+        return sizes == list(DEFAULT_SIZES) and self.browser.chromium is not None
 
     async def _spec(self, project_id: uuid.UUID) -> SiteSpec | None:
         key = ArtifactStore.key(project_id, "site_spec_v1.json")

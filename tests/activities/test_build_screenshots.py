@@ -1,7 +1,10 @@
-"""A browser that crashes or hangs costs a build its screenshots, never the build itself."""
+"""A passing build's screenshots come from the contrast gate's Chromium, the one browser the
+build launches; a browser that crashes or hangs costs a build its screenshots, never the
+build itself."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,9 +19,11 @@ from sitegen.activities.build import BuildActivities
 from sitegen.contracts.activities import BuildInput, ProjectRef, RepoOutcome
 from sitegen.contracts.status import ArtifactType
 from sitegen.db.tables import PipelineStep
-from sitegen.integrations.browser.screenshots import Screenshotter
+from sitegen.integrations.browser.chromium import png_size
+from sitegen.integrations.browser.screenshots import NOT_INSTALLED, Screenshotter
+from sitegen.integrations.build.runner import BuildResult, BuildRunner
 from sitegen.settings import Settings
-from sitegen.worker import build_clients
+from sitegen.worker import Clients, build_clients
 from tests.conftest import unique_onboarding
 from tests.pipeline.helpers import artifacts, order_site, rows, wait_status
 
@@ -31,16 +36,11 @@ def fake_chromium(folder: Path, body: str) -> str:
     return str(script)
 
 
-@pytest.mark.usefixtures("worker")
-async def test_a_broken_browser_is_a_skip_and_the_build_passes(
-    api: httpx.AsyncClient,
-    settings: Settings,
-    engine: AsyncEngine,
-    sessions: Any,
-    temporal: Client,
-    tmp_path: Path,
-) -> None:
-    # A site that built once, to build again with a browser that fails.
+async def built_site(
+    api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine, temporal: Client
+) -> tuple[dict[str, Any], Clients, Any]:
+    """A site that built once, and what it takes to build it again: the project, the
+    clients, and a BuildInput for a given report version."""
     created = await order_site(api, unique_onboarding("sunflower-cafe"))
     project = await wait_status(api, created["id"])
     assert project["status"] == "preview_ready"
@@ -55,6 +55,83 @@ async def test_a_broken_browser_is_a_skip_and_the_build_passes(
     clients = build_clients(settings, engine)
     sha = await clients.git.head(ref.slug, "preview")
     repo = RepoOutcome(repo_name=ref.slug, repo_url=project["repo_url"], branch="preview", head=sha)
+
+    def build_input(version: int) -> BuildInput:
+        return BuildInput(
+            project=ref,
+            repo=repo,
+            sha=sha,
+            attempt=1,
+            site_url=project["preview_url"],
+            report_version=version,
+        )
+
+    return created, clients, build_input
+
+
+def count_launches(runner: BuildRunner, launches: list[list[str]]) -> None:
+    """Every sandboxed run of this browser step (each one starts one Chromium)."""
+    run = runner.run
+
+    async def counted(workdir: Path, argv: list[str], *args: Any, **kwargs: Any) -> BuildResult:
+        launches.append(argv)
+        return await run(workdir, argv, *args, **kwargs)
+
+    runner.run = counted  # type: ignore[method-assign]
+
+
+@pytest.mark.browser
+@pytest.mark.usefixtures("worker")
+async def test_a_passing_build_launches_chromium_once(
+    api: httpx.AsyncClient,
+    settings: Settings,
+    engine: AsyncEngine,
+    temporal: Client,
+) -> None:
+    if not (settings.chromium and shutil.which(settings.chromium)):
+        pytest.skip(f"{NOT_INSTALLED} (or set SITEGEN_CHROMIUM to its path)")
+    created, clients, build_input = await built_site(api, settings, engine, temporal)
+    browser = Screenshotter(settings.chromium, settings.work_root / "screenshots")
+    build = BuildActivities(
+        clients.sessions,
+        clients.git,
+        clients.storage,
+        clients.runner,
+        settings.templates_dir,
+        settings.work_root,
+        browser,
+    )
+    gate: list[list[str]] = []
+    shooter: list[list[str]] = []
+    count_launches(build.contrast.runner, gate)
+    count_launches(browser.runner, shooter)
+
+    outcome = await ActivityEnvironment().run(build.build_and_test, build_input(70))
+
+    assert outcome.ok, outcome
+    assert len(gate) == 1 and shooter == []  # the gate's Chromium took the pictures too
+    report = (await api.get(f"/api/v1/projects/{created['id']}/builds")).json()[-1]
+    assert report["version"] == 70 and report["contrast"]["texts_checked"] > 0
+    assert report["screenshots_skipped"] is None
+    sizes = [(s["name"], s["width"], s["height"]) for s in report["screenshots"]]
+    assert sizes == [("desktop", 1280, 800), ("mobile", 390, 844)]
+    for shot in report["screenshots"]:
+        assert png_size(await clients.storage.get(shot["key"])) == (shot["width"], shot["height"])
+    indexed = await artifacts(clients.sessions, created["id"])
+    assert [a.version for a in indexed if a.type == ArtifactType.PREVIEW_SCREENSHOT].count(70) == 1
+
+
+@pytest.mark.usefixtures("worker")
+async def test_a_broken_browser_is_a_skip_and_the_build_passes(
+    api: httpx.AsyncClient,
+    settings: Settings,
+    engine: AsyncEngine,
+    sessions: Any,
+    temporal: Client,
+    tmp_path: Path,
+) -> None:
+    # A site that built once, to build again with a browser that fails.
+    created, clients, build_input = await built_site(api, settings, engine, temporal)
     broken = {
         "crash": (
             fake_chromium(tmp_path / "crash", 'echo "Trace/breakpoint trap" >&2; exit 1'),
@@ -81,17 +158,7 @@ async def test_a_broken_browser_is_a_skip_and_the_build_passes(
             settings.work_root,
             browser,
         )
-        outcome = await env.run(
-            build.build_and_test,
-            BuildInput(
-                project=ref,
-                repo=repo,
-                sha=sha,
-                attempt=1,
-                site_url=project["preview_url"],
-                report_version=version,
-            ),
-        )
+        outcome = await env.run(build.build_and_test, build_input(version))
         assert outcome.ok and outcome.dist_key, outcome
 
         report = (await api.get(f"/api/v1/projects/{created['id']}/builds")).json()[-1]

@@ -19,8 +19,9 @@ from sitegen.integrations.browser.contrast import (
     ratio_text,
     to_findings,
 )
-from sitegen.integrations.browser.screenshots import NOT_INSTALLED, Skipped
+from sitegen.integrations.browser.screenshots import NOT_INSTALLED, Skipped, png_size
 from sitegen.settings import Settings
+from tests.integrations.test_screenshots import first_pixel
 
 CONFIGURED = Settings().chromium
 CHROMIUM = shutil.which(CONFIGURED) if CONFIGURED else None
@@ -154,6 +155,24 @@ async def test_text_over_an_image_is_unchecked_not_passed(tmp_path: Path) -> Non
     )
     assert report.findings == [] and report.checked == 0 and report.unchecked == 2
     assert report.unchecked_samples == ["'Over a photo' (background unknown)"]
+
+
+@needs_chromium
+async def test_the_home_page_is_photographed_as_loaded_at_each_viewport(tmp_path: Path) -> None:
+    # The script opens every <details> to measure what is in it; the picture is taken
+    # before, as a visitor first sees the page: red, not the answer's blue.
+    report = await measure(
+        tmp_path,
+        '<details><summary>Hours</summary><div class="answer">Open daily</div></details>',
+        "body { background: #ff0000; color: #000; padding: 4rem; }"
+        ".answer { position: fixed; top: 0; left: 0; background: #0000ff; color: #fff; }",
+    )
+    assert report.findings == [] and report.checked == 4  # the answer was measured, open
+    shots = [(s.size.name, png_size(s.png), first_pixel(s.png)) for s in report.screenshots]
+    assert shots == [
+        ("desktop", (1280, 800), (255, 0, 0)),
+        ("mobile", (390, 844), (255, 0, 0)),
+    ]
 
 
 async def test_missing_chromium_is_a_skip_that_says_what_to_install(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import math
 import os
 import shutil
 import stat
+import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ UNBOUNDED_MB = 1 << 26  # 64 TiB
 # Besides /usr: fonts for the text, and the settings the Debian launcher script reads.
 READ_ONLY = (Path("/etc/fonts"), Path("/etc/chromium.d"), Path("/etc/chromium"))
 MAX_FILE_BYTES = 32 * 1024 * 1024
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,12 @@ class Skipped:
     """The browser step did not run, and why (shown to the operator as is)."""
 
     reason: str
+
+
+@dataclass(frozen=True)
+class Screenshot:
+    size: ScreenSize
+    png: bytes
 
 
 class SandboxedChromium:
@@ -131,6 +139,27 @@ def read_regular(path: Path) -> bytes | None:
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
             return None
         return fh.read(MAX_FILE_BYTES)
+
+
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's IHDR chunk, or None if this is not a PNG."""
+    if len(data) < 24 or not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+def read_screenshot(path: Path, size: ScreenSize) -> Screenshot | Skipped:
+    """The image the sandbox left at ``path``, if it is a regular file (a link is not
+    followed) holding a PNG of exactly ``size``; otherwise why it is no screenshot. The one
+    place that vouches for a screenshot's bytes, whichever browser step took it."""
+    data = read_regular(path)
+    if data is None:
+        return Skipped(f"chromium wrote no {size.name} screenshot")
+    got = png_size(data)
+    if got != (size.width, size.height):
+        return Skipped(f"the {size.name} screenshot is {got}, not {size.width}x{size.height}")
+    return Screenshot(size, data)
 
 
 def last_line(output: str) -> str:

@@ -12,6 +12,11 @@ WCAG 2 AA: text 4.5:1, large text (24 px, or 18.66 px bold) 3:1, a focus outline
 against what surrounds it. Text over an image, a filter or more gradient combinations than
 it tries is counted as unchecked, never as passing. A missing, crashing or hanging Chromium
 gives ``Skipped`` with the reason (shown in the build report); nothing here is ever faked.
+
+The same Chromium takes the preview screenshots: index.html at each viewport, right after it
+loads and before the script moves the focus, so that a build launches one browser, not three.
+They come back with the report; screenshots that are missing or wrong are only left out
+(the build then takes them with ``screenshots.py``), never a reason to skip the gate.
 """
 
 from __future__ import annotations
@@ -35,10 +40,12 @@ from sitegen.integrations.browser.chromium import (
     DEFAULT_SIZES,
     FLAGS,
     SandboxedChromium,
+    Screenshot,
     ScreenSize,
     Skipped,
     last_line,
     read_regular,
+    read_screenshot,
     scratch_copy,
 )
 
@@ -51,6 +58,8 @@ _HERE = Path(__file__).parent
 _DRIVER, _SCRIPT = "contrast_driver.py", "contrast.js"
 # A site is a handful of pages; past this many, the rest would only eat the time budget.
 _MAX_PAGES = 40
+# The page the preview screenshots show.
+SCREENSHOT_PAGE = "index.html"
 
 
 class _Failure(BaseModel):
@@ -91,6 +100,8 @@ class ContrastReport:
     focus_unchecked: int = 0
     seconds: float = 0.0
     unchecked_samples: list[str] = field(default_factory=list)
+    # index.html at each viewport as loaded, or none if the browser did not deliver them.
+    screenshots: list[Screenshot] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """For the build report: how much was measured, and what could not be."""
@@ -176,10 +187,17 @@ class ContrastChecker(SandboxedChromium):
                 "pages": pages,
                 # A phone-wide viewport is emulated as a phone: the viewport meta tag counts.
                 "viewports": [
-                    {"name": s.name, "width": s.width, "height": s.height, "mobile": s.width < 600}
+                    {
+                        "name": s.name,
+                        "width": s.width,
+                        "height": s.height,
+                        "mobile": s.width < 600,
+                        "screenshot": str(_shot_path(scratch, s)),
+                    }
                     for s in self.sizes
                 ],
                 "script": str(scratch / _SCRIPT),
+                "screenshot_page": SCREENSHOT_PAGE,
             }
             await asyncio.to_thread((scratch / "job.json").write_text, json.dumps(job))
             argv = [sys.executable, "-I", "-S", str(scratch / _DRIVER), "job.json", "result.json"]
@@ -196,6 +214,7 @@ class ContrastChecker(SandboxedChromium):
                 results = [_PageResult.model_validate(r) for r in json.loads(data)]
             except (ValueError, TypeError, ValidationError) as exc:
                 return _skip(f"the contrast results are unreadable: {str(exc)[:200]}")
+            shots = await asyncio.to_thread(_screenshots, scratch, self.sizes, pages)
         except Exception as exc:  # the sandbox refused, a disk error: a skip that says so
             log.warning("contrast.error", error=type(exc).__name__, detail=str(exc)[:300])
             return Skipped(f"chromium could not run: {type(exc).__name__}: {str(exc)[:200]}")
@@ -213,6 +232,7 @@ class ContrastChecker(SandboxedChromium):
             focus_unchecked=sum(r.focus_unchecked for r in results),
             seconds=time.monotonic() - started,
             unchecked_samples=list(dict.fromkeys(samples))[:10],
+            screenshots=shots,
         )
         log.info("contrast.measured", **report.summary(), findings=len(report.findings))
         return report
@@ -235,6 +255,24 @@ def _prepare(work_root: Path, dist: Path) -> Path:
     for name in (_DRIVER, _SCRIPT):
         shutil.copyfile(_HERE / name, scratch / name)
     return scratch
+
+
+def _shot_path(scratch: Path, size: ScreenSize) -> Path:
+    return scratch / f"screenshot-{size.name}.png"
+
+
+def _screenshots(scratch: Path, sizes: Sequence[ScreenSize], pages: list[str]) -> list[Screenshot]:
+    """The driver's pictures of index.html, every size a checked PNG, or none at all."""
+    if SCREENSHOT_PAGE not in pages:
+        return []
+    shots = []
+    for size in sizes:
+        shot = read_screenshot(_shot_path(scratch, size), size)
+        if isinstance(shot, Skipped):
+            log.warning("contrast.no_screenshots", reason=shot.reason)
+            return []
+        shots.append(shot)
+    return shots
 
 
 def _skip(reason: str) -> Skipped:

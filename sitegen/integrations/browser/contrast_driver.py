@@ -4,7 +4,8 @@ each viewport, the measuring script (contrast.js) in an isolated world, results 
 Standard library only, and no import of sitegen: the sandbox sees this file and the Python
 install, nothing else. Usage: ``python -I -S contrast_driver.py job.json result.json``, where
 the job names the browser's command line, the pages (file names under ``site/``), the
-viewports and the script. Chromium reads commands on fd 3 and writes replies on fd 4, each
+viewports and the script, and which page to photograph at each viewport (as loaded, before
+the script moves the focus about) and where to write the PNG. Chromium reads commands on fd 3 and writes replies on fd 4, each
 one JSON message ended by a NUL byte, so no port is opened, not even on loopback. The
 sandbox's wall-clock timeout bounds every wait here; nothing in this file needs its own.
 """
@@ -167,6 +168,10 @@ def measure(cdp: Cdp, job: dict[str, Any]) -> list[dict[str, Any]]:
         for page in job["pages"]:
             cdp.call("Page.navigate", session, url=f"{ORIGIN}/{quote(page)}")
             cdp.wait_event("Page.loadEventFired", session)
+            if page == job.get("screenshot_page") and viewport.get("screenshot"):
+                # The page as a visitor sees it: before the script focuses anything.
+                png = cdp.call("Page.captureScreenshot", session, format="png")["data"]
+                Path(viewport["screenshot"]).write_bytes(base64.b64decode(png))
             frame = cdp.call("Page.getFrameTree", session)["frameTree"]["frame"]["id"]
             # A world of its own: the page's globals (even if a script did run) cannot
             # change the builtins the measurement relies on.

@@ -1,7 +1,9 @@
 """Screenshots of a built site's page, taken by Debian's Chromium in the build sandbox
 (``chromium.SandboxedChromium``), headless and offline.
 
-One Chromium process per size, each with a fresh profile. Nothing here raises for a
+One Chromium process per size, each with a fresh profile. A build that passes the
+rendered-contrast gate already has its pictures from that gate's one Chromium
+(``contrast.py``); this is for the builds that did not run it. Nothing here raises for a
 browser's failure: a missing, crashing or hanging Chromium gives ``Skipped`` with the reason,
 because a screenshot is a nicety and must never fail the build it illustrates.
 """
@@ -10,9 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
@@ -22,10 +22,12 @@ from sitegen.integrations.browser.chromium import (
     FLAGS,
     NOT_INSTALLED,
     SandboxedChromium,
+    Screenshot,
     ScreenSize,
     Skipped,
     last_line,
-    read_regular,
+    png_size,
+    read_screenshot,
     scratch_copy,
 )
 
@@ -42,22 +44,6 @@ __all__ = [
 ]
 
 TURNED_OFF = "screenshots turned off (SITEGEN_CHROMIUM is empty)"
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-@dataclass(frozen=True)
-class Screenshot:
-    size: ScreenSize
-    png: bytes
-
-
-def png_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from a PNG's IHDR chunk, or None if this is not a PNG."""
-    if len(data) < 24 or not data.startswith(_PNG_SIGNATURE) or data[12:16] != b"IHDR":
-        return None
-    width, height = struct.unpack(">II", data[16:24])
-    return int(width), int(height)
 
 
 class Screenshotter(SandboxedChromium):
@@ -107,15 +93,8 @@ class Screenshotter(SandboxedChromium):
         if not result.ok:
             last = last_line(result.log.replace(str(scratch), "."))
             return self._skip(f"chromium failed (exit {result.exit_code}): {last}")
-        data = await asyncio.to_thread(read_regular, out)
-        if data is None:
-            return self._skip(f"chromium wrote no {size.name} screenshot")
-        got = png_size(data)
-        if got != (size.width, size.height):
-            return self._skip(
-                f"the {size.name} screenshot is {got}, not {size.width}x{size.height}"
-            )
-        return Screenshot(size, data)
+        shot = await asyncio.to_thread(read_screenshot, out, size)
+        return self._skip(shot.reason) if isinstance(shot, Skipped) else shot
 
     @staticmethod
     def _skip(reason: str) -> Skipped:
