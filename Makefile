@@ -43,9 +43,7 @@ chaos: $(STAMP)
 # machinery with the offline AI, then orders waiting on Claude's latency (the local fake).
 # `make bench BENCH_ARGS=--quick` is a short run of each.
 bench: $(STAMP)
-	$(BIN)/python -m bench.order_to_preview $(BENCH_ARGS)
-	$(BIN)/python -m bench.revision_to_preview $(BENCH_ARGS)
-	$(BIN)/python -m bench.realistic_ai $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Every template x example built and judged by Lighthouse, the Nu checker and axe-core
 # (needs chromium, node/npm, java); `QUALITY_ARGS=--quick` is a few minutes.

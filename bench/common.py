@@ -11,6 +11,7 @@ import os
 import platform
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from rich.console import Console
 
 from sitegen.settings import REPO_ROOT, Settings
@@ -53,7 +55,19 @@ def machine() -> dict[str, Any]:
         "cpus": os.cpu_count(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
+        "cpu_model": _cpu_model(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
     }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def now() -> str:
@@ -64,6 +78,7 @@ def now() -> str:
 def private_stack() -> Iterator[tuple[Stack, Settings]]:
     """A whole stack (no Temporal UI: it would only take CPU) on free ports, then stopped."""
     data_dir = Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
+    os.environ["SITEGEN_LOG_LEVEL"] = "WARNING"  # before the settings read it
     settings = Settings(
         data_dir=data_dir,
         api_port=free_port(),
@@ -74,7 +89,6 @@ def private_stack() -> Iterator[tuple[Stack, Settings]]:
         database_url=None,
         temporal_address=None,
     )
-    os.environ["SITEGEN_LOG_LEVEL"] = "WARNING"
     stack = Stack(settings, ui=False)
     with console.status("starting a private stack..."):
         stack.start()
@@ -144,15 +158,61 @@ def wait_for_preview(
     raise RuntimeError(f"order {n} did not finish in {timeout:g} s")
 
 
-def update_results(fields: dict[str, Any]) -> None:
-    """Merge one scenario's keys into latest.json, keeping the other scenario's, so that
-    either can be rerun alone."""
+def git_sha() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def target(name: str, wanted: str, measured: str, met: bool) -> dict[str, Any]:
+    """One target of the issue, as the table and the note show it."""
+    return {"name": name, "target": wanted, "measured": measured, "met": met}
+
+
+def section(
+    *,
+    parameters: dict[str, Any],
+    n: int,
+    measures: str,
+    latency: list[float] | None = None,
+    throughput_per_min: float | None = None,
+    processes: dict[str, Any] | None = None,
+    targets: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A scenario's results in the shape every scenario shares (the table reads these keys);
+    `measures` says what the latency is from and to; `extra` is the scenario's own detail."""
+    return {
+        "parameters": parameters,
+        "n": n,
+        "measures": measures,
+        "latency_s": spread(latency) if latency else None,
+        "throughput_per_min": throughput_per_min,
+        "processes": processes or {},
+        "targets": targets or [],
+        "measured_at": now(),
+        **extra,
+    }
+
+
+def update_results(scenario: str, fields: dict[str, Any]) -> None:
+    """Put one scenario's section into latest.json, keeping the others', so that any can be
+    rerun alone; the sha, date and machine are the latest run's."""
     results: dict[str, Any] = {}
     if RESULTS.exists():
         try:
             results = json.loads(RESULTS.read_text())
         except json.JSONDecodeError:
             results = {}  # a half-written file from an interrupted run: start over
-    results.update(fields)
+    kept = results.get("scenarios")
+    scenarios: dict[str, Any] = kept if isinstance(kept, dict) else {}
+    scenarios[scenario] = fields
+    results = {
+        "git_sha": git_sha(),
+        "measured_at": now(),
+        "machine": machine(),
+        "scenarios": scenarios,
+    }
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

@@ -2,7 +2,10 @@
 
 Measures from the API call that starts generation until the preview URL answers 200 (and,
 separately, until the project reads `preview_ready`), plus the median of every step's
-pipeline_step duration. Results go to bench/results/latest.json.
+pipeline_step duration. Then, side by side on the same stack, as many orders through the same
+activity code called directly in this process (`bench/direct.py`, no Temporal): the ratio of
+the two medians is what durability costs an order's latency. Results go to the `sequential`
+section of bench/results/latest.json.
 
     make bench            # or: python -m bench.order_to_preview --orders 20 (or --quick)
 """
@@ -10,26 +13,32 @@ pipeline_step duration. Results go to bench/results/latest.json.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import time
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 from rich.table import Table
 
 from bench.common import (
     RESULTS,
     console,
-    machine,
     new_order,
-    now,
-    percentile,
     private_stack,
+    section,
+    spread,
+    target,
     update_results,
     wait_for_preview,
 )
+from bench.direct import project_ref, run_direct
+from sitegen.logging import configure_logging
 from sitegen.settings import REPO_ROOT, Settings
+
+TARGET_LATENCY_RATIO = 1.3
 
 
 def one_order(api: httpx.Client, settings: Settings, n: int) -> dict[str, Any]:
@@ -73,6 +82,7 @@ def main() -> None:
         private_stack() as (stack, settings),
         stack.api_client() as api,
     ):
+        configure_logging(settings)  # the direct phase logs like the worker: warnings only
         for n in range(args.warmup):
             one_order(api, settings, n)
         for n in range(args.orders):
@@ -81,29 +91,51 @@ def main() -> None:
                 f"order {n + 1:2d}/{args.orders}: {runs[-1]['to_preview_200_s']:.3f} s "
                 f"({runs[-1]['example']})"
             )
-    report(runs, args)
+        first = args.warmup + args.orders
+        projects = [project_ref(api, new_order(api, first + n)[0]) for n in range(args.orders)]
+        direct_settings = settings.model_copy(
+            update={"database_url": SecretStr(stack.database_url)}
+        )
+        with console.status(f"the same {args.orders} orders called directly..."):
+            direct, _ = asyncio.run(
+                run_direct(direct_settings, stack.database_url, projects, concurrent=False)
+            )
+    report(runs, direct, args)
 
 
-def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
+def report(runs: list[dict[str, Any]], direct: list[float], args: argparse.Namespace) -> None:
     serving = [r["to_preview_200_s"] for r in runs]
     ready = [r["to_preview_ready_s"] for r in runs]
     step_keys = list(runs[0]["steps"])
     step_medians = {k: statistics.median(r["steps"][k] for r in runs) for k in step_keys}
+    ratio = statistics.median(ready) / statistics.median(direct)
     result = {
-        "orders": len(runs),
-        "warmup": args.warmup,
-        "measured_at": now(),
-        "machine": machine(),
-        "to_preview_200_s": {
-            "p50": statistics.median(serving),
-            "p95": percentile(serving, 0.95),
-            "min": min(serving),
-        },
-        "to_preview_ready_s": {"p50": statistics.median(ready), "p95": percentile(ready, 0.95)},
-        "step_median_s": step_medians,
-        "runs": runs,
+        "to_preview_200_s": spread(serving),
+        "to_preview_ready_s": spread(ready),
+        "direct_to_preview_ready_s": spread(direct),
+        "latency_ratio": ratio,
     }
-    update_results(result)  # top level, as before the revision scenario had its own section
+    update_results(
+        "sequential",
+        section(
+            parameters={"orders": len(runs), "warmup": args.warmup},
+            n=len(runs),
+            measures="one at a time: API call → preview answers 200",
+            latency=serving,
+            targets=[
+                target(
+                    "latency, Temporal / direct (to preview_ready)",
+                    f"≤ {TARGET_LATENCY_RATIO:g}",
+                    f"{ratio:.2f} ({statistics.median(ready):.2f} s / "
+                    f"{statistics.median(direct):.2f} s)",
+                    ratio <= TARGET_LATENCY_RATIO,
+                )
+            ],
+            step_median_s=step_medians,
+            runs=runs,
+            **result,
+        ),
+    )
 
     table = Table(title=f"order → preview, {len(runs)} orders in a row")
     table.add_column("measure")
@@ -119,7 +151,13 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
         f"{result['to_preview_ready_s']['p50']:.3f} s",
         f"{result['to_preview_ready_s']['p95']:.3f} s",
     )
+    table.add_row(
+        "the same, activities called directly",
+        f"{result['direct_to_preview_ready_s']['p50']:.3f} s",
+        f"{result['direct_to_preview_ready_s']['p95']:.3f} s",
+    )
     console.print(table)
+    console.print(f"latency, Temporal / direct: {ratio:.2f} (target ≤ {TARGET_LATENCY_RATIO:g})")
     steps = Table(title="median time per step (pipeline_step.duration_seconds)")
     steps.add_column("step")
     steps.add_column("median", justify="right")

@@ -27,11 +27,10 @@ from rich.table import Table
 from bench.common import (
     RESULTS,
     console,
-    machine,
     new_order,
-    now,
     percentile,
     private_stack,
+    section,
     update_results,
     wait_for_preview,
 )
@@ -125,17 +124,25 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace, lo: float, hi: 
     serving = [r["to_preview_200_s"] for r in runs]
     shares = [r["waiting_on_ai_s"] / r["to_preview_200_s"] for r in runs]
     result = {
-        "orders": len(runs),
-        "warmup": args.warmup,
-        "latency_s": {"lo": lo, "hi": hi, "seed": args.seed},
-        "measured_at": now(),
-        "machine": machine(),
         "to_preview_200_s": {"p50": statistics.median(serving), "p95": percentile(serving, 0.95)},
         "waiting_on_ai_share": {"p50": statistics.median(shares), "max": max(shares)},
         "ai_requests_p50": statistics.median(r["ai_requests"] for r in runs),
-        "runs": runs,
     }
-    update_results({"realistic_ai": result})
+    update_results(
+        "realistic_ai",
+        section(
+            parameters={
+                "orders": len(runs),
+                "warmup": args.warmup,
+                "ai_latency_s": {"lo": lo, "hi": hi, "seed": args.seed},
+            },
+            n=len(runs),
+            measures=f"API call → preview answers 200, {lo:g} to {hi:g} s per AI request",
+            latency=serving,
+            runs=runs,
+            **result,
+        ),
+    )
     table = Table(
         title=f"order → preview with {lo:g} to {hi:g} s per AI request, {len(runs)} orders"
     )

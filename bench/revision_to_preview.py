@@ -27,11 +27,11 @@ from rich.table import Table
 from bench.common import (
     RESULTS,
     console,
-    machine,
     new_order,
-    now,
     private_stack,
+    section,
     spread,
+    target,
     update_results,
     wait_status,
 )
@@ -196,21 +196,28 @@ def report(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
     applied = spread([r["to_applied_s"] for r in runs])
     ready = spread([r["to_preview_ready_s"] for r in runs])
     step_medians = {k: statistics.median(r["steps"][k] for r in runs) for k in STEPS}
-    section = {
-        "revisions": len(runs),
-        "projects": args.projects,
-        "warmup": args.warmup,
-        "measured_at": now(),
-        "machine": machine(),
-        "target_p50_s": TARGET_P50_S,
-        "to_preview_changed_s": changed,
-        "to_applied_s": applied,
-        "to_preview_ready_s": ready,
-        "step_median_s": step_medians,
-        "step_median_sum_s": sum(step_medians.values()),
-        "runs": runs,
-    }
-    update_results({"revision_to_preview": section})
+    update_results(
+        "revision",
+        section(
+            parameters={"revisions": len(runs), "projects": args.projects, "warmup": args.warmup},
+            n=len(runs),
+            measures="POST revision → preview shows the change",
+            latency=[r["to_preview_changed_s"] for r in runs],
+            targets=[
+                target(
+                    "revision turnaround p50",
+                    f"≤ {TARGET_P50_S:g} s",
+                    f"{changed['p50']:.3f} s",
+                    changed["p50"] <= TARGET_P50_S,
+                )
+            ],
+            to_applied_s=applied,
+            to_preview_ready_s=ready,
+            step_median_s=step_medians,
+            step_median_sum_s=sum(step_medians.values()),
+            runs=runs,
+        ),
+    )
 
     table = Table(title=f"revision → preview, {len(runs)} revisions on {args.projects} previews")
     table.add_column("measure")
