@@ -40,6 +40,9 @@ TABLES = {
     "login_attempt",
     # Not in seed 000: what happened to a project, for live progress.
     "project_event",
+    # Not in seed 000 (seed 001): the discovery conversation.
+    "conversation",
+    "conversation_message",
 }
 ENUMS = {
     "step_status": ["queued", "running", "success", "failed", "skipped", "manual"],

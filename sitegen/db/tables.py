@@ -2,6 +2,7 @@
 
 from sitegen.db.tables_auth import ApiKey, AppUser, LoginAttempt, RefreshToken, UserRole
 from sitegen.db.tables_config import IntegrationConfig, TemplateRegistry
+from sitegen.db.tables_conversation import Conversation, ConversationMessage
 from sitegen.db.tables_core import Customer, CustomerOrder, OnboardingSubmission, Project
 from sitegen.db.tables_events import ProjectEvent
 from sitegen.db.tables_ledger import AICall
@@ -19,6 +20,8 @@ __all__ = [
     "ApiKey",
     "AppUser",
     "Artifact",
+    "Conversation",
+    "ConversationMessage",
     "Customer",
     "CustomerOrder",
     "IntegrationConfig",

@@ -97,6 +97,8 @@ TENANT_TABLES = (
     "notification",
     "ai_call",
     "project_event",
+    "conversation",
+    "conversation_message",
 )
 # True when the connected role escapes row-level security on some tenant table: a superuser,
 # BYPASSRLS, the tables' owner or a member of it, or a table without security or a policy.
