@@ -43,6 +43,65 @@ def _row(name: str, data: dict[str, Any]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _overhead(data: dict[str, Any]) -> list[str]:
+    length = data.get("parameters", {}).get("chain_length", "?")
+    lines = [
+        f"Orchestration per activity (scenario 4: chains of {length} no-op activities), ms:",
+        "",
+        "| variant | fresh | settled | local activity | server CPU | worker CPU |",
+        "|---|--:|--:|--:|--:|--:|",
+    ]
+    for name, v in data.get("variants", {}).items():
+        cells = [
+            f"{v[k]:.1f}"
+            for k in (
+                "fresh_ms",
+                "settled_ms",
+                "local_ms",
+                "server_ms_per_activity",
+                "worker_ms_per_activity",
+            )
+        ]
+        lines.append(f"| {name}: {v['what']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _scale(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "Scale with size (scenario 7), median to a live preview:",
+        "",
+        "| axis | size | median | slowest steps |",
+        "|---|--:|--:|---|",
+    ]
+    slowest = data.get("slowest_steps_s", {})
+    for axis, by_size in data.get("median_s", {}).items():
+        for size, value in by_size.items():
+            top = slowest.get(axis, {}).get(size, {})
+            steps = ", ".join(f"{k} {_seconds(v)}" for k, v in top.items())
+            lines.append(f"| {axis} | {size} | {_seconds(value)} | {steps} |")
+    return lines
+
+
+def _direct(name: str, data: dict[str, Any]) -> list[str]:
+    ratios = data.get("ratios") or {}
+    parts = [f"{k.replace('_', ' ')} {v:.2f}" for k, v in ratios.items() if v is not None]
+    return [f"{name}, Temporal / direct: " + ", ".join(parts) + "."] if parts else []
+
+
+def details(scenarios: dict[str, Any]) -> list[str]:
+    """What one row cannot hold: the durability ratios, the overhead per variant, sizes."""
+    lines: list[str] = []
+    for name, data in scenarios.items():
+        block = _direct(name, data)
+        if name == "overhead":
+            block = _overhead(data)
+        elif name == "scale":
+            block = _scale(data)
+        if block:
+            lines += ["", *block]
+    return lines
+
+
 def markdown(results: dict[str, Any]) -> str:
     machine = results.get("machine", {})
     lines = [
@@ -62,6 +121,7 @@ def markdown(results: dict[str, Any]) -> str:
         for name, t in targets:
             verdict = "yes" if t["met"] else "**no**"
             lines.append(f"| {name}: {t['name']} | {t['target']} | {t['measured']} | {verdict} |")
+    lines += details(scenarios)
     return "\n".join(lines) + "\n"
 
 

@@ -95,7 +95,10 @@ def images_form(
     return form
 
 
-def one_order(api: httpx.Client, settings: Settings, axis: str, size: int, n: int) -> float:
+def one_order(
+    api: httpx.Client, settings: Settings, axis: str, size: int, n: int
+) -> tuple[float, dict[str, float]]:
+    """Seconds to a preview answering 200, and each step's duration (where the time went)."""
     tag = f"{size}-{n}-{secrets.token_hex(2)}"
     if axis == "pages":
         form = pages_form(size, tag)
@@ -108,7 +111,9 @@ def one_order(api: httpx.Client, settings: Settings, axis: str, size: int, n: in
     started = time.perf_counter()
     api.post(f"/api/v1/projects/{project_id}/generate").raise_for_status()
     url = settings.preview_url(form["subdomain"])
-    return wait_for_preview(api, project_id, url, started, 300, n)
+    seconds = wait_for_preview(api, project_id, url, started, 300, n)
+    steps = api.get(f"/api/v1/projects/{project_id}/pipeline").json()
+    return seconds, {s["step_key"]: float(s["duration_seconds"] or 0) for s in steps}
 
 
 PHOTOS: list[bytes] = []
@@ -123,20 +128,32 @@ def main() -> None:
         args.runs = 1
     PHOTOS.extend(photo(n) for n in range(4))
     times: dict[str, dict[int, list[float]]] = {"pages": {}, "images": {}}
+    steps: dict[str, dict[int, list[dict[str, float]]]] = {"pages": {}, "images": {}}
     with private_stack() as (stack, settings), stack.api_client() as api:
         one_order(api, settings, "pages", 1, 0)  # warm-up, not counted
         n = 1
         for _ in range(args.runs):  # sizes interleaved: a slow spell of the machine is shared
             for axis, sizes in (("pages", PAGE_COUNTS), ("images", IMAGE_COUNTS)):
                 for size in sizes:
-                    seconds = one_order(api, settings, axis, size, n)
+                    seconds, durations = one_order(api, settings, axis, size, n)
                     times[axis].setdefault(size, []).append(seconds)
+                    steps[axis].setdefault(size, []).append(durations)
                     console.print(f"{axis} {size:2d}: {seconds:.2f} s")
                     n += 1
-    report(times, args.runs)
+    report(times, steps, args.runs)
 
 
-def report(times: dict[str, dict[int, list[float]]], runs: int) -> None:
+def slowest_steps(runs: list[dict[str, float]], count: int = 4) -> dict[str, float]:
+    """The steps that took longest, by their median over the runs of one size."""
+    medians = {key: statistics.median(r.get(key, 0.0) for r in runs) for key in runs[0]}
+    return dict(sorted(medians.items(), key=lambda kv: -kv[1])[:count])
+
+
+def report(
+    times: dict[str, dict[int, list[float]]],
+    steps: dict[str, dict[int, list[dict[str, float]]]],
+    runs: int,
+) -> None:
     medians = {
         axis: {size: statistics.median(values) for size, values in by_size.items()}
         for axis, by_size in times.items()
@@ -156,6 +173,13 @@ def report(times: dict[str, dict[int, list[float]]], runs: int) -> None:
             "size_ratio": largest / smallest,
         }
     console.print(table)
+    slowest = {
+        axis: {str(count): slowest_steps(r) for count, r in sorted(per_size.items())}
+        for axis, per_size in steps.items()
+    }
+    for axis, sizes in slowest.items():
+        for label, top in sizes.items():
+            console.print(f"{axis} {label}: " + ", ".join(f"{k} {v:.2f} s" for k, v in top.items()))
     pages = growth["pages"]
     update_results(
         "scale",
@@ -174,6 +198,7 @@ def report(times: dict[str, dict[int, list[float]]], runs: int) -> None:
             ],
             median_s={axis: {str(k): v for k, v in m.items()} for axis, m in medians.items()},
             growth=growth,
+            slowest_steps_s=slowest,
             runs_s={axis: {str(k): v for k, v in m.items()} for axis, m in times.items()},
         ),
     )
