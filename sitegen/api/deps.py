@@ -19,7 +19,9 @@ from sitegen.db.tables import Project
 from sitegen.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+# Async, as every dependency here: FastAPI runs a plain `def` one on a worker thread, a hop
+# that costs more than the lookup.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -62,11 +64,17 @@ async def get_temporal(request: Request) -> Client:
     return await link.client()
 
 
-async def project_or_404(session: AsyncSession, project_id: uuid.UUID) -> Project:
+async def project_or_404(
+    session: AsyncSession, project_id: uuid.UUID, *, release: bool = True
+) -> Project:
+    """The project, or a 404. `release=False` is for routes that only read the database:
+    their next reads share this transaction (each new one is a pool checkout, a liveness
+    ping, BEGIN and the tenant's scope: round trips that were most of a read's cost)."""
     project = await queries.get_project(session, project_id)
-    # End the read's transaction: the connection goes back to the pool before the route
-    # waits on Temporal (up to its update timeout), so a slow worker never starves the pool.
-    await session.commit()
+    if release:
+        # End the read's transaction: the connection goes back to the pool before the route
+        # waits on Temporal (up to its update timeout), so a slow worker never starves it.
+        await session.commit()
     if project is None:
         raise NotFound("project")
     return project

@@ -208,7 +208,7 @@ async def list_projects(
 async def get_project(
     project_id: uuid.UUID, caller: CallerDep, session: SessionDep
 ) -> ProjectPublic:
-    project = await project_or_404(session, project_id)
+    project = await project_or_404(session, project_id, release=False)
     return project_for(caller, _public(project, await queries.get_onboarding(session, project_id)))
 
 
@@ -262,7 +262,7 @@ async def generate(
 async def get_pipeline(
     project_id: uuid.UUID, caller: CallerDep, session: SessionDep
 ) -> list[PipelineStepPublic]:
-    await project_or_404(session, project_id)
+    await project_or_404(session, project_id, release=False)
     return [
         step_for(caller, PipelineStepPublic.model_validate(step, from_attributes=True))
         for step in await queries.pipeline_steps(session, project_id)
