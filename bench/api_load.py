@@ -213,7 +213,7 @@ def report(
             "cpu_ms_per_request": round(outcome.cpu_s * 1000 / len(outcome.latency), 3),
         },
         pipeline_rows_copied=copied,
-        load_average_1min=load,  # before and after the run; the machine has os.cpu_count()
+        load_average_1min_around=load,  # before and after the run
     )
     update_results("api_load", result)
 

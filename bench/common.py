@@ -192,6 +192,8 @@ def section(
         "processes": processes or {},
         "targets": targets or [],
         "measured_at": now(),
+        # Other work on a shared machine takes CPU from the run: this says how much.
+        "load_average_1min": round(os.getloadavg()[0], 2),
         **extra,
     }
 
