@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from decimal import Decimal
 from functools import lru_cache
@@ -197,6 +198,10 @@ class Settings(BaseSettings):
     # Builds run AI-written code: without bubblewrap they are refused, unless this says a
     # shared network and filesystem are acceptable here (and every build report says so).
     build_allow_unsandboxed: bool = False
+    # Builds (the sandboxed build, its gates and their browser) one worker runs at once; the
+    # rest wait their turn. More than the cores only makes each slower: under 20 at once on
+    # 2 cores, builds and browsers ran past their time limits.
+    build_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 2, ge=1, le=64)
     max_fix_attempts: int = Field(default=3, ge=0, le=10)
     # Desktop and mobile screenshots of each passing build's home page (the
     # preview_screenshot artifact), by Chromium in the build sandbox: a path or a name on

@@ -138,6 +138,7 @@ def make_activities(clients: Clients, settings: Settings) -> Activities:
             templates,
             work,
             clients.browser,
+            concurrency=settings.build_concurrency,
         ),
         deploy=DeployActivities(clients.sessions, clients.storage, clients.hosting, work),
         notify=NotifyActivities(clients.sessions, settings.workspace_notify_recipient),

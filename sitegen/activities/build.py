@@ -54,9 +54,12 @@ class BuildActivities:
         work_root: Path,
         browser: Screenshotter,
         contrast: ContrastChecker | None = None,
+        concurrency: int = 2,
     ) -> None:
         """``contrast``: the rendered-contrast gate; by default the same Chromium, sandbox
-        rule and time bound as the screenshots."""
+        rule and time bound as the screenshots. ``concurrency``: builds at once in this
+        worker (SITEGEN_BUILD_CONCURRENCY); the step's heartbeat goes on while one waits."""
+        self.slots = asyncio.Semaphore(concurrency)
         self.git = git
         self.browser = browser
         self.contrast = contrast or ContrastChecker(
@@ -87,40 +90,41 @@ class BuildActivities:
                 argv[0] = sys.executable  # the template's build runs on our interpreter
             # Canonical links, og:url and sitemap.xml need the address the site will live at.
             env = {"SITE_URL": build.site_url} if build.site_url else None
-            result = await self.runner.run(workdir, argv, env=env, on_progress=_heartbeat)
-            dist = workdir / template.output_dir
-            checks = None
-            contrast: dict[str, Any] | None = None
-            contrast_skipped = None
-            # The gate's browser photographs index.html too: no second launch for a preview.
-            measured_shots: list[Screenshot] = []
-            if result.ok:
-                spec = await self._spec(project.project_id)
-                version = await asyncio.to_thread(_template_version, workdir)
-                checks = await asyncio.to_thread(
-                    check_site, dist, spec.locale if spec else None, template_version=version
-                )
-                if checks.ok and version < SINCE_TEMPLATE_VERSION:
-                    contrast_skipped = f"template version {version} predates the contrast gate"
-                elif checks.ok:  # as rendered: its findings fail the build like the others
-                    measured = await self.contrast.check(dist)
-                    if isinstance(measured, Skipped):
-                        contrast_skipped = measured.reason
+            async with self.slots:
+                result = await self.runner.run(workdir, argv, env=env, on_progress=_heartbeat)
+                dist = workdir / template.output_dir
+                checks = None
+                contrast: dict[str, Any] | None = None
+                contrast_skipped = None
+                # The gate's browser photographs index.html too: no second launch for a preview.
+                measured_shots: list[Screenshot] = []
+                if result.ok:
+                    spec = await self._spec(project.project_id)
+                    version = await asyncio.to_thread(_template_version, workdir)
+                    checks = await asyncio.to_thread(
+                        check_site, dist, spec.locale if spec else None, template_version=version
+                    )
+                    if checks.ok and version < SINCE_TEMPLATE_VERSION:
+                        contrast_skipped = f"template version {version} predates the contrast gate"
+                    elif checks.ok:  # as rendered: its findings fail the build like the others
+                        measured = await self.contrast.check(dist)
+                        if isinstance(measured, Skipped):
+                            contrast_skipped = measured.reason
+                        else:
+                            contrast = measured.summary()
+                            checks.findings += measured.findings
+                            measured_shots = measured.screenshots
+                ok = result.ok and checks is not None and checks.ok
+                shots: list[dict[str, Any]] = []
+                shots_skipped = None
+                if ok:  # the step's heartbeat (StepTracker) keeps beating meanwhile
+                    taken: list[Screenshot] | Skipped = measured_shots
+                    if not self._usable(measured_shots):
+                        taken = await self.browser.capture(dist / "index.html")
+                    if isinstance(taken, Skipped):
+                        shots_skipped = taken.reason
                     else:
-                        contrast = measured.summary()
-                        checks.findings += measured.findings
-                        measured_shots = measured.screenshots
-            ok = result.ok and checks is not None and checks.ok
-            shots: list[dict[str, Any]] = []
-            shots_skipped = None
-            if ok:  # the step's heartbeat (StepTracker) keeps beating meanwhile
-                taken: list[Screenshot] | Skipped = measured_shots
-                if not self._usable(measured_shots):
-                    taken = await self.browser.capture(dist / "index.html")
-                if isinstance(taken, Skipped):
-                    shots_skipped = taken.reason
-                else:
-                    shots = await self._store_shots(project.project_id, report_version, taken)
+                        shots = await self._store_shots(project.project_id, report_version, taken)
             log = result.log
             if checks is not None and checks.problems:
                 log += "\n\nsite checks failed:\n" + "\n".join(checks.problems[:50])
