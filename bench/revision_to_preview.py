@@ -86,6 +86,10 @@ def serves(url: str, wanted: str) -> bool:
 def one_revision(api: httpx.Client, project: dict[str, Any], n: int) -> dict[str, Any]:
     pid, the = project["id"], change(n)
     url = project["preview_url"].rstrip("/") + "/" + the.path
+    if the.path and get_preview(url, timeout=2).status_code == 404:
+        # A site without that page (a small business's home and contact only) shows the
+        # change on its home page.
+        url = project["preview_url"]
     wanted = html.escape(the.shows, quote=False)
     if serves(url, wanted):
         raise RuntimeError(f"revision {n}: {url} shows {the.shows!r} before it was asked for")
