@@ -58,6 +58,7 @@ def total_usage(usages: list[AIUsage]) -> AIUsage:
         requests=sum(u.requests for u in usages),
         latency_ms=max((u.latency_ms for u in usages), default=0),
         request_ids=[r for u in usages for r in u.request_ids][:20],
+        persona=usages[0].persona,
     )
 
 

@@ -353,6 +353,9 @@ class AIUsage(_Artifact):
     requests: int = Field(default=1, ge=0)
     latency_ms: int = Field(default=0, ge=0)
     request_ids: list[Label] = Field(default_factory=list, max_length=20)
+    # The persona (sitegen/contracts/personas.py) the step ran with, when an operator chose
+    # or edited one; None for the step's built-in role.
+    persona: str | None = Field(default=None, max_length=100)
 
 
 T = TypeVar("T", bound=BaseModel)

@@ -99,6 +99,7 @@ TENANT_TABLES = (
     "project_event",
     "conversation",
     "conversation_message",
+    "persona_override",
 )
 # True when the connected role escapes row-level security on some tenant table: a superuser,
 # BYPASSRLS, the tables' owner or a member of it, or a table without security or a policy.
