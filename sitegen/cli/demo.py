@@ -112,9 +112,15 @@ def run_demo(
     once: bool,
     story: bool = False,
     template: str | None = None,
+    chat: str | None = None,
 ) -> None:
     from sitegen.cli.main import print_urls, running_stack, wait_until_stopped
 
+    if chat is not None:
+        if story or onboarding is not None:
+            raise typer.BadParameter("--chat makes its own onboarding: no --story or --onboarding")
+        _chat_demo(console, once, template or "landing", chat)
+        return
     path = onboarding or DEFAULT_EXAMPLE
     form = load_onboarding(path)
     settings = Settings()
@@ -139,6 +145,21 @@ def run_demo(
 
             with stack.api_client() as api:
                 ok = tell_story(api, console, project, form)
+        if ok and not once:
+            wait_until_stopped(stack)
+    if not ok:
+        raise typer.Exit(code=1)
+
+
+def _chat_demo(console: Console, once: bool, template: str, locale: str) -> None:
+    from sitegen.cli.chat_demo import run_chat
+    from sitegen.cli.main import print_urls, running_stack, wait_until_stopped
+
+    settings = Settings()
+    with running_stack(settings, interrupted_code=130, quiet_stop=once) as stack:
+        print_urls(stack.urls())
+        with stack.api_client() as api:
+            ok = run_chat(console, api, settings, template, locale) is not None
         if ok and not once:
             wait_until_stopped(stack)
     if not ok:

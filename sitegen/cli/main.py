@@ -15,6 +15,7 @@ from rich.console import Console
 
 from sitegen.cli import project as project_commands
 from sitegen.cli import retention as retention_commands
+from sitegen.cli.chat_script import ChatLocale
 from sitegen.cli.integrations import app as integrations_app
 from sitegen.cli.templates import app as templates_app
 from sitegen.cli.users import app as users_app
@@ -148,11 +149,29 @@ def demo(
             "else landing)."
         ),
     ] = None,
+    chat: Annotated[
+        bool,
+        typer.Option(
+            "--chat",
+            help="No form: a scripted client talks to the interviewer (printed as a dialogue), "
+            "confirms the plan it makes, and the preview's URL comes last.",
+        ),
+    ] = False,
+    chat_locale: Annotated[
+        ChatLocale, typer.Option(help="The scripted client's language, with --chat.")
+    ] = ChatLocale.EN,
 ) -> None:
     """Start the stack, push a sample order through the pipeline and show its progress."""
     from sitegen.cli.demo import run_demo
 
-    run_demo(console, onboarding=onboarding, once=once, story=story, template=template)
+    run_demo(
+        console,
+        onboarding=onboarding,
+        once=once,
+        story=story,
+        template=template,
+        chat=chat_locale.value if chat else None,
+    )
 
 
 project_commands.register(app)

@@ -23,7 +23,10 @@ AIStep = Literal[
     "fix_patch",
     "revision",
     "plan_revision",
+    "interview",
 ]
+# The pipeline's steps, each with a per-template role; the discovery conversation's step
+# (CONVERSATION_STEPS) comes before a site has a spec and is configured by settings alone.
 AI_STEPS: tuple[AIStep, ...] = (
     "site_spec",
     "brief",
@@ -35,6 +38,7 @@ AI_STEPS: tuple[AIStep, ...] = (
     "revision",
     "plan_revision",
 )
+CONVERSATION_STEPS: tuple[AIStep, ...] = ("interview",)
 
 ModelName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,79}$")]
 Effort = Literal["low", "medium", "high", "xhigh", "max"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from sitegen.contracts.conversation import InterviewAsk, InterviewResult
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.contracts.revision import RevisionAsk, SiteRevisionResult
 from sitegen.contracts.site import (
@@ -78,6 +79,11 @@ class SiteAI(Protocol):
     ) -> SiteRevisionResult:
         """A change to the plan (pages, services, colours, contact details) before any copy
         is written: only `spec` changes; content, layout and patch are None."""
+        ...
+
+    async def interview(self, ask: InterviewAsk) -> InterviewResult:
+        """One turn of the discovery conversation: the reply, the draft as it now stands,
+        and the business plan with a prefilled onboarding once there is enough."""
         ...
 
 

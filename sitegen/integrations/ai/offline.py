@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from sitegen.contracts.conversation import InterviewAsk, InterviewResult
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.contracts.revision import RevisionAsk, SiteRevision, SiteRevisionResult
 from sitegen.contracts.site import (
@@ -31,7 +32,14 @@ from sitegen.contracts.site import (
     SiteSpec,
     SpecResult,
 )
-from sitegen.integrations.ai import copywriting, planning, revision_edits, revisions, site_files
+from sitegen.integrations.ai import (
+    copywriting,
+    interview,
+    planning,
+    revision_edits,
+    revisions,
+    site_files,
+)
 from sitegen.integrations.ai.base import PatchScopeError
 from sitegen.integrations.ai.diffing import tree_diff
 from sitegen.integrations.ai.revision_words import Refusal, refuse, say
@@ -149,6 +157,10 @@ class OfflineAI:
                 accepted=True, summary=_summary(changes), changes=_lines(changes), spec=revised.spec
             )
         return SiteRevisionResult(artifact=result, usage=_usage([ask, spec], result))
+
+    async def interview(self, ask: InterviewAsk) -> InterviewResult:
+        reply = interview.conduct(ask)
+        return InterviewResult(artifact=reply, usage=_usage([ask], reply))
 
     def _revision(
         self,

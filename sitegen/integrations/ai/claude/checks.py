@@ -4,6 +4,10 @@ site. The activities' gates still run after: these only spare a failed step."""
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
+from sitegen.contracts.conversation import InterviewAsk, InterviewReply
+from sitegen.contracts.onboarding import Onboarding
 from sitegen.contracts.patches import parse_diff
 from sitegen.contracts.revision import SiteRevision
 from sitegen.contracts.site import (
@@ -14,7 +18,7 @@ from sitegen.contracts.site import (
     SitemapPage,
     SiteSpec,
 )
-from sitegen.integrations.ai.claude.structured import Check
+from sitegen.integrations.ai.claude.structured import Check, problems_of
 from sitegen.templates_registry import TemplateManifest, is_editable
 
 
@@ -101,6 +105,30 @@ def revision(template: TemplateManifest, plan_only: bool) -> Check[SiteRevision]
             problems.append("patch: an accepted revision comes with its patch")
         if r.patch is not None:
             problems += _patch_problems(r.patch, template, "patch")
+        return problems
+
+    return check
+
+
+def interview(ask: InterviewAsk) -> Check[InterviewReply]:
+    """A plan comes with a whole onboarding form the form's own rules accept, on pages the
+    conversation may offer; without a plan, no form."""
+
+    def check(r: InterviewReply) -> list[str]:
+        if (r.plan is None) != (r.onboarding is None):
+            return ["plan and onboarding: give both once the interview has enough, else neither"]
+        if r.onboarding is None:
+            return []
+        try:
+            form = Onboarding.model_validate(r.onboarding)
+        except ValidationError as exc:
+            return [f"onboarding.{p}" for p in problems_of(exc)]
+        problems = []
+        if form.locale is not ask.locale:
+            problems.append(f"onboarding.locale: must be {ask.locale.value!r}")
+        unknown = [p for p in form.pages if p not in ask.pages_offered]
+        if unknown:
+            problems.append(f"onboarding.pages: {unknown} are not pages this site may have")
         return problems
 
     return check

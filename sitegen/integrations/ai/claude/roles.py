@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from sitegen.contracts.ai_roles import AI_STEPS, AIRoleOverride, AIStep, Effort, ModelPrice
+from sitegen.contracts.ai_roles import (
+    AI_STEPS,
+    CONVERSATION_STEPS,
+    AIRoleOverride,
+    AIStep,
+    Effort,
+    ModelPrice,
+)
 from sitegen.settings import Settings
 from sitegen.templates_registry import TemplateManifest
 
@@ -30,6 +37,8 @@ MAX_TOKENS: dict[AIStep, int] = {
     "fix_patch": 32_000,
     "revision": 32_000,
     "plan_revision": 8_000,
+    # A chat reply, the draft and, at the end, a plan and a whole onboarding form.
+    "interview": 6_000,
 }
 
 
@@ -74,7 +83,7 @@ class Roles:
 
     def __init__(self, settings: Settings) -> None:
         self.base: dict[AIStep, Role] = {}
-        for step in AI_STEPS:
+        for step in (*AI_STEPS, *CONVERSATION_STEPS):
             default = PATCH_MODEL if step in PATCH_STEPS else STRUCTURED_MODEL
             role = Role(step, settings.ai_models.get(step, default), MAX_TOKENS[step])
             self.base[step] = role.over(settings.ai_roles.get(step))

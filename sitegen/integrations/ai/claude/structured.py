@@ -22,6 +22,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from sitegen.contracts.ai_roles import ModelPrice
+from sitegen.contracts.conversation import InterviewReply
 from sitegen.contracts.revision import SiteRevision
 from sitegen.contracts.site import (
     AIUsage,
@@ -55,6 +56,7 @@ ARTIFACT_TOOLS: dict[str, tuple[type[BaseModel], str]] = {
     "submit_layout_plan": (LayoutPlan, "Submit the layout plan."),
     "submit_code_patch": (CodePatch, "Submit the patch, as a `git diff` of editable files."),
     "submit_site_revision": (SiteRevision, "Submit the revised site, or a refusal."),
+    "submit_interview_reply": (InterviewReply, "Submit the interview's reply and draft."),
 }
 
 
