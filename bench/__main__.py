@@ -29,6 +29,7 @@ SCENARIOS = {
     "api_load": "bench.api_load",
     "scale": "bench.scale",
     "realistic_ai": "bench.realistic_ai",
+    "rush": "bench.rush",
 }
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from sitegen.contracts.ai_roles import AIRoleOverride, AIStep, ModelName, ModelPrice
+from sitegen.settings_jobs import JobSettings
 
 if TYPE_CHECKING:
     from sitegen.integrations.hosting.base import SiteAddresses
@@ -25,7 +26,7 @@ def _find_chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-class Settings(BaseSettings):
+class Settings(JobSettings):
     model_config = SettingsConfigDict(env_prefix="SITEGEN_", env_file=".env", extra="ignore")
 
     # Where the local stack keeps everything it stores (Postgres, Temporal, repos, sites).

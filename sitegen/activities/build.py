@@ -16,6 +16,7 @@ from typing import Any
 
 from temporalio import activity
 
+from sitegen.activities.priority_slots import PrioritySlots, run_priority_key
 from sitegen.activities.site_checks import check_site
 from sitegen.activities.support import ArtifactStore, Sessions, StepTracker, template_for
 from sitegen.contracts.activities import BuildInput, BuildOutcome
@@ -59,7 +60,8 @@ class BuildActivities:
         """``contrast``: the rendered-contrast gate; by default the same Chromium, sandbox
         rule and time bound as the screenshots. ``concurrency``: builds at once in this
         worker (SITEGEN_BUILD_CONCURRENCY); the step's heartbeat goes on while one waits."""
-        self.slots = asyncio.Semaphore(concurrency)
+        # A rush run's build takes the next free slot before the normal ones waiting.
+        self.slots = PrioritySlots(concurrency)
         self.git = git
         self.browser = browser
         self.contrast = contrast or ContrastChecker(
@@ -90,7 +92,7 @@ class BuildActivities:
                 argv[0] = sys.executable  # the template's build runs on our interpreter
             # Canonical links, og:url and sitemap.xml need the address the site will live at.
             env = {"SITE_URL": build.site_url} if build.site_url else None
-            async with self.slots:
+            async with self.slots.held(run_priority_key()):
                 result = await self.runner.run(workdir, argv, env=env, on_progress=_heartbeat)
                 dist = workdir / template.output_dir
                 checks = None

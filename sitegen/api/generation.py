@@ -13,6 +13,7 @@ from temporalio.common import (
 )
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from sitegen.api.delayed_start import run_priority, start_delay
 from sitegen.api.schemas import GenerationStarted
 from sitegen.contracts.pipeline import (
     WORKFLOW_NAME,
@@ -57,6 +58,12 @@ def run_summary(project: Project) -> tuple[str, str]:
             f"- slug: `{project.slug}`",
             f"- customer: `{project.customer_id}`",
             f"- plan sign-off: {'yes' if project.meta.get('plan_approval') else 'no'}",
+            f"- priority: {project.priority}",
+            *(
+                [f"- starts at: {project.scheduled_start.isoformat()}"]
+                if project.scheduled_start
+                else []
+            ),
         ]
     )
     return summary[:200], details
@@ -92,6 +99,9 @@ async def start_generation(
             search_attributes=search_attributes(project),
             static_summary=summary,
             static_details=details,
+            # A rush order is served first; an order asked to start later waits till then.
+            priority=run_priority(project),
+            start_delay=start_delay(project),
         )
         return GenerationStarted(
             project_id=project.id,

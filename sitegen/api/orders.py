@@ -4,6 +4,7 @@ transaction: the same for an order the agency's backend sends and one Stripe rep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sitegen.contracts.onboarding import slugify
 from sitegen.contracts.pipeline import workflow_id_for
+from sitegen.contracts.scheduling import OrderPriority
 from sitegen.contracts.status import ProjectStatus
 from sitegen.db import queries
 from sitegen.db.tables import CustomerOrder, Project
@@ -32,6 +34,8 @@ class NewOrder:
     subdomain: str | None = None
     ai_budget_usd: Decimal | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    priority: str = OrderPriority.NORMAL.value
+    scheduled_start: datetime | None = None
 
 
 async def place_order(session: AsyncSession, new: NewOrder) -> Project:
@@ -65,6 +69,8 @@ async def place_order(session: AsyncSession, new: NewOrder) -> Project:
         ai_budget_usd=new.ai_budget_usd,
         meta=new.meta,
         subdomain=new.subdomain,
+        priority=new.priority,
+        scheduled_start=new.scheduled_start,
     )
     session.add(project)
     await session.flush()

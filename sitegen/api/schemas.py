@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
 )
 
+from sitegen.api.schemas_timing import OrderTiming, ProjectTiming
 from sitegen.contracts.onboarding import storable
 from sitegen.contracts.status import ProjectStatus, RevisionSource, RevisionStatus, StepStatus
 
@@ -76,7 +77,7 @@ class OrderIn(StrictBody):
     )
 
 
-class ProjectCreate(StrictBody):
+class ProjectCreate(StrictBody, OrderTiming):
     customer: CustomerIn
     order: OrderIn
     template_id: Annotated[str, StringConstraints(min_length=1, max_length=50)] = "landing"
@@ -104,7 +105,7 @@ def public_repo_url(value: str | None) -> str | None:
     return f"local:{PurePosixPath(unquote(urlsplit(value).path)).name}"
 
 
-class ProjectPublic(BaseModel):
+class ProjectPublic(ProjectTiming):
     id: uuid.UUID
     customer_id: uuid.UUID
     order_id: uuid.UUID | None

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from sitegen.contracts.scheduling import OrderPriority
 from sitegen.contracts.status import OrderStatus, ProjectStatus
 from sitegen.db.columns import created_at, jsonb, timestamp, updated_at
 
@@ -64,6 +65,10 @@ class Project(SQLModel, table=True):
             "status IN (" + ", ".join(f"'{s.value}'" for s in ProjectStatus) + ")",
             name="status",
         ),
+        sa.CheckConstraint(
+            "priority IN (" + ", ".join(f"'{p.value}'" for p in OrderPriority) + ")",
+            name="priority",
+        ),
     )
 
     id: uuid.UUID = _uuid_pk()
@@ -95,6 +100,14 @@ class Project(SQLModel, table=True):
     meta: dict[str, Any] = Field(
         default_factory=dict, sa_column=jsonb(default="{}", nullable=False, name="metadata")
     )
+    # A rush order's run is served before normal ones whenever the workers have a backlog.
+    priority: str = Field(
+        default=OrderPriority.NORMAL.value,
+        max_length=10,
+        sa_column_kwargs={"server_default": OrderPriority.NORMAL.value},
+    )
+    # When its run was asked to start (a delayed start); None: as soon as it was asked.
+    scheduled_start: datetime | None = Field(default=None, sa_column=timestamp())
     created_at: datetime | None = Field(default=None, sa_column=created_at())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at())
     delivered_at: datetime | None = Field(default=None, sa_column=timestamp())

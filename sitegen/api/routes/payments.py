@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sitegen.api.deps import SettingsDep, open_session
 from sitegen.api.errors import ApiError, Unavailable
 from sitegen.api.orders import NewOrder, place_order
+from sitegen.contracts.scheduling import OrderPriority
 from sitegen.db import queries, tenancy
 from sitegen.db.tables import Project
 from sitegen.onboarding_links import make_token, onboarding_url, read_token
@@ -118,6 +119,10 @@ def _order(checkout: dict[str, Any]) -> NewOrder | str:
         name=name[:255] or "Website",
         template_id=(metadata.get("template_id") or "landing")[:50],
         ai_budget_usd=budget,
+        # `priority=rush` in the Checkout Session's metadata: a rush order.
+        priority=OrderPriority.RUSH.value
+        if metadata.get("priority") == OrderPriority.RUSH
+        else OrderPriority.NORMAL.value,
         meta={
             "source": "stripe",
             **({"plan_approval": True} if metadata.get("plan_approval") == "true" else {}),

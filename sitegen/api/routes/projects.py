@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
@@ -13,6 +14,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from sitegen.api.client_view import project_for, step_for
+from sitegen.api.delayed_start import start_at_problem
 from sitegen.api.deps import (
     SessionDep,
     SettingsDep,
@@ -62,6 +64,9 @@ def request_fingerprint(body: ProjectCreate) -> str:
     if data["order"].get("ai_budget_usd") is None:
         # A field added later: an order without it fingerprints as it did before it existed.
         data["order"].pop("ai_budget_usd", None)
+    for later, unset in (("priority", "normal"), ("start_at", None)):
+        if data.get(later) == unset:
+            data.pop(later, None)
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -104,6 +109,9 @@ async def create_project(
             if earlier.status != ProjectStatus.PENDING:
                 return await _existing_run(public, earlier, client)
             return await _started(public, earlier, client, settings)
+        problem = start_at_problem(body.start_at, settings.start_at_max_days, datetime.now(UTC))
+        if problem is not None:
+            raise _Invalid("start_at", problem)
         form = None
         if body.onboarding is not None:
             form = await checked_onboarding(
@@ -139,6 +147,8 @@ async def create_project(
                 },
                 # Claimed with the form, so a second order for it is refused at once.
                 subdomain=form.subdomain if form is not None else None,
+                priority=body.priority.value,
+                scheduled_start=body.start_at,
             ),
         )
         submission = None

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 
 from sitegen.api.client_view import revision_source, signed_name
+from sitegen.api.delayed_start import cancel_before_start
 from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, project_or_404
 from sitegen.api.errors import Conflict, Forbidden, NotFound
 from sitegen.api.messages import Refused, send_signal, send_update
@@ -236,6 +237,9 @@ async def cancel(
         raise Conflict("the project is delivered; it can no longer be cancelled")
     if project.status == ProjectStatus.CANCELLED:
         return CancelPublic(project_id=project.id, already_cancelled=True)
+    # A run waiting for its scheduled start has done nothing: it is ended there and then.
+    if await cancel_before_start(client, session, project):
+        return CancelPublic(project_id=project.id, already_cancelled=False)
     # A pending project may have a run that no worker has picked up yet: it is told too.
     if await send_signal(client, project, "cancel", CancelRequest(reason=body.reason)):
         return CancelPublic(project_id=project.id, already_cancelled=False)
