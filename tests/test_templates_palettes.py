@@ -35,6 +35,7 @@ def test_brand_text_colour_is_readable_on_any_brand_colour() -> None:
         ("#ff00ff", "#00ffff", "#f7f7f2", "#444444"),
         ("#0f5e7a", "#f2c14e", "#ffffff", "#16181d"),
         ("#000000", "#ffffff", "#ffffff", "#777777"),  # grey text a client chose: fixed
+        ("#b0640c", "#2a9d8f", "#ffffff", "#1a1a1a"),  # mid-tones: white reads 4.49:1 on one
     ],
 )
 def test_hard_palettes_stay_readable(
@@ -63,6 +64,8 @@ def test_hard_palettes_stay_readable(
         for name in ("text", "primary-ink", "secondary-ink", "muted"):
             assert landing.contrast(v[name], surface) >= 4.5, (name, surface, v)
         assert landing.contrast(v["focus"], surface) >= 3.0, (surface, v)
+    for brand in ("primary", "secondary"):  # buttons: their text on the brand colour
+        assert landing.contrast(v[f"on-{brand}"], v[brand]) >= 4.5, (brand, v)
     for band in ("primary-band", "secondary-band"):
         assert landing.contrast(v[f"on-{band}"], v[band]) >= 4.5, (band, v)
         # A bright colour deepens into a band white text reads on; its hue stays.

@@ -47,6 +47,15 @@ def ink(colour: str, background: str, target: float = 4.5) -> str:
     return on_colour(background)
 
 
+def readable(colour: str, target: float = 4.5) -> str:
+    """A brand colour that near-black or white text reads on, for buttons and links: a
+    mid-tone that neither reads on (an orange-brown gives white 4.49:1) deepens, its hue
+    kept."""
+    if contrast(colour, on_colour(colour)) >= target:
+        return colour
+    return ink(colour, "#ffffff", target)
+
+
 def mix(a: str, b: str, weight: float) -> str:
     (r1, g1, b1), (r2, g2, b2) = _rgb(a), _rgb(b)
     w = 1 - weight

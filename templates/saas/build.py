@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from colours import band, contrast, ink, luminance, mix, on_colour
+from colours import band, contrast, ink, luminance, mix, on_colour, readable
 from content_rules import (
     FONT,
     HEX,
@@ -58,7 +58,7 @@ def tokens_css(tokens: Any) -> str:
     if not isinstance(radius, int) or not 0 <= radius <= 32:
         raise BuildError(f"{rel}: radius_px must be an integer from 0 to 32")
     bg, text = colors["background"], colors["text"]
-    primary, secondary = colors["primary"], colors["secondary"]
+    primary, secondary = readable(colors["primary"]), readable(colors["secondary"])
     # Text and links sit on the page and on its tinted cards: readable on the worst of them.
     surfaces = [bg, mix(text, bg, 0.03), mix(primary, bg, 0.08), mix(secondary, bg, 0.12)]
     worst = (min if luminance(bg) > 0.4 else max)(surfaces, key=luminance)
