@@ -75,12 +75,21 @@ def change(n: int) -> Change:
     return Change("headline_pt", f'mude o título da página inicial para "{text}"', "", text)
 
 
-def serves(url: str, wanted: str) -> bool:
+def page(url: str) -> str | None:
     try:
         response = get_preview(url, timeout=2)
     except httpx.HTTPError:
+        return None
+    return response.text if response.status_code == 200 else None
+
+
+def serves(url: str, wanted: str, colour: bool = False, before: str | None = None) -> bool:
+    """Whether the change is live. A colour shows as itself, or, when text could not read on
+    it, as the deeper shade of its hue the template makes of it: the stylesheet changed."""
+    text = page(url)
+    if text is None:
         return False
-    return response.status_code == 200 and wanted in response.text
+    return wanted in text or (colour and before is not None and text != before)
 
 
 def one_revision(api: httpx.Client, project: dict[str, Any], n: int) -> dict[str, Any]:
@@ -91,8 +100,10 @@ def one_revision(api: httpx.Client, project: dict[str, Any], n: int) -> dict[str
         # change on its home page.
         url = project["preview_url"]
     wanted = html.escape(the.shows, quote=False)
-    if serves(url, wanted):
+    before = page(url)
+    if before is not None and wanted in before:
         raise RuntimeError(f"revision {n}: {url} shows {the.shows!r} before it was asked for")
+    colour = the.kind == "colour"
 
     started = time.perf_counter()
     queued = api.post(f"/api/v1/projects/{pid}/revisions", json={"message": the.message})
@@ -104,7 +115,7 @@ def one_revision(api: httpx.Client, project: dict[str, Any], n: int) -> dict[str
     # The cheap static preview first, the API only now and then: the measuring itself
     # should take as little CPU from the pipeline as it can.
     while serving is None and time.perf_counter() < deadline:
-        if serves(url, wanted):
+        if serves(url, wanted, colour, before):
             serving = time.perf_counter() - started
             break
         polls += 1
