@@ -22,6 +22,8 @@ from sitegen.activities.ai import AIActivities
 from sitegen.activities.ai_ledger import PostgresLedger
 from sitegen.activities.ai_retention import RetentionActivities
 from sitegen.activities.build import BuildActivities
+from sitegen.activities.cleanup import CleanupActivities
+from sitegen.activities.conversation import ConversationActivities
 from sitegen.activities.deploy import DeployActivities
 from sitegen.activities.log_context import ActivityLogContext
 from sitegen.activities.notify import NotifyActivities
@@ -31,15 +33,20 @@ from sitegen.activities.repo import RepoActivities
 from sitegen.activities.review import ReviewActivities
 from sitegen.activities.revisions import RevisionActivities
 from sitegen.activities.support import Sessions
+from sitegen.cleanup_schedule import ensure_cleanup_schedule_or_warn
+from sitegen.config_secrets import ConfigCipher
 from sitegen.db.engine import make_engine, make_sessionmaker
 from sitegen.db.integration_config import settings_with_stored_config
+from sitegen.db.personas import PersonaStore
 from sitegen.integrations import providers
 from sitegen.integrations.ai.base import SiteAI
+from sitegen.integrations.ai.personas import make_persona_ai
 from sitegen.integrations.assets.fetcher import AssetFetcher
 from sitegen.integrations.browser.screenshots import Screenshotter
 from sitegen.integrations.build.runner import BuildRunner
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.hosting.base import Hosting
+from sitegen.integrations.hosting.preview_sweep import make_preview_sweeper
 from sitegen.integrations.notify.router import Outbound, make_outbound
 from sitegen.integrations.storage.base import Storage
 from sitegen.logging import configure_logging
@@ -47,6 +54,8 @@ from sitegen.observability.temporal_runtime import serve_sdk_metrics
 from sitegen.outbox import ensure_outbox_sender
 from sitegen.settings import Settings, get_settings
 from sitegen.temporal_client import connect, connect_options
+from sitegen.workflows.cleanup import CleanupWorkflow
+from sitegen.workflows.conversation import ConversationWorkflow
 from sitegen.workflows.outbox import OutboxSenderWorkflow
 from sitegen.workflows.site_generation import SiteGenerationWorkflow
 
@@ -70,19 +79,17 @@ class Clients:
 
 def build_clients(settings: Settings, engine: AsyncEngine) -> Clients:
     sessions = make_sessionmaker(engine)
+    ledger = PostgresLedger(
+        sessions, settings.ai_budget_usd, calls_per_hour=settings.rate_ai_calls_per_project_hour
+    )
+    # Each AI call runs with its project's persona for the step (order > template > default).
+    personas = PersonaStore(sessions, ConfigCipher.from_settings(settings))
     return Clients(
         sessions=sessions,
         storage=providers.make_storage(settings),
         git=providers.make_git(settings),
         hosting=providers.make_hosting(settings),
-        ai=providers.make_ai(
-            settings,
-            PostgresLedger(
-                sessions,
-                settings.ai_budget_usd,
-                calls_per_hour=settings.rate_ai_calls_per_project_hour,
-            ),
-        ),
+        ai=make_persona_ai(settings, providers.make_ai(settings, ledger), personas, ledger),
         fetcher=AssetFetcher(
             settings.asset_max_bytes,
             settings.asset_timeout_seconds,
@@ -121,6 +128,8 @@ class Activities:
     review: ReviewActivities
     outbox: OutboxActivities
     retention: RetentionActivities
+    cleanup: CleanupActivities
+    conversation: ConversationActivities
 
 
 def make_activities(clients: Clients, settings: Settings) -> Activities:
@@ -156,6 +165,8 @@ def make_activities(clients: Clients, settings: Settings) -> Activities:
             ),
         ),
         retention=RetentionActivities(clients.sessions, settings.ai_response_retention_days),
+        cleanup=CleanupActivities(clients.sessions, make_preview_sweeper(settings), work),
+        conversation=ConversationActivities(clients.sessions, clients.ai, templates),
     )
 
 
@@ -163,11 +174,16 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
     acts = make_activities(clients, settings)
     project, ai, repo, build = acts.project, acts.ai, acts.repo, acts.build
     deploy, notify, revisions, review = acts.deploy, acts.notify, acts.revisions, acts.review
-    outbox, retention = acts.outbox, acts.retention
+    outbox, retention, cleanup = acts.outbox, acts.retention, acts.cleanup
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[SiteGenerationWorkflow, OutboxSenderWorkflow],
+        workflows=[
+            SiteGenerationWorkflow,
+            OutboxSenderWorkflow,
+            CleanupWorkflow,
+            ConversationWorkflow,
+        ],
         activities=[
             project.validate_onboarding,
             project.download_assets,
@@ -205,6 +221,14 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
             outbox.claim_due_notifications,
             outbox.send_notification,
             retention.sweep_ai_responses,
+            cleanup.start_cleanup_run,
+            cleanup.finish_cleanup_run,
+            cleanup.remove_cancelled_previews,
+            cleanup.remove_old_build_dirs,
+            cleanup.remove_abandoned_conversations,
+            acts.conversation.converse,
+            acts.conversation.load_state,
+            acts.conversation.record_phase,
         ],
         max_concurrent_activities=20,
         graceful_shutdown_timeout=timedelta(seconds=10),
@@ -234,6 +258,7 @@ async def run_worker(settings: Settings) -> None:
     async with worker:
         if settings.notify_sender:
             await ensure_outbox_sender(client, settings)
+        await ensure_cleanup_schedule_or_warn(client, settings)
         await stop.wait()
         log.info("worker.stopping")
     await engine.dispose()

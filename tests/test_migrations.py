@@ -43,6 +43,12 @@ TABLES = {
     # Not in seed 000 (seed 001): the discovery conversation.
     "conversation",
     "conversation_message",
+    # Not in seed 000 (seed 003): personas and the provider configurations they run on.
+    "llm_provider_config",
+    "persona",
+    "persona_override",
+    # Not in seed 000: what each run of the periodic cleanup removed.
+    "cleanup_run",
 }
 ENUMS = {
     "step_status": ["queued", "running", "success", "failed", "skipped", "manual"],

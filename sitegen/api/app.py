@@ -20,7 +20,9 @@ from sitegen.api.routes import (
     assets,
     auth,
     builds,
+    cleanup,
     codec,
+    conversation,
     costs,
     events,
     health,
@@ -28,12 +30,14 @@ from sitegen.api.routes import (
     onboarding_link,
     operators,
     payments,
+    personas,
     plan,
     projects,
     review,
     step_logs,
     templates,
     users,
+    workers,
 )
 from sitegen.api.temporal_link import TemporalLink
 from sitegen.contracts.onboarding import Onboarding
@@ -113,16 +117,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for public in (auth.router, payments.router, onboarding_link.router):
         app.include_router(public, prefix="/api/v1")
     # Signed in: a client reaches its own customer's projects, the agency every one.
-    for signed_in in (projects, review, plan, templates, assets, events):
+    for signed_in in (projects, review, plan, templates, assets, events, conversation):
         app.include_router(
             signed_in.router, prefix="/api/v1", dependencies=SIGNED_IN, responses=_SIGNED_IN
         )
     # The agency's alone.
     # Build reports hold the agency's workings (sandbox, logs), not the client's business.
-    for agency in (operators, costs, builds, analytics, step_logs):
+    for agency in (operators, costs, builds, analytics, step_logs, workers, cleanup):
         app.include_router(
             agency.router, prefix="/api/v1", dependencies=OPERATORS, responses=_SIGNED_IN
         )
+    # Who the AI is at each step and on whose account: the agency's to decide.
+    app.include_router(
+        personas.router, prefix="/api/v1", dependencies=OPERATORS, responses=_SIGNED_IN
+    )
     # Where Prometheus looks by default; its counts are the agency's business too.
     app.include_router(metrics.router, dependencies=OPERATORS, responses=_SIGNED_IN)
     app.include_router(users.router, prefix="/api/v1", responses=_SIGNED_IN)

@@ -227,6 +227,33 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
             "DecisionPublic",
         ),
         ("/api/v1/templates", "get"): (None, "200", "TemplatePublic"),
+        ("/api/v1/personas", "get"): (None, "200", "PersonaOut"),
+        ("/api/v1/personas", "post"): ("PersonaIn", "201", "PersonaOut"),
+        ("/api/v1/personas/{persona_id}", "get"): (None, "200", "PersonaOut"),
+        ("/api/v1/personas/{persona_id}", "patch"): ("PersonaPatch", "200", "PersonaOut"),
+        ("/api/v1/provider-configs", "get"): (None, "200", "ProviderConfigOut"),
+        ("/api/v1/provider-configs", "post"): ("ProviderConfigIn", "201", "ProviderConfigOut"),
+        ("/api/v1/provider-configs/{config_id}", "get"): (None, "200", "ProviderConfigOut"),
+        ("/api/v1/provider-configs/{config_id}", "patch"): (
+            "ProviderConfigPatch",
+            "200",
+            "ProviderConfigOut",
+        ),
+        ("/api/v1/provider-configs/{config_id}", "delete"): (None, "204", None),
+        ("/api/v1/templates/{template_id}/personas", "get"): (None, "200", "OverrideOut"),
+        ("/api/v1/templates/{template_id}/personas/{step}", "put"): (
+            "OverrideIn",
+            "200",
+            "OverrideOut",
+        ),
+        ("/api/v1/templates/{template_id}/personas/{step}", "delete"): (None, "204", None),
+        ("/api/v1/projects/{project_id}/personas", "get"): (None, "200", "EffectivePersona"),
+        ("/api/v1/projects/{project_id}/personas/{step}", "put"): (
+            "OverrideIn",
+            "200",
+            "OverrideOut",
+        ),
+        ("/api/v1/projects/{project_id}/personas/{step}", "delete"): (None, "204", None),
         ("/api/v1/webhooks/stripe", "post"): (None, "200", "StripeReceived"),
         ("/api/v1/projects/{project_id}/assets", "post"): (None, "201", "UploadedAsset"),
         ("/api/v1/onboarding/{token}", "get"): (None, "200", "LinkProject"),
@@ -249,6 +276,23 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
         ("/api/v1/api-keys", "post"): ("ApiKeyIn", "201", "ApiKeyCreated"),
         ("/api/v1/api-keys", "get"): (None, "200", "ApiKeyOut"),
         ("/api/v1/api-keys/{key_id}", "delete"): (None, "204", None),
+        ("/api/v1/workers", "get"): (None, "200", "WorkersPublic"),
+        ("/api/v1/cleanup-runs", "get"): (None, "200", "CleanupRunPublic"),
+        ("/api/v1/projects/{project_id}/conversation", "get"): (
+            None,
+            "200",
+            "ConversationPublic",
+        ),
+        ("/api/v1/projects/{project_id}/conversation/messages", "post"): (
+            "MessageIn",
+            "200",
+            "text/event-stream",
+        ),
+        ("/api/v1/projects/{project_id}/conversation/confirm", "post"): (
+            "ConfirmIn",
+            "200",
+            "ConfirmOut",
+        ),
     }
     listed = {(path, method) for path, ops in paths.items() for method in ops}
     assert listed == set(expected)

@@ -67,6 +67,10 @@ def _request(path: str, method: str) -> dict[str, Any]:
         ("/projects/{project_id}/budget", "put"): {"ai_budget_usd": "5"},
         ("/users", "post"): {"email": "z@example.com", "password": "x" * 12, "role": "client"},
         ("/api-keys", "post"): {"name": "k"},
+        # Refused on its own project (422; a real message would wait for a worker), and a
+        # 404 on another's before the body is read.
+        ("/projects/{project_id}/conversation/messages", "post"): {"text": ""},
+        ("/projects/{project_id}/conversation/confirm", "post"): {},
     }
     short = path.removeprefix("/api/v1")
     if short == "/projects/{project_id}/events":
@@ -85,6 +89,10 @@ def _url(path: str, project_id: str) -> str:
         action="retry",
         user_id=unknown(),
         key_id=unknown(),
+        persona_id=unknown(),
+        config_id=unknown(),
+        template_id="landing",
+        step="brief",
     )
 
 

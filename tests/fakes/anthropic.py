@@ -36,6 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from sitegen.contracts.conversation import InterviewAsk
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.contracts.revision import RevisionAsk
 from sitegen.contracts.site import LayoutPlan, SiteContent, Sitemap, SitemapPage, SiteSpec
@@ -75,6 +76,9 @@ class Recorded:
     body: dict[str, Any]
     headers: dict[str, str]
     status: int
+    # Which accepted key the request carried ("default", or its label in `other_keys`), so
+    # a test can tell whose account paid without the key itself being kept.
+    key: str = ""
 
 
 def data_tags(text: str) -> dict[str, Any]:
@@ -121,6 +125,8 @@ class FakeAnthropic:
         self, key: str = KEY, latency_for: Callable[[dict[str, Any]], float] | None = None
     ) -> None:
         self.key = key
+        # More keys it accepts (an agency's per-client keys), each by a label.
+        self.other_keys: dict[str, str] = {}
         # Seconds to wait before answering a request (its body given): a model's thinking time.
         self.latency_for = latency_for
         # (start, end) of each answered request, time.monotonic(): when a client waited on it.
@@ -219,8 +225,9 @@ class FakeAnthropic:
             body = {}
         kept = {k: v for k, v in lower.items() if k not in ("authorization", "x-api-key")}
         status, answer, extra = self._answer(path, lower, body, request_id)
+        label = self._key_label(lower)
         with self._lock:
-            self.requests.append(Recorded(body=body, headers=kept, status=status))
+            self.requests.append(Recorded(body=body, headers=kept, status=status, key=label))
         wait = self.latency_for(body) if self.latency_for is not None else 0
         if wait:
             time.sleep(wait)
@@ -247,13 +254,16 @@ class FakeAnthropic:
                 "last_id": last}  # fmt: skip
         return 200, body, {"request-id": "req_fake_models"}
 
+    def _key_label(self, headers: dict[str, str]) -> str:
+        given = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
+        return "default" if given == self.key else self.other_keys.get(given, "")
+
     def _answer(
         self, path: str, headers: dict[str, str], body: dict[str, Any], request_id: str
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         if path.rstrip("/") != "/v1/messages":
             return self._error(404, "no such endpoint", request_id)
-        given = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
-        if given != self.key:
+        if not self._key_label(headers):
             return self._error(401, "invalid x-api-key", request_id)
         with self._lock:
             failure = self.failures.pop(0) if self.failures else None
@@ -371,6 +381,8 @@ async def _offline(tool: str, tags: dict[str, Any]) -> Any:
     """The offline AI's answer to the same inputs: the fake's recorded behaviour."""
     ai = OfflineAI()
     template = TemplateManifest.model_validate(tags["template"])
+    if tool == "submit_interview_reply":
+        return await ai.interview(InterviewAsk.model_validate(tags["interview_ask"]))
     if tool == "submit_site_spec":
         return await ai.site_spec(Onboarding.model_validate(tags["onboarding"]), template)
     spec = SiteSpec.model_validate(tags["site_spec"])

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 import anthropic
 from pydantic import BaseModel
 
-from sitegen.contracts.ai_roles import AI_STEPS, AIStep
+from sitegen.contracts.ai_roles import AI_STEPS, CONVERSATION_STEPS, AIStep
+from sitegen.contracts.conversation import InterviewAsk, InterviewReply, InterviewResult
 from sitegen.contracts.onboarding import Onboarding
 from sitegen.contracts.patches import diff_paths, parse_diff
 from sitegen.contracts.revision import RevisionAsk, SiteRevision, SiteRevisionResult
@@ -37,6 +38,7 @@ from sitegen.contracts.site import (
 )
 from sitegen.integrations.ai.claude import checks, prompts
 from sitegen.integrations.ai.claude.client import make_client
+from sitegen.integrations.ai.claude.persona import with_persona
 from sitegen.integrations.ai.claude.roles import Roles
 from sitegen.integrations.ai.claude.structured import Check, ask
 from sitegen.integrations.ai.ledger import AILedger
@@ -65,7 +67,7 @@ class AnthropicAI:
         unpriced = self.roles.unpriced()
         if unpriced:
             raise UnpricedModels(unpriced)
-        prompts.check_prompts(AI_STEPS)
+        prompts.check_prompts((*AI_STEPS, *CONVERSATION_STEPS))
         self.max_invalid = settings.ai_max_invalid_retries
         self.templates_dir = settings.templates_dir
         self.client = client or make_client(settings)
@@ -87,11 +89,12 @@ class AnthropicAI:
         check: Check[M] | None = None,
         **inputs: Any,
     ) -> tuple[M, AIUsage]:
-        role = self.roles.role(step, template)
+        # The call's persona, when an operator chose or edited one, wins over the layers.
+        role, client = with_persona(self.roles.role(step, template), self.client)
         prompt = prompts.build(step, role, template, spec, **inputs)
         price = self.roles.price(role.model)
         return await ask(
-            self.client,
+            client,
             role,
             price,
             prompt,
@@ -235,6 +238,19 @@ class AnthropicAI:
             ask=ask,
         )
         return SiteRevisionResult(artifact=revised, usage=usage)
+
+    async def interview(self, ask: InterviewAsk) -> InterviewResult:
+        template = await asyncio.to_thread(load_template, self.templates_dir, ask.template_id)
+        reply, usage = await self._ask(
+            "interview",
+            template,
+            None,
+            "submit_interview_reply",
+            InterviewReply,
+            checks.interview(ask),
+            ask=ask,
+        )
+        return InterviewResult(artifact=reply, usage=usage)
 
 
 def _with_diff_paths(patch: CodePatch) -> CodePatch:
