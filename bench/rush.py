@@ -84,6 +84,22 @@ async def _ready_times(database_url: str, ids: list[str], within: float) -> dict
     return seen
 
 
+async def _step_seconds(database_url: str, project_id: str) -> dict[str, float]:
+    """Each step's own run time for one order (its start to its end, not its wait in the
+    queue): against the order's whole time it says whether the load slowed the work or
+    kept it waiting."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        rows = await connection.fetch(
+            "SELECT step_key, duration_seconds FROM pipeline_step WHERE project_id = $1::uuid"
+            " AND duration_seconds IS NOT NULL ORDER BY step_order",
+            project_id,
+        )
+    finally:
+        await connection.close()
+    return {row["step_key"]: round(float(row["duration_seconds"]), 3) for row in rows}
+
+
 def alone(stack: Any, api: httpx.Client, runs: int) -> list[float]:
     times = []
     for n in range(runs):
@@ -107,6 +123,10 @@ def under_backlog(stack: Any, api: httpx.Client, backlog: int) -> dict[str, Any]
             _ready_times(stack.database_url, [rush, normal, *queued], 120 + backlog * 10)
         )
     backlog_done = max(ready[i] for i in queued) - submitted["rush"]
+    steps = {
+        name: asyncio.run(_step_seconds(stack.database_url, project_id))
+        for name, project_id in (("rush", rush), ("normal", normal))
+    }
     return {
         "rush_s": ready[rush] - submitted["rush"],
         "normal_s": ready[normal] - submitted["normal"],
@@ -114,6 +134,7 @@ def under_backlog(stack: Any, api: httpx.Client, backlog: int) -> dict[str, Any]
         # How many of the backlog's orders went live before the rush order did.
         "overtaken_by_rush": sum(ready[i] > ready[rush] for i in queued),
         "processes": sampler.summary(),
+        "step_seconds": steps,
     }
 
 
@@ -160,6 +181,7 @@ def report(backlog: int, unloaded: list[float], loaded: dict[str, Any]) -> None:
             backlog_wall_s=loaded["backlog_wall_s"],
             backlog_orders_live_after_the_rush=loaded["overtaken_by_rush"],
             ratios={"rush": rush_ratio, "normal": normal_ratio},
+            step_seconds_under_backlog=loaded["step_seconds"],
         ),
     )
     table = Table(title=f"time to preview, backlog of {backlog} normal orders")
