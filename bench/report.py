@@ -39,6 +39,7 @@ def _row(name: str, data: dict[str, Any]) -> str:
         *(_seconds(latency[k]) if k in latency else "" for k in ("p50", "p95", "max")),
         f"{data['throughput_per_min']:.1f}/min" if data.get("throughput_per_min") else "",
         _rss(data.get("processes") or {}),
+        f"{data['load_average_1min']:.1f}" if data.get("load_average_1min") is not None else "",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -83,6 +84,8 @@ def _scale(data: dict[str, Any]) -> list[str]:
 
 
 def _direct(name: str, data: dict[str, Any]) -> list[str]:
+    if "direct" not in data:  # other scenarios' ratios say what they compare themselves
+        return []
     ratios = data.get("ratios") or {}
     parts = [f"{k.replace('_', ' ')} {v:.2f}" for k, v in ratios.items() if v is not None]
     return [f"{name}, Temporal / direct: " + ", ".join(parts) + "."] if parts else []
@@ -109,8 +112,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"{machine.get('cpu_model', '?')}, {machine.get('cpus', '?')} cores, "
         f"{machine.get('memory_gb', '?')} GB, Python {machine.get('python', '?')}.",
         "",
-        "| scenario | measures | n | p50 | p95 | max | throughput | peak RSS |",
-        "|---|---|--:|--:|--:|--:|--:|---|",
+        "| scenario | measures | n | p50 | p95 | max | throughput | peak RSS | load |",
+        "|---|---|--:|--:|--:|--:|--:|---|--:|",
     ]
     scenarios: dict[str, Any] = results.get("scenarios", {})
     for name, data in scenarios.items():
