@@ -5,7 +5,6 @@ skip with the reason, never a pass it did not measure."""
 from __future__ import annotations
 
 import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +15,11 @@ from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from sitegen.activities.build import BuildActivities
-from sitegen.contracts.activities import BuildInput, ProjectRef, RepoOutcome
 from sitegen.contracts.findings import Finding
 from sitegen.integrations.browser.contrast import ContrastChecker, ContrastReport
 from sitegen.integrations.browser.screenshots import NOT_INSTALLED, Screenshotter, Skipped
 from sitegen.settings import Settings
-from sitegen.worker import build_clients
-from tests.conftest import unique_onboarding
-from tests.pipeline.helpers import order_site, wait_status
+from tests.activities.build_support import built_site
 
 
 class FailingContrast(ContrastChecker):
@@ -47,9 +43,7 @@ async def test_the_gate_reports_fails_and_skips(
     temporal: Client,
     tmp_path: Path,
 ) -> None:
-    created = await order_site(api, unique_onboarding("sunflower-cafe"))
-    project = await wait_status(api, created["id"])
-    assert project["status"] == "preview_ready"
+    created, clients, build_input = await built_site(api, settings, engine, temporal)
     first = (await api.get(f"/api/v1/projects/{created['id']}/builds")).json()[-1]
     installed = bool(settings.chromium and shutil.which(settings.chromium))
     if installed:  # the pipeline's own build measured the built-in template, and it passed
@@ -59,17 +53,6 @@ async def test_the_gate_reports_fails_and_skips(
     else:
         assert first["contrast"] is None and first["contrast_skipped"] == NOT_INSTALLED
 
-    run = await temporal.get_workflow_handle(created["workflow_id"]).describe()
-    ref = ProjectRef(
-        project_id=uuid.UUID(created["id"]),
-        workflow_id=created["workflow_id"],
-        slug=created["slug"],
-        template_id="landing",
-        generation=run.run_id,
-    )
-    clients = build_clients(settings, engine)
-    sha = await clients.git.head(ref.slug, "preview")
-    repo = RepoOutcome(repo_name=ref.slug, repo_url=project["repo_url"], branch="preview", head=sha)
     browser = Screenshotter("", settings.work_root / "screenshots")  # no pictures needed here
     gates: dict[str, tuple[ContrastChecker, Any]] = {
         "missing": (ContrastChecker(None, settings.work_root / "contrast"), NOT_INSTALLED),
@@ -87,17 +70,7 @@ async def test_the_gate_reports_fails_and_skips(
             browser,
             gate,
         )
-        outcome = await env.run(
-            build.build_and_test,
-            BuildInput(
-                project=ref,
-                repo=repo,
-                sha=sha,
-                attempt=1,
-                site_url=project["preview_url"],
-                report_version=version,
-            ),
-        )
+        outcome = await env.run(build.build_and_test, build_input(version))
         report = (await api.get(f"/api/v1/projects/{created['id']}/builds")).json()[-1]
         assert report["version"] == version
         assert report["contrast_skipped"] == skipped

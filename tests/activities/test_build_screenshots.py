@@ -5,7 +5,6 @@ build itself."""
 from __future__ import annotations
 
 import shutil
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +15,14 @@ from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from sitegen.activities.build import BuildActivities
-from sitegen.contracts.activities import BuildInput, ProjectRef, RepoOutcome
 from sitegen.contracts.status import ArtifactType
 from sitegen.db.tables import PipelineStep
 from sitegen.integrations.browser.chromium import png_size
 from sitegen.integrations.browser.screenshots import NOT_INSTALLED, Screenshotter
 from sitegen.integrations.build.runner import BuildResult, BuildRunner
 from sitegen.settings import Settings
-from sitegen.worker import Clients, build_clients
-from tests.conftest import unique_onboarding
-from tests.pipeline.helpers import artifacts, order_site, rows, wait_status
+from tests.activities.build_support import built_site
+from tests.pipeline.helpers import artifacts, rows
 
 
 def fake_chromium(folder: Path, body: str) -> str:
@@ -34,39 +31,6 @@ def fake_chromium(folder: Path, body: str) -> str:
     script.write_text(f"#!/bin/sh\n{body}\n")
     script.chmod(0o755)
     return str(script)
-
-
-async def built_site(
-    api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine, temporal: Client
-) -> tuple[dict[str, Any], Clients, Any]:
-    """A site that built once, and what it takes to build it again: the project, the
-    clients, and a BuildInput for a given report version."""
-    created = await order_site(api, unique_onboarding("sunflower-cafe"))
-    project = await wait_status(api, created["id"])
-    assert project["status"] == "preview_ready"
-    run = await temporal.get_workflow_handle(created["workflow_id"]).describe()
-    ref = ProjectRef(
-        project_id=uuid.UUID(created["id"]),
-        workflow_id=created["workflow_id"],
-        slug=created["slug"],
-        template_id="landing",
-        generation=run.run_id,
-    )
-    clients = build_clients(settings, engine)
-    sha = await clients.git.head(ref.slug, "preview")
-    repo = RepoOutcome(repo_name=ref.slug, repo_url=project["repo_url"], branch="preview", head=sha)
-
-    def build_input(version: int) -> BuildInput:
-        return BuildInput(
-            project=ref,
-            repo=repo,
-            sha=sha,
-            attempt=1,
-            site_url=project["preview_url"],
-            report_version=version,
-        )
-
-    return created, clients, build_input
 
 
 def count_launches(runner: BuildRunner, launches: list[list[str]]) -> None:

@@ -5,7 +5,6 @@ past their time limits, and each still ends with its own report."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from pathlib import Path
 
 import httpx
@@ -15,13 +14,10 @@ from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from sitegen.activities.build import BuildActivities
-from sitegen.contracts.activities import BuildInput, ProjectRef, RepoOutcome
 from sitegen.integrations.browser.contrast import ContrastChecker, ContrastReport
 from sitegen.integrations.browser.screenshots import Screenshotter, Skipped
 from sitegen.settings import Settings
-from sitegen.worker import build_clients
-from tests.conftest import unique_onboarding
-from tests.pipeline.helpers import order_site, wait_status
+from tests.activities.build_support import built_site
 
 
 class CountingGate(ContrastChecker):
@@ -47,20 +43,7 @@ async def test_builds_beyond_the_slots_wait_their_turn(
     engine: AsyncEngine,
     temporal: Client,
 ) -> None:
-    created = await order_site(api, unique_onboarding("sunflower-cafe"))
-    project = await wait_status(api, created["id"])
-    assert project["status"] == "preview_ready"
-    run = await temporal.get_workflow_handle(created["workflow_id"]).describe()
-    ref = ProjectRef(
-        project_id=uuid.UUID(created["id"]),
-        workflow_id=created["workflow_id"],
-        slug=created["slug"],
-        template_id="landing",
-        generation=run.run_id,
-    )
-    clients = build_clients(settings, engine)
-    sha = await clients.git.head(ref.slug, "preview")
-    repo = RepoOutcome(repo_name=ref.slug, repo_url=project["repo_url"], branch="preview", head=sha)
+    created, clients, build_input = await built_site(api, settings, engine, temporal)
     browser = Screenshotter("", settings.work_root / "screenshots")
 
     for slots, version in ((1, 70), (2, 80)):
@@ -79,14 +62,7 @@ async def test_builds_beyond_the_slots_wait_their_turn(
         builds = [
             ActivityEnvironment().run(
                 build.build_and_test,
-                BuildInput(
-                    project=ref,
-                    repo=repo,
-                    sha=sha,
-                    attempt=1,
-                    site_url=project["preview_url"],
-                    report_version=version + n,
-                ),
+                build_input(version + n),
             )
             for n in range(4)
         ]
