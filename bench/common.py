@@ -6,6 +6,7 @@ the other's leftovers, and neither touches a `sitegen dev` the user has running.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import psutil
 from rich.console import Console
@@ -218,3 +220,30 @@ def update_results(scenario: str, fields: dict[str, Any]) -> None:
     }
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+
+async def ready_times(
+    database_url: str, ids: list[str], within: float, poll: float = 0.05
+) -> dict[str, float]:
+    """perf_counter time at which each project was first seen `preview_ready`, polling the
+    database directly (the API would spend the CPU being measured answering the poll)."""
+    seen: dict[str, float] = {}
+    connection = await asyncpg.connect(database_url)
+    try:
+        deadline = time.perf_counter() + within
+        while len(seen) < len(ids):
+            if time.perf_counter() > deadline:
+                raise RuntimeError(f"{len(ids) - len(seen)} orders not live in {within:g} s")
+            rows = await connection.fetch(
+                "SELECT id::text, status FROM project WHERE id = ANY($1::uuid[])", ids
+            )
+            now = time.perf_counter()
+            for row in rows:
+                if row["status"] == "preview_ready":
+                    seen.setdefault(row["id"], now)
+                elif row["status"] in ("needs_attention", "cancelled"):
+                    raise RuntimeError(f"order {row['id']} ended {row['status']}")
+            await asyncio.sleep(poll)
+    finally:
+        await connection.close()
+    return seen

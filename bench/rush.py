@@ -30,6 +30,7 @@ from bench.common import (
     EXAMPLES,
     console,
     private_stack,
+    ready_times,
     section,
     target,
     update_results,
@@ -59,31 +60,6 @@ def order(api: httpx.Client, n: int, priority: str) -> str:
     return str(created.json()["id"])
 
 
-async def _ready_times(database_url: str, ids: list[str], within: float) -> dict[str, float]:
-    """perf_counter time each project was first seen `preview_ready`, read from the database
-    (asking the API would spend the CPU being measured)."""
-    seen: dict[str, float] = {}
-    connection = await asyncpg.connect(database_url)
-    try:
-        deadline = time.perf_counter() + within
-        while len(seen) < len(ids):
-            if time.perf_counter() > deadline:
-                raise RuntimeError(f"{len(ids) - len(seen)} orders not live in {within:g} s")
-            rows = await connection.fetch(
-                "SELECT id::text, status FROM project WHERE id = ANY($1::uuid[])", ids
-            )
-            now = time.perf_counter()
-            for row in rows:
-                if row["status"] == "preview_ready":
-                    seen.setdefault(row["id"], now)
-                elif row["status"] in ("needs_attention", "cancelled"):
-                    raise RuntimeError(f"order {row['id']} ended {row['status']}")
-            await asyncio.sleep(0.05)
-    finally:
-        await connection.close()
-    return seen
-
-
 async def _step_seconds(database_url: str, project_id: str) -> dict[str, float]:
     """Each step's own run time for one order (its start to its end, not its wait in the
     queue): against the order's whole time it says whether the load slowed the work or
@@ -105,7 +81,7 @@ def alone(stack: Any, api: httpx.Client, runs: int) -> list[float]:
     for n in range(runs):
         submitted = time.perf_counter()
         project_id = order(api, 100 + n, "rush")
-        ready = asyncio.run(_ready_times(stack.database_url, [project_id], 120))
+        ready = asyncio.run(ready_times(stack.database_url, [project_id], 120))
         times.append(ready[project_id] - submitted)
     return times
 
@@ -120,7 +96,7 @@ def under_backlog(stack: Any, api: httpx.Client, backlog: int) -> dict[str, Any]
         submitted["normal"] = time.perf_counter()
         normal = order(api, 301, "normal")
         ready = asyncio.run(
-            _ready_times(stack.database_url, [rush, normal, *queued], 120 + backlog * 10)
+            ready_times(stack.database_url, [rush, normal, *queued], 120 + backlog * 10)
         )
     backlog_done = max(ready[i] for i in queued) - submitted["rush"]
     steps = {

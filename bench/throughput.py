@@ -32,6 +32,7 @@ from bench.common import (
     console,
     new_order,
     private_stack,
+    ready_times,
     section,
     spread,
     target,
@@ -46,31 +47,6 @@ from sitegen.settings import Settings
 TARGET_PER_MIN = 180.0
 TARGET_WORKER_RSS_MB = 400.0
 TARGET_THROUGHPUT_RATIO = 0.7
-
-
-async def _wait_all_ready(database_url: str, ids: list[str], within: float) -> dict[str, float]:
-    """perf_counter time at which each project was first seen `preview_ready`, polling the
-    database directly (the API would spend the CPU being measured answering the poll)."""
-    seen: dict[str, float] = {}
-    connection = await asyncpg.connect(database_url)
-    try:
-        deadline = time.perf_counter() + within
-        while len(seen) < len(ids):
-            if time.perf_counter() > deadline:
-                raise RuntimeError(f"{len(ids) - len(seen)} orders not live in {within:g} s")
-            rows = await connection.fetch(
-                "SELECT id::text, status FROM project WHERE id = ANY($1::uuid[])", ids
-            )
-            now = time.perf_counter()
-            for row in rows:
-                if row["status"] == "preview_ready":
-                    seen.setdefault(row["id"], now)
-                elif row["status"] in ("needs_attention", "cancelled"):
-                    raise RuntimeError(f"order {row['id']} ended {row['status']}")
-            await asyncio.sleep(0.2)
-    finally:
-        await connection.close()
-    return seen
 
 
 async def _step_medians(database_url: str, ids: list[str]) -> dict[str, float]:
@@ -102,7 +78,7 @@ def through_temporal(stack: Any, api: Any, orders: int, first: int) -> dict[str,
         started = time.perf_counter()
         with ThreadPoolExecutor(8) as pool:  # "at once": as fast as the API takes them
             list(pool.map(submit, ids))
-        ready = asyncio.run(_wait_all_ready(stack.database_url, ids, 60 + orders * 10))
+        ready = asyncio.run(ready_times(stack.database_url, ids, 60 + orders * 10, poll=0.2))
         wall = max(ready.values()) - started
     latencies = [ready[i] - submitted[i] for i in ids]
     steps = asyncio.run(_step_medians(stack.database_url, ids))
