@@ -39,9 +39,9 @@ test: lint typecheck unit
 chaos: $(STAMP)
 	$(BIN)/pytest -m chaos -q -s -p no:cacheprovider tests
 
-# Every scenario, each on its own private stack, into bench/results/latest.json: the
-# machinery with the offline AI, then orders waiting on Claude's latency (the local fake).
-# `make bench BENCH_ARGS=--quick` is a short run of each.
+# Every scenario (python -m bench: sequential, throughput, overhead, revision, api_load,
+# scale, realistic_ai, rush), each on its own private stack, into bench/results/latest.json
+# and the README's table. `make bench BENCH_ARGS=--quick` is a short run of each.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
