@@ -7,7 +7,7 @@ alongside as the floor. CPU seconds of the server and of this process per activi
 whether a slow activity is work or waiting.
 
     python -m bench.activity_overhead                 # every variant, 60 s each
-    python -m bench.activity_overhead --quick         # 10 s each
+    python -m bench.activity_overhead --quick         # 6 s each
     python -m bench.activity_overhead --variant as_shipped --seconds 120
 """
 
@@ -178,9 +178,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60, help="each variant runs this long")
     parser.add_argument("--variant", action="append", choices=list(VARIANTS))
-    parser.add_argument("--quick", action="store_true", help="10 s a variant")
+    parser.add_argument("--quick", action="store_true", help="6 s a variant")
     args = parser.parse_args()
-    seconds = 10.0 if args.quick else args.seconds
+    seconds = 6.0 if args.quick else args.seconds
     chosen = args.variant or list(VARIANTS)
 
     results: dict[str, dict[str, Any]] = {}
