@@ -36,13 +36,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from sitegen.contracts.conversation import InterviewAsk
-from sitegen.contracts.onboarding import Onboarding
-from sitegen.contracts.revision import RevisionAsk
-from sitegen.contracts.site import LayoutPlan, SiteContent, Sitemap, SitemapPage, SiteSpec
 from sitegen.integrations.ai.claude.roles import PATCH_MODEL, STRUCTURED_MODEL
-from sitegen.integrations.ai.offline import OfflineAI
-from sitegen.templates_registry import TemplateManifest
+from tests.fakes.anthropic_answers import offline_answer
 
 KEY = "sk-ant-test-fake-key-0123456789"
 # What GET /v1/models lists: the models sitegen's roles use by default.
@@ -326,7 +321,7 @@ class FakeAnthropic:
         for text in texts:
             for name, value in data_tags(text).items():
                 tags.setdefault(name, value)
-        result = asyncio.run(_offline(tool, tags))
+        result = asyncio.run(offline_answer(tool, tags))
         answer: dict[str, Any] = result.artifact.model_dump(mode="json")
         return answer
 
@@ -375,35 +370,3 @@ class FakeAnthropic:
 def _model_info(model: str) -> dict[str, Any]:
     return {"type": "model", "id": model, "display_name": model.replace("-", " ").title(),
             "created_at": "2026-01-15T00:00:00Z", "lifecycle": "active"}  # fmt: skip
-
-
-async def _offline(tool: str, tags: dict[str, Any]) -> Any:
-    """The offline AI's answer to the same inputs: the fake's recorded behaviour."""
-    ai = OfflineAI()
-    template = TemplateManifest.model_validate(tags["template"])
-    if tool == "submit_interview_reply":
-        return await ai.interview(InterviewAsk.model_validate(tags["interview_ask"]))
-    if tool == "submit_site_spec":
-        return await ai.site_spec(Onboarding.model_validate(tags["onboarding"]), template)
-    spec = SiteSpec.model_validate(tags["site_spec"])
-    if tool == "submit_brief":
-        return await ai.brief(spec)
-    if tool == "submit_sitemap":
-        return await ai.sitemap(spec, template)
-    if tool == "submit_page_content":
-        return await ai.page_content(spec, SitemapPage.model_validate(tags["page"]))
-    if tool == "submit_layout_plan":
-        return await ai.layout_plan(spec, Sitemap.model_validate(tags["sitemap"]), template)
-    if tool == "submit_site_revision" and "files" not in tags:
-        return await ai.plan_revision(
-            RevisionAsk.model_validate(tags["revision_ask"]), spec, template
-        )
-    content = SiteContent.model_validate(tags["content"])
-    layout = LayoutPlan.model_validate(tags["layout_plan"])
-    files: dict[str, str] = tags["files"]
-    if tool == "submit_site_revision":
-        ask = RevisionAsk.model_validate(tags["revision_ask"])
-        return await ai.revision(ask, spec, content, layout, files, template)
-    if "build_log" in tags:
-        return await ai.fix_patch(spec, content, layout, files, template, tags["build_log"])
-    return await ai.code_patch(spec, content, layout, files, template)
