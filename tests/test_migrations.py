@@ -49,6 +49,8 @@ TABLES = {
     "persona_override",
     # Not in seed 000: what each run of the periodic cleanup removed.
     "cleanup_run",
+    # Not in seed 000 (seed 004): who changed which artifact, how, and why.
+    "version_history",
 }
 ENUMS = {
     "step_status": ["queued", "running", "success", "failed", "skipped", "manual"],
@@ -60,6 +62,8 @@ ENUMS = {
         "code_patch",
         "build_report",
         "preview_screenshot",
+        "wireframe",
+        "style_guide",
     ],
     "revision_source": ["client", "human", "ai"],
     "revision_status": ["pending", "processing", "applied", "rejected"],
@@ -74,6 +78,8 @@ UNIQUE = {
     ("customer_order", ("external_ref",)),
     ("onboarding_submission", ("project_id",)),
     ("site_version", ("project_id", "number")),
+    ("version_history", ("project_id", "version")),
+    ("version_history", ("project_id", "artifact", "artifact_version")),
 }
 
 

@@ -32,6 +32,9 @@ class ArtifactType(StrEnum):
     CODE_PATCH = "code_patch"
     BUILD_REPORT = "build_report"
     PREVIEW_SCREENSHOT = "preview_screenshot"
+    # The design chain (migration 0010).
+    WIREFRAME = "wireframe"
+    STYLE_GUIDE = "style_guide"
 
 
 class RevisionSource(StrEnum):

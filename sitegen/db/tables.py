@@ -6,6 +6,7 @@ from sitegen.db.tables_config import IntegrationConfig, TemplateRegistry
 from sitegen.db.tables_conversation import Conversation, ConversationMessage
 from sitegen.db.tables_core import Customer, CustomerOrder, OnboardingSubmission, Project
 from sitegen.db.tables_events import ProjectEvent
+from sitegen.db.tables_history import VersionHistory
 from sitegen.db.tables_ledger import AICall
 from sitegen.db.tables_personas import LLMProviderConfig, Persona, PersonaOverride
 from sitegen.db.tables_pipeline import (
@@ -43,4 +44,5 @@ __all__ = [
     "SiteVersion",
     "TemplateRegistry",
     "UserRole",
+    "VersionHistory",
 ]

@@ -100,6 +100,7 @@ TENANT_TABLES = (
     "conversation",
     "conversation_message",
     "persona_override",
+    "version_history",
 )
 # True when the connected role escapes row-level security on some tenant table: a superuser,
 # BYPASSRLS, the tables' owner or a member of it, or a table without security or a policy.

@@ -18,7 +18,7 @@ from sitegen.contracts.conversation import (
 from sitegen.contracts.onboarding import Locale, Onboarding, Tone
 from sitegen.integrations.ai import interview_parse as parse
 from sitegen.integrations.ai.interview import conduct
-from sitegen.integrations.ai.interview_colours import contrast, readable
+from sitegen.design.colours import contrast, readable
 from tests.conversation.scripts import EN, PT
 
 OFFERED = ["home", "about", "services", "faq", "contact"]

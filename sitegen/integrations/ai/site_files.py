@@ -12,6 +12,7 @@ from typing import Any
 from sitegen.contracts.onboarding import Locale
 from sitegen.contracts.phones import COUNTRY_BY_LOCALE, e164
 from sitegen.contracts.site import LayoutPlan, SectionContent, SiteContent, SiteSpec
+from sitegen.design.style_guide import style_guide, theme_tokens
 from sitegen.integrations.ai import copy_en, copy_pt
 from sitegen.integrations.ai.voice import first_sentence, is_place
 
@@ -83,17 +84,8 @@ def page_json(content: SiteContent, layout: LayoutPlan, page_id: str) -> dict[st
 
 
 def tokens_json(spec: SiteSpec) -> dict[str, Any]:
-    d = spec.design
-    return {
-        "colors": {
-            "primary": d.primary,
-            "secondary": d.secondary,
-            "background": d.background,
-            "text": d.text,
-        },
-        "fonts": {"heading": d.heading_font, "body": d.body_font},
-        "radius_px": d.radius_px,
-    }
+    # Written from the style guide, so the guide the client sees is what the theme builds.
+    return theme_tokens(style_guide(spec.design))
 
 
 def render(spec: SiteSpec, content: SiteContent, layout: LayoutPlan) -> dict[str, str]:
