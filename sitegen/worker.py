@@ -149,7 +149,9 @@ def make_activities(clients: Clients, settings: Settings) -> Activities:
             clients.browser,
             concurrency=settings.build_concurrency,
         ),
-        deploy=DeployActivities(clients.sessions, clients.storage, clients.hosting, work),
+        deploy=DeployActivities(
+            clients.sessions, clients.storage, clients.hosting, work, templates
+        ),
         notify=NotifyActivities(clients.sessions, settings.workspace_notify_recipient),
         revisions=RevisionActivities(
             clients.sessions, clients.storage, clients.ai, clients.git, templates

@@ -9,15 +9,17 @@ import tarfile
 import uuid
 from pathlib import Path
 
+import structlog
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, update
 from temporalio import activity
 
-from sitegen.activities.support import Sessions, StepTracker
+from sitegen.activities.support import ArtifactStore, Sessions, StepTracker, template_for
 from sitegen.contracts.activities import (
     DeployInput,
     DeployOutcome,
+    NewVersion,
     ProjectRef,
     SubdomainInput,
     SubdomainOutcome,
@@ -28,36 +30,100 @@ from sitegen.contracts.review_activities import (
     ProductionDeployOutcome,
     TakeDownInput,
 )
+from sitegen.contracts.site import LayoutPlan, Sitemap, SiteSpec
 from sitegen.db.tables import Project, SiteVersion
+from sitegen.design.pages import (
+    STYLE_GUIDE_PATH,
+    WIREFRAME_PATH,
+    style_guide_page,
+    wireframe_page,
+)
+from sitegen.design.style_guide import style_guide
+from sitegen.design.wireframe import wireframe_from_layout
 from sitegen.failpoints import AFTER_DEPLOY, failpoint
 from sitegen.integrations.hosting.base import Deployment, Hosting
-from sitegen.integrations.storage.base import Storage
+from sitegen.integrations.storage.base import Storage, StorageUnavailable
+
+log = structlog.get_logger()
 
 
-def unpack(data: bytes, dest: Path) -> None:
+def unpack(data: bytes, dest: Path, extra: dict[str, str] | None = None) -> None:
+    """The build's files into `dest`, then `extra` (relative path -> text) beside them."""
     shutil.rmtree(dest, ignore_errors=True)
     dest.mkdir(parents=True)
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
         # The "data" filter refuses absolute paths, links out of dest and special files.
         tar.extractall(dest, filter="data")
+    for rel, text in (extra or {}).items():
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
 
 
 class DeployActivities:
     def __init__(
-        self, sessions: Sessions, storage: Storage, hosting: Hosting, work_root: Path
+        self,
+        sessions: Sessions,
+        storage: Storage,
+        hosting: Hosting,
+        work_root: Path,
+        templates_dir: Path,
     ) -> None:
         self.sessions = sessions
         self.storage = storage
         self.hosting = hosting
         self.work_root = work_root
+        self.templates_dir = templates_dir
         self.steps = StepTracker(sessions)
+        self.artifacts = ArtifactStore(sessions, storage)
+
+    async def _design_pages(self, version: NewVersion) -> dict[str, str]:
+        """The style guide and wireframe of this version, from its own spec and layout: a
+        rolled-back version shows the design it was built with. Versions recorded before
+        these artifacts were kept (or with one gone) deploy without the pages."""
+        keys = version.artifact_keys
+        if "spec_key" not in keys or "layout_key" not in keys:
+            return {}
+        try:
+            spec = await self.artifacts.load(keys["spec_key"], SiteSpec)
+            layout = await self.artifacts.load(keys["layout_key"], LayoutPlan)
+            titles: dict[str, str] = {}
+            if "sitemap_key" in keys:
+                site_map = await self.artifacts.load(keys["sitemap_key"], Sitemap)
+                titles = {p.id: p.title for p in site_map.pages}
+            template = await template_for(self.templates_dir, spec.template_id)
+            frame = wireframe_from_layout(layout, template, titles)
+            name, label = spec.business.name, f"version {version.number}"
+            return {
+                STYLE_GUIDE_PATH: style_guide_page(
+                    style_guide(spec.design), project_name=name, version_label=label
+                ),
+                WIREFRAME_PATH: wireframe_page(frame, project_name=name, version_label=label),
+            }
+        except StorageUnavailable:
+            raise  # the store is down for now: the step's retry makes the pages as well
+        except Exception as exc:
+            # The pages are an extra beside the site: the site still goes out without them.
+            log.warning(
+                "deploy.design_pages_skipped",
+                version=version.number,
+                error=type(exc).__name__,
+                reason=str(exc)[:300],
+            )
+            return {}
 
     async def _deploy(
-        self, project: ProjectRef, dist_key: str, sha: str, key: str, activate: bool = True
+        self,
+        project: ProjectRef,
+        dist_key: str,
+        sha: str,
+        key: str,
+        activate: bool = True,
+        extra: dict[str, str] | None = None,
     ) -> Deployment:
         data = await self.storage.get(dist_key)
         staging = self.work_root / "deploys" / f"{project.slug}-{sha[:12]}-{uuid.uuid4().hex[:6]}"
-        await asyncio.to_thread(unpack, data, staging)
+        await asyncio.to_thread(unpack, data, staging, extra)
         try:
             return await self.hosting.deploy(project.slug, staging, key, activate=activate)
         finally:
@@ -71,10 +137,11 @@ class DeployActivities:
         async with self.steps.track(project.project_id, StepKey.DEPLOY_PREVIEW) as run:
             key = project.key(StepKey.DEPLOY_PREVIEW, step.sha)
             version = step.version
+            pages = await self._design_pages(version) if version is not None else {}
             # A version goes live last, once its address and its row exist: a deploy that
             # fails half-way (and is set aside) never shows on the preview.
             deployment = await self._deploy(
-                project, step.dist_key, step.sha, key, activate=version is None
+                project, step.dist_key, step.sha, key, activate=version is None, extra=pages
             )
             version_url = None
             if version is not None:

@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
 )
 
+from sitegen.api.schemas_design import DesignLinks
 from sitegen.api.schemas_timing import OrderTiming, ProjectTiming
 from sitegen.contracts.onboarding import storable
 from sitegen.contracts.status import ProjectStatus, RevisionSource, RevisionStatus, StepStatus
@@ -131,6 +132,7 @@ class ProjectPublic(ProjectTiming):
     )
     onboarding_submitted: bool = False
     validation_errors: list[dict[str, Any]] = Field(default_factory=list)
+    design: DesignLinks | None = None  # set by GET /projects/{id}; see DesignLinks
     created_at: datetime | None
     updated_at: datetime | None
 

@@ -81,7 +81,11 @@ async def test_repeating_each_side_effect_changes_nothing(
     assert await clients.git.count_commits(slug, "preview") == commits_before
 
     deploy = DeployActivities(
-        clients.sessions, clients.storage, clients.hosting, settings.work_root
+        clients.sessions,
+        clients.storage,
+        clients.hosting,
+        settings.work_root,
+        settings.templates_dir,
     )
     dist_key = f"projects/{created['id']}/builds/{commit.sha}.tar.gz"
     redeployed = await env.run(

@@ -24,6 +24,7 @@ from sitegen.api.deps import (
     open_session,
     project_or_404,
 )
+from sitegen.api.design_links import design_links
 from sitegen.api.errors import ApiError, Conflict, Unavailable
 from sitegen.api.generation import start_generation
 from sitegen.api.onboarding_forms import checked_onboarding, store_onboarding
@@ -216,10 +217,12 @@ async def list_projects(
 
 @router.get("/projects/{project_id}", response_model=ProjectPublic, responses=_ERRORS)
 async def get_project(
-    project_id: uuid.UUID, caller: CallerDep, session: SessionDep
+    project_id: uuid.UUID, caller: CallerDep, session: SessionDep, settings: SettingsDep
 ) -> ProjectPublic:
     project = await project_or_404(session, project_id, release=False)
-    return project_for(caller, _public(project, await queries.get_onboarding(session, project_id)))
+    public = _public(project, await queries.get_onboarding(session, project_id))
+    links = await design_links(session, project_id, settings.public_url)
+    return project_for(caller, public.model_copy(update={"design": links}))
 
 
 @router.post(
