@@ -12,6 +12,7 @@ from pathlib import Path
 
 from temporalio import activity
 
+from sitegen.activities.design_chain import DesignChain
 from sitegen.activities.patch_scope import patch_violations
 from sitegen.activities.support import (
     ArtifactStore,
@@ -28,6 +29,7 @@ from sitegen.contracts.activities import (
     ProjectRef,
     SpecRef,
 )
+from sitegen.contracts.design import HistoryNote
 from sitegen.contracts.pipeline import StepKey
 from sitegen.contracts.site import (
     AIUsage,
@@ -38,10 +40,14 @@ from sitegen.contracts.site import (
     SiteSpec,
 )
 from sitegen.contracts.status import ArtifactType
+from sitegen.design.wireframe import follows, wireframe
 from sitegen.integrations.ai.base import SiteAI
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.storage.base import Storage
 from sitegen.templates_registry import TemplateManifest
+
+FROM_ONBOARDING = HistoryNote(author="client", message="made from the onboarding form")
+WRITTEN_BY_AI = HistoryNote(author="ai", message="written by the AI from the site spec")
 
 
 def total_usage(usages: list[AIUsage]) -> AIUsage:
@@ -71,6 +77,7 @@ class AIActivities:
         self.git = git
         self.templates_dir = templates_dir
         self.artifacts = ArtifactStore(sessions, storage)
+        self.chain = DesignChain(self.artifacts)
         self.steps = StepTracker(sessions)
 
     async def _template(self, project: ProjectRef) -> TemplateManifest:
@@ -85,6 +92,9 @@ class AIActivities:
                 raise bad_input("InvalidInput", "the onboarding is missing or not validated")
             result = await self.ai.site_spec(form, await self._template(project))
             ref = await self.artifacts.save_spec(project.project_id, 1, result.artifact)
+            await self.chain.spec_stored(
+                project.project_id, 1, ref.storage_key, result.artifact, FROM_ONBOARDING
+            )
             run.output_ref, run.usage = ref.storage_key, result.usage
             return ref
 
@@ -110,13 +120,17 @@ class AIActivities:
     async def generate_sitemap(self, step: AIStepInput) -> ArtifactRef:
         async with self.steps.track(step.project.project_id, StepKey.GENERATE_SITEMAP) as run:
             spec = await self.artifacts.load(step.spec_key, SiteSpec)
-            result = await self.ai.sitemap(spec, await self._template(step.project))
+            template = await self._template(step.project)
+            result = await self.ai.sitemap(spec, template)
             ref = await self.artifacts.save_model(
                 step.project.project_id,
                 ArtifactType.SITEMAP,
                 step.version,
                 "sitemap",
                 result.artifact,
+            )
+            await self.chain.sitemap_stored(
+                step.project.project_id, ref, result.artifact, template, WRITTEN_BY_AI
             )
             run.output_ref, run.usage = ref.storage_key, result.usage
             # The workflow checks a revision's pages against these.
@@ -143,6 +157,7 @@ class AIActivities:
             ref = await self.artifacts.save_model(
                 step.project.project_id, ArtifactType.CONTENT, step.version, "content", content
             )
+            await self.chain.content_stored(step.project.project_id, ref, content, WRITTEN_BY_AI)
             run.output_ref, run.usage = ref.storage_key, total_usage([r.usage for r in results])
             return ref
 
@@ -151,7 +166,12 @@ class AIActivities:
         async with self.steps.track(step.project.project_id, StepKey.GENERATE_LAYOUT_PLAN) as run:
             spec = await self.artifacts.load(step.spec_key, SiteSpec)
             sitemap = await self.artifacts.load(_need(step.sitemap_key, "sitemap"), Sitemap)
-            result = await self.ai.layout_plan(spec, sitemap, await self._template(step.project))
+            template = await self._template(step.project)
+            result = await self.ai.layout_plan(spec, sitemap, template)
+            # The layout places the wireframe's sections in its order, or it is not used.
+            strays = follows(result.artifact, wireframe(sitemap, template))
+            if strays:
+                raise bad_input("LayoutInvalid", "; ".join(strays[:5]))
             ref = await self.artifacts.save_model(
                 step.project.project_id,
                 ArtifactType.LAYOUT_PLAN,

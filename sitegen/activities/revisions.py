@@ -12,10 +12,18 @@ from pathlib import Path
 import structlog
 from temporalio import activity
 
+from sitegen.activities.design_chain import DesignChain
 from sitegen.activities.patch_scope import patch_violations
 from sitegen.activities.support import ArtifactStore, Sessions, StepTracker, template_for
+from sitegen.contracts.design import (
+    HistoryArtifact,
+    HistoryNote,
+    RevertTarget,
+    StyleGuide,
+    Wireframe,
+)
 from sitegen.contracts.pipeline import StepKey
-from sitegen.contracts.review import SiteArtifacts
+from sitegen.contracts.review import RevisionRequested, SiteArtifacts
 from sitegen.contracts.review_activities import (
     PlanRevisionInput,
     RevisionOutcome,
@@ -24,6 +32,7 @@ from sitegen.contracts.review_activities import (
 from sitegen.contracts.revision import RevisionAsk, SiteRevision
 from sitegen.contracts.site import LayoutPlan, SiteContent, SiteSpec
 from sitegen.contracts.status import ArtifactType
+from sitegen.integrations.ai import reverts
 from sitegen.integrations.ai.base import SiteAI
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.storage.base import Storage
@@ -32,6 +41,22 @@ from sitegen.templates_registry import TemplateManifest
 log = structlog.get_logger()
 
 PAGES_DIR = "content/pages/"
+# What a history entry's stored file is, per artifact a revert can put back.
+RESTORABLE: dict[HistoryArtifact, type[reverts.Restored]] = {
+    HistoryArtifact.SPEC: SiteSpec,
+    HistoryArtifact.STYLE_GUIDE: StyleGuide,
+    HistoryArtifact.CONTENT: SiteContent,
+    HistoryArtifact.WIREFRAME: Wireframe,
+}
+SITEMAP_REVERT = (
+    "the sitemap is the plan the site was built from; roll back to a version built from it instead"
+)
+
+
+def history_note(request: RevisionRequested) -> HistoryNote:
+    return HistoryNote(
+        author=request.requested_by or request.source.value, message=request.message[:500]
+    )
 
 
 def pages_outside(revision: SiteRevision, ask: RevisionAsk) -> list[str]:
@@ -54,7 +79,37 @@ class RevisionActivities:
         self.git = git
         self.templates_dir = templates_dir
         self.artifacts = ArtifactStore(sessions, storage)
+        self.chain = DesignChain(self.artifacts)
         self.steps = StepTracker(sessions)
+
+    async def _revert(
+        self,
+        target: RevertTarget,
+        spec: SiteSpec,
+        content: SiteContent,
+        layout: LayoutPlan,
+        files: dict[str, str],
+        template: TemplateManifest,
+    ) -> SiteRevision:
+        """A revert's revision, made without a model; a refusal says why it cannot be."""
+        label = f"{target.artifact.value.replace('_', ' ')} version {target.artifact_version}"
+        kind = RESTORABLE.get(target.artifact)
+        try:
+            if kind is None:
+                raise reverts.RevertRefused(SITEMAP_REVERT)
+            restored = await self.artifacts.load(target.storage_key, kind)
+            return reverts.revert(
+                target.artifact, restored, label, spec, content, layout, files, template
+            )
+        except reverts.RevertRefused as refused:
+            return SiteRevision(
+                accepted=False,
+                reason=str(refused)[:500],
+                summary=f"Put back {label}",
+                spec=spec,
+                content=content,
+                layout=layout,
+            )
 
     @activity.defn
     async def generate_revision_patch(self, step: RevisionStepInput) -> RevisionOutcome:
@@ -72,9 +127,13 @@ class RevisionActivities:
             ask = RevisionAsk(
                 message=step.revision.message, affected_pages=step.revision.affected_pages
             )
-            result = await self.ai.revision(ask, spec, content, layout, files, template)
-            revision = result.artifact
-            run.usage = result.usage
+            target = step.revision.revert
+            if target is not None:
+                revision = await self._revert(target, spec, content, layout, files, template)
+            else:
+                result = await self.ai.revision(ask, spec, content, layout, files, template)
+                revision = result.artifact
+                run.usage = result.usage
             refusal = self._refusal(revision, ask, template)
             run.details = {
                 "accepted": refusal is None,
@@ -89,33 +148,39 @@ class RevisionActivities:
             assert revision.content is not None and revision.layout is not None
             versions, changed = step.next_versions, []
             new = site.model_copy()
+            note = history_note(step.revision)
+            undo = target.history_version if target else None
+            pid = project.project_id
             if revision.spec != spec:
-                spec_ref = await self.artifacts.save_spec(
-                    project.project_id, versions.spec, revision.spec
-                )
+                spec_ref = await self.artifacts.save_spec(pid, versions.spec, revision.spec)
                 new.spec_key, new.spec_version = spec_ref.storage_key, spec_ref.version
                 changed.append("spec")
+                await self.chain.spec_stored(
+                    pid,
+                    versions.spec,
+                    spec_ref.storage_key,
+                    revision.spec,
+                    note,
+                    undo,
+                    site.spec_key,
+                )
             if revision.content != content:
                 ref = await self.artifacts.save_model(
-                    project.project_id,
-                    ArtifactType.CONTENT,
-                    versions.content,
-                    "content",
-                    revision.content,
+                    pid, ArtifactType.CONTENT, versions.content, "content", revision.content
                 )
                 new.content_key = ref.storage_key
                 changed.append("content")
+                await self.chain.content_stored(
+                    pid, ref, revision.content, note, undo, site.content_key
+                )
             if revision.layout != layout:
                 ref = await self.artifacts.save_model(
-                    project.project_id,
-                    ArtifactType.LAYOUT_PLAN,
-                    versions.layout,
-                    "layout_plan",
-                    revision.layout,
+                    pid, ArtifactType.LAYOUT_PLAN, versions.layout, "layout_plan", revision.layout
                 )
                 new.layout_key = ref.storage_key
                 new.pages = [p.page_id for p in revision.layout.pages]
                 changed.append("layout")
+                await self.chain.layout_stored(pid, revision.layout, template, note, undo)
             patch = await self.artifacts.save(
                 project.project_id,
                 ArtifactType.CODE_PATCH,
@@ -167,9 +232,13 @@ class RevisionActivities:
             template = await template_for(self.templates_dir, project.template_id)
             spec = await self.artifacts.load(site.spec_key, SiteSpec)
             ask = RevisionAsk(message=step.request.message)
-            result = await self.ai.plan_revision(ask, spec, template)
-            revision = result.artifact
-            run.usage = result.usage
+            target = step.request.revert
+            if target is not None:
+                revision = await self._plan_revert(target, spec)
+            else:
+                result = await self.ai.plan_revision(ask, spec, template)
+                revision = result.artifact
+                run.usage = result.usage
             reason = revision.reason if not revision.accepted else None
             if revision.accepted and revision.spec == spec:
                 reason = "the plan already looks like that; nothing to change"
@@ -182,6 +251,18 @@ class RevisionActivities:
             ref = await self.artifacts.save_spec(
                 project.project_id, step.next_versions.spec, revision.spec
             )
+            await self.chain.spec_stored(
+                project.project_id,
+                ref.version,
+                ref.storage_key,
+                revision.spec,
+                HistoryNote(
+                    author=step.request.requested_by or "client",
+                    message=step.request.message[:500],
+                ),
+                target.history_version if target else None,
+                site.spec_key,
+            )
             run.output_ref = ref.storage_key
             new: SiteArtifacts = site.model_copy(
                 update={"spec_key": ref.storage_key, "spec_version": ref.version}
@@ -193,3 +274,22 @@ class RevisionActivities:
                 site=new,
                 changed=["spec"],
             )
+
+    async def _plan_revert(self, target: RevertTarget, spec: SiteSpec) -> SiteRevision:
+        """Before sign-off only the spec exists to put back (the style guide is made from
+        it); the brief and sitemap are written again from the result, as for any change."""
+        summary = f"Put back {target.artifact.value.replace('_', ' ')} {target.artifact_version}"
+        if target.artifact is HistoryArtifact.SPEC:
+            restored = await self.artifacts.load(target.storage_key, SiteSpec)
+        elif target.artifact is HistoryArtifact.STYLE_GUIDE:
+            guide = await self.artifacts.load(target.storage_key, StyleGuide)
+            restored = spec.model_copy(update={"design": guide.brand})
+        else:
+            return SiteRevision(
+                accepted=False,
+                reason="before sign-off only the spec and the style guide can be put back; "
+                "the sitemap and wireframe are written from the spec",
+                summary=summary,
+                spec=spec,
+            )
+        return SiteRevision(accepted=True, summary=summary, changes=[summary], spec=restored)

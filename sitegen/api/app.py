@@ -24,8 +24,10 @@ from sitegen.api.routes import (
     codec,
     conversation,
     costs,
+    design,
     events,
     health,
+    history,
     metrics,
     onboarding_link,
     operators,
@@ -117,10 +119,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for public in (auth.router, payments.router, onboarding_link.router):
         app.include_router(public, prefix="/api/v1")
     # Signed in: a client reaches its own customer's projects, the agency every one.
-    for signed_in in (projects, review, plan, templates, assets, events, conversation):
+    for signed_in in (projects, review, plan, history, templates, assets, events, conversation):
         app.include_router(
             signed_in.router, prefix="/api/v1", dependencies=SIGNED_IN, responses=_SIGNED_IN
         )
+    app.include_router(
+        design.router, prefix="/api/v1", dependencies=SIGNED_IN, responses=_SIGNED_IN
+    )
     # The agency's alone.
     # Build reports hold the agency's workings (sandbox, logs), not the client's business.
     for agency in (operators, costs, builds, analytics, step_logs, workers, cleanup):

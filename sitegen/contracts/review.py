@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
+from sitegen.contracts.design import RevertTarget
 from sitegen.contracts.revision import RevisionMessage
 from sitegen.contracts.site import Identifier
 from sitegen.contracts.status import RevisionSource
@@ -31,6 +32,8 @@ class RevisionRequested(BaseModel):
     message: RevisionMessage
     affected_pages: list[Identifier] = Field(default_factory=list, max_length=10)
     requested_by: Actor | None = None
+    # A revert from the version history: the change puts that version back, no model asked.
+    revert: RevertTarget | None = None
 
 
 class RollbackRequested(BaseModel):
@@ -71,6 +74,7 @@ class PlanRevisionRequested(BaseModel):
 
     message: RevisionMessage
     requested_by: Actor | None = None
+    revert: RevertTarget | None = None
 
 
 class PlanDecisionAccepted(BaseModel):

@@ -293,6 +293,16 @@ async def test_openapi_lists_every_route_with_schemas(api: httpx.AsyncClient) ->
             "200",
             "ConfirmOut",
         ),
+        ("/api/v1/projects/{project_id}/design", "get"): (None, "200", "DesignPublic"),
+        ("/api/v1/projects/{project_id}/design/style-guide", "get"): (None, "200", "text/html"),
+        ("/api/v1/projects/{project_id}/design/wireframe", "get"): (None, "200", "text/html"),
+        ("/api/v1/projects/{project_id}/history", "get"): (None, "200", "HistoryEntry"),
+        ("/api/v1/projects/{project_id}/history/{version}", "get"): (None, "200", "HistoryEntry"),
+        ("/api/v1/projects/{project_id}/history/{version}/revert", "post"): (
+            "RevertCreate",
+            "202",
+            "RevertAccepted",
+        ),
     }
     listed = {(path, method) for path, ops in paths.items() for method in ops}
     assert listed == set(expected)

@@ -16,9 +16,9 @@ from sitegen.contracts.conversation import (
     draft_from_onboarding,
 )
 from sitegen.contracts.onboarding import Locale, Onboarding, Tone
+from sitegen.design.colours import contrast, readable
 from sitegen.integrations.ai import interview_parse as parse
 from sitegen.integrations.ai.interview import conduct
-from sitegen.design.colours import contrast, readable
 from tests.conversation.scripts import EN, PT
 
 OFFERED = ["home", "about", "services", "faq", "contact"]

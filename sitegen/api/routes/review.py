@@ -17,7 +17,7 @@ from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, project_or_40
 from sitegen.api.errors import Conflict, Forbidden, NotFound
 from sitegen.api.messages import Refused, send_signal, send_update
 from sitegen.api.principal import OPERATORS, CallerDep
-from sitegen.api.rate_limits import check_ai_allowance, check_new_revision
+from sitegen.api.revision_queue import queue_revision, revision_id_for
 from sitegen.api.schemas import (
     ApprovalCreate,
     ApprovalPublic,
@@ -80,20 +80,12 @@ async def request_revision(
     project = await project_or_404(session, project_id)
     if project.status in CLOSED:
         raise Refused("project", f"the project is {project.status}; it takes no more revisions")
-    revision_id = (
-        uuid.uuid5(uuid.NAMESPACE_URL, f"sitegen:{project_id}:{idempotency_key}")
-        if idempotency_key
-        else uuid.uuid4()
-    )
-    await check_new_revision(
-        session, project_id, revision_id, settings.rate_revisions_per_project_day
-    )
-    await check_ai_allowance(session, project_id, settings.rate_ai_calls_per_project_hour)
-    await session.commit()  # the read's transaction ends before waiting on Temporal
-    queued = await send_update(
+    revision_id = revision_id_for(project_id, idempotency_key)
+    queued = await queue_revision(
+        session,
         client,
+        settings,
         project,
-        "request_revision",
         RevisionRequested(
             revision_id=revision_id,
             source=revision_source(caller, body.source),
@@ -101,8 +93,6 @@ async def request_revision(
             affected_pages=body.affected_pages,
             requested_by=signed_name(caller, body.requested_by) if body.requested_by else None,
         ),
-        ChangeQueued,
-        update_id=f"revision-{revision_id}",
     )
     return RevisionQueued(
         revision_id=revision_id, status=RevisionStatus.PENDING, position=queued.position

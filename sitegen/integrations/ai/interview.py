@@ -31,10 +31,10 @@ from sitegen.contracts.onboarding import (
     Tone,
     slugify,
 )
+from sitegen.design.colours import readable
 from sitegen.integrations.ai import interview_parse as parse
 from sitegen.integrations.ai import interview_words_en as en
 from sitegen.integrations.ai import interview_words_pt as pt
-from sitegen.design.colours import readable
 from sitegen.integrations.ai.revision_words import page_name
 
 TOPICS = ("business", "place", "audience", "services", "style", "contact", "pages")
