@@ -24,17 +24,6 @@ def api_page_url(public_url: str, project_id: uuid.UUID, kind: ArtifactType) -> 
     return f"{public_url.rstrip('/')}/api/v1/projects/{project_id}/design/{page}"
 
 
-async def latest_artifact(
-    session: AsyncSession, project_id: uuid.UUID, kind: ArtifactType, version: int | None = None
-) -> Artifact | None:
-    """The newest version of one design artifact, or the one numbered `version`."""
-    query = select(Artifact).where(Artifact.project_id == project_id).where(Artifact.type == kind)
-    if version is not None:
-        query = query.where(Artifact.version == version)
-    result = await session.exec(query.order_by(col(Artifact.version).desc()).limit(1))
-    return result.first()
-
-
 async def design_links(
     session: AsyncSession, project_id: uuid.UUID, public_url: str
 ) -> DesignLinks | None:

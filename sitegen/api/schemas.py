@@ -268,30 +268,6 @@ class CancelPublic(BaseModel):
     already_cancelled: bool
 
 
-class PlanPublic(BaseModel):
-    project_id: uuid.UUID
-    status: str = Field(description="not_requested, pending, awaiting_approval or approved")
-    version: int | None
-    brief_markdown: str | None
-    pages: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class PlanApprovalCreate(StrictBody):
-    approved_by: Person
-
-
-class PlanRevisionCreate(StrictBody):
-    message: Message
-    requested_by: Person | None = None
-
-
-class PlanDecision(BaseModel):
-    approved: bool
-    plan_version: int
-    reason: str | None = None
-    summary: str | None = None
-
-
 class DecisionCreate(StrictBody):
     decided_by: Person | None = None
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None

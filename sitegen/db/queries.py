@@ -203,14 +203,13 @@ async def artifacts_of(
 
 
 async def latest_artifact(
-    session: AsyncSession, project_id: uuid.UUID, kind: ArtifactType
+    session: AsyncSession, project_id: uuid.UUID, kind: ArtifactType, version: int | None = None
 ) -> Artifact | None:
-    result = await session.exec(
-        select(Artifact)
-        .where(Artifact.project_id == project_id)
-        .where(Artifact.type == kind)
-        .order_by(col(Artifact.version).desc())
-    )
+    """The newest version of an artifact, or the one numbered `version`."""
+    query = select(Artifact).where(Artifact.project_id == project_id).where(Artifact.type == kind)
+    if version is not None:
+        query = query.where(Artifact.version == version)
+    result = await session.exec(query.order_by(col(Artifact.version).desc()).limit(1))
     return result.first()
 
 

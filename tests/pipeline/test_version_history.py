@@ -147,6 +147,15 @@ async def test_a_revert_before_sign_off_changes_the_plan(api: httpx.AsyncClient)
     assert guide_3["artifact_version"] == 3 and guide_3["reverted_from"] == guide_1["version"]
     assert NAVY in guide_3["diff"].lower()
 
+    # The plan the client signs off shows the wireframe and style guide, as pages to open.
+    plan = (await api.get(f"{url}/plan")).json()
+    assert (plan["style_guide_version"], plan["wireframe_version"]) == (3, 1)
+    guide_page = await api.get(plan["design"]["style_guide_url"])
+    assert guide_page.status_code == 200 and "text/html" in guide_page.headers["content-type"]
+    assert NAVY not in guide_page.text.lower()  # the reverted palette, not the navy one
+    frame_page = await api.get(plan["design"]["wireframe_url"])
+    assert frame_page.status_code == 200 and "services" in frame_page.text.lower()
+
     # Before sign-off the sitemap comes from the spec: put back the spec instead.
     sitemap = latest(entries, "sitemap")
     refused = await api.post(f"{url}/history/{sitemap['version']}/revert", json={})

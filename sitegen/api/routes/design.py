@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from sitegen.api.deps import SessionDep, SettingsDep, project_or_404
-from sitegen.api.design_links import design_links, latest_artifact
+from sitegen.api.design_links import design_links
 from sitegen.api.errors import NotFound
 from sitegen.api.schemas_design import (
     DesignLinks,
@@ -24,6 +24,7 @@ from sitegen.api.schemas_design import (
 )
 from sitegen.contracts.design import StyleGuide, Wireframe
 from sitegen.contracts.status import ArtifactType
+from sitegen.db import queries
 from sitegen.db.tables import Artifact
 from sitegen.design.pages import style_guide_page, wireframe_page
 from sitegen.integrations.storage.base import ObjectNotFound, Storage
@@ -71,7 +72,7 @@ async def _latest(
     model: type[M],
     version: int | None = None,
 ) -> tuple[Artifact, M] | None:
-    row = await latest_artifact(session, project_id, kind, version)
+    row = await queries.latest_artifact(session, project_id, kind, version)
     if row is None:
         return None
     found = await _read(request, row, model)

@@ -10,10 +10,16 @@ from fastapi import APIRouter
 
 from sitegen.api.client_view import signed_name
 from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, project_or_404
+from sitegen.api.design_links import design_links
 from sitegen.api.messages import send_update
 from sitegen.api.principal import CallerDep
 from sitegen.api.rate_limits import check_ai_allowance
-from sitegen.api.schemas import PlanApprovalCreate, PlanDecision, PlanPublic, PlanRevisionCreate
+from sitegen.api.schemas_plan import (
+    PlanApprovalCreate,
+    PlanDecision,
+    PlanPublic,
+    PlanRevisionCreate,
+)
 from sitegen.contracts.review import PlanApproval, PlanDecisionAccepted, PlanRevisionRequested
 from sitegen.contracts.status import ArtifactType
 from sitegen.db import queries
@@ -39,11 +45,14 @@ def _plan_status(project: Project, has_sitemap: bool) -> str:
 
 
 @router.get("/projects/{project_id}/plan", response_model=PlanPublic, responses=_ERRORS)
-async def get_plan(project_id: uuid.UUID, session: SessionDep) -> PlanPublic:
-    """The latest brief (Markdown) and sitemap (pages with their sections)."""
-    project = await project_or_404(session, project_id)
+async def get_plan(project_id: uuid.UUID, session: SessionDep, settings: SettingsDep) -> PlanPublic:
+    """The latest brief (Markdown) and sitemap (pages with their sections), and the
+    wireframe and style guide made from them, with where to look at them."""
+    project = await project_or_404(session, project_id, release=False)
     brief = await queries.latest_artifact(session, project_id, ArtifactType.BRIEF)
     sitemap = await queries.latest_artifact(session, project_id, ArtifactType.SITEMAP)
+    frame = await queries.latest_artifact(session, project_id, ArtifactType.WIREFRAME)
+    guide = await queries.latest_artifact(session, project_id, ArtifactType.STYLE_GUIDE)
     markdown = (brief.inline_content or {}).get("markdown") if brief else None
     pages = (sitemap.inline_content or {}).get("pages", []) if sitemap else []
     return PlanPublic(
@@ -52,6 +61,9 @@ async def get_plan(project_id: uuid.UUID, session: SessionDep) -> PlanPublic:
         version=sitemap.version if sitemap else None,
         brief_markdown=markdown,
         pages=pages,
+        wireframe_version=frame.version if frame else None,
+        style_guide_version=guide.version if guide else None,
+        design=await design_links(session, project_id, settings.public_url),
     )
 
 
