@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from sitegen.cli.chat_script import SCRIPTS
-from sitegen.cli.demo import follow, free_subdomain, preview_serves
+from sitegen.cli.demo import follow, free_subdomain, preview_serves, print_design
 from sitegen.settings import Settings
 
 NAMES = {"en": "Sunflower Café", "pt-BR": "Padaria Pão & Afeto"}
@@ -78,6 +78,7 @@ def run_chat(
     if not ok:
         console.print(f"[bold red]preview check failed:[/] {problem}")
         return None
+    print_design(console, project)
     console.print(project["preview_url"], soft_wrap=True, highlight=False)
     return project
 

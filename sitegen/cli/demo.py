@@ -234,5 +234,14 @@ def _push_order(
     if not ok:
         console.print(f"[bold red]preview check failed:[/] {problem}")
         return None
+    print_design(console, project)
     console.print(project["preview_url"], soft_wrap=True, highlight=False)
     return project
+
+
+def print_design(console: Console, project: dict[str, Any]) -> None:
+    """The design chain's pages beside the preview: what the site was built from."""
+    links = project.get("design") or {}
+    for label, key in (("style guide", "style_guide_url"), ("wireframe", "wireframe_url")):
+        if links.get(key):
+            console.print(f"{label}: {links[key]}", soft_wrap=True, highlight=False)

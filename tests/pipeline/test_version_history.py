@@ -58,6 +58,13 @@ async def test_changes_are_recorded_and_a_revert_is_a_new_version(
     assert latest(first, "spec")["author"] == "client"
     assert latest(first, "content")["author"] == "ai"
     assert latest(first, "wireframe")["diff"].startswith("--- /dev/null")
+    # The project links the style guide and wireframe the preview was built from.
+    v1 = (await api.get(f"/api/v1/projects/{pid}/versions")).json()[0]["url"]
+    assert project["design"] == {
+        "style_guide_url": f"{v1}_design/style-guide.html",
+        "wireframe_url": f"{v1}_design/wireframe.html",
+    }
+    assert "Contrast" in await page(settings, v1, "/_design/style-guide.html")
 
     await revise(api, pid, "Change the primary colour to navy", requested_by="Ana")
     await settled(api, pid, 1)
