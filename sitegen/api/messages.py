@@ -16,8 +16,10 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from sitegen.api.delayed_start import start_delay
 from sitegen.api.errors import ApiError, Conflict, Unavailable
 from sitegen.contracts.review import REFUSAL_FIELDS
+from sitegen.contracts.status import ProjectStatus
 from sitegen.db.tables import Project
 
 log = structlog.get_logger()
@@ -61,6 +63,11 @@ async def send_update(
     """Run an update on the project's workflow and return its result."""
     if project.workflow_id is None:
         raise Conflict("the project has no generation run yet")
+    if project.status == ProjectStatus.PENDING and start_delay(project) is not None:
+        # Its run waits for its start time; an update would wait with it (until a timeout).
+        assert project.scheduled_start is not None
+        when = project.scheduled_start.isoformat(timespec="minutes")
+        raise Conflict(f"the project starts at {when}; it takes this once it has started")
     handle = client.get_workflow_handle(project.workflow_id)
     try:
         return await handle.execute_update(

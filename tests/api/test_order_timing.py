@@ -82,6 +82,18 @@ async def test_a_later_start_waits_shows_and_cancels(
     assert (await api.get(f"{PROJECTS}/{project['id']}/pipeline")).json() == []
     shown = (await api.get(f"{PROJECTS}/{project['id']}")).json()
     assert (shown["status"], shown["scheduled_start"]) == ("pending", project["scheduled_start"])
+    # What its run would take once started is refused at once, with when, not left to hang.
+    url = f"{PROJECTS}/{project['id']}"
+    for path, change in (
+        ("revisions", {"message": "Change the colour to red"}),
+        ("approve", {"approved_by": "Ana"}),
+        ("plan/approve", {"approved_by": "Ana"}),
+        ("history/1/revert", {}),
+    ):
+        refused = await api.post(f"{url}/{path}", json=change)
+        assert refused.status_code in (404, 409), (path, refused.text)
+        if path != "history/1/revert":  # no history yet: nothing to put back
+            assert "starts at" in refused.json()["detail"], (path, refused.text)
     # The same order sent again is the same project and the same waiting run.
     again = await api.post(PROJECTS, json=body)
     assert again.status_code == 200 and again.json()["id"] == project["id"]
