@@ -53,7 +53,8 @@ async def test_revisions_in_flight_cross_continue_as_new(
     short_runs: httpx.AsyncClient, settings: Settings, temporal: Client
 ) -> None:
     api = short_runs
-    created = await order_site(api, unique_onboarding("harbour-physio"))
+    # A rush order: its priority must cross continue-as-new with the rest of its state.
+    created = await order_site(api, unique_onboarding("harbour-physio"), priority="rush")
     await wait_status(api, created["id"])
     pid = created["id"]
     headlines = [f"Chapter {n} of our story" for n in range(1, 7)]
@@ -90,6 +91,10 @@ async def test_revisions_in_flight_cross_continue_as_new(
 
     runs = [r async for r in temporal.list_workflows(f"WorkflowId = '{created['workflow_id']}'")]
     assert len(runs) >= 3, "the run should have continued as new along the way"
+    for run in runs:
+        described = await temporal.get_workflow_handle(run.id, run_id=run.run_id).describe()
+        priority = described.raw_description.workflow_execution_info.priority
+        assert priority.priority_key == 1, (run.run_id, priority)
     state = await temporal.get_workflow_handle(created["workflow_id"]).query(
         "state", result_type=PipelineState
     )
