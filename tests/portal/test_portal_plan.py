@@ -48,6 +48,12 @@ async def test_the_client_signs_off_the_plan_in_the_portal(
         assert page.status_code == 200
         assert "Approve the plan" in page.text and "Approve and publish" not in page.text
         assert "revision-message" not in page.text  # no preview to change yet
+        # The plan links the wireframe and style guide it comes with; the client's own
+        # browser opens them with the portal's sign-in.
+        guide = f"/api/v1/projects/{created['id']}/design/style-guide"
+        assert "data-design-links" in page.text and guide in page.text
+        opened = await browser.get(guide)
+        assert opened.status_code == 200 and "Contrast" in opened.text
         csrf = browser.cookies["sitegen_csrf"]
         nameless = await browser.post(
             f"/portal/projects/{created['id']}/plan/approve", data={"csrf": csrf, "name": ""}
@@ -60,3 +66,4 @@ async def test_the_client_signs_off_the_plan_in_the_portal(
         await wait_status(api, created["id"], ("preview_ready",))
         after = await browser.get(f"/portal/projects/{created['id']}")
         assert "Approve the plan" not in after.text and "Approve and publish" in after.text
+        assert "--v1." in after.text and "_design/wireframe.html" in after.text
