@@ -180,6 +180,27 @@ async def test_a_patch_outside_the_editable_files_is_fed_back_then_fixed(
     assert "build.py is not editable" in feedback
 
 
+async def test_a_layout_that_leaves_the_wireframe_is_fed_back_then_fixed(
+    claude: AnthropicAI, fake: FakeAnthropic
+) -> None:
+    offline, template = OfflineAI(), landing()
+    spec = (await offline.site_spec(onboarding("harbour-physio"), template)).artifact
+    sitemap = (await offline.sitemap(spec, template)).artifact
+
+    def reorder(answer: dict[str, Any]) -> dict[str, Any]:
+        first = answer["pages"][0]
+        flipped = {**first, "sections": list(reversed(first["sections"]))}
+        return {**answer, "pages": [flipped, *answer["pages"][1:]]}
+
+    # Valid variants, every page there: only the order the client signed off is wrong.
+    fake.rewrite_next(reorder)
+    result = await claude.layout_plan(spec, sitemap, template)
+    expected = await offline.layout_plan(spec, sitemap, template)
+    assert result.artifact == expected.artifact and result.usage.requests == 2
+    feedback = fake.requests[1].body["messages"][-1]["content"][0]["content"]
+    assert "pages.0.sections: exactly these, in this order" in feedback
+
+
 @pytest.mark.parametrize(
     ("status", "kind"),
     [(429, "RateLimitError"), (529, "OverloadedError"), (500, "InternalServerError")],

@@ -64,7 +64,12 @@ def layout(m: Sitemap, template: TemplateManifest) -> Check[LayoutPlan]:
         wanted = [p.id for p in m.pages]
         if sorted(p.page_id for p in plan.pages) != sorted(wanted):
             problems.append(f"pages: one layout for each sitemap page, exactly: {wanted}")
+        # The wireframe the client saw is the sitemap's sections in order: the layout keeps it.
+        planned = {p.id: p.sections for p in m.pages}
         for i, p in enumerate(plan.pages):
+            order = planned.get(p.page_id)
+            if order is not None and [s.section for s in p.sections] != order:
+                problems.append(f"pages.{i}.sections: exactly these, in this order: {order}")
             for j, placed in enumerate(p.sections):
                 found = template.section(placed.section)
                 where = f"pages.{i}.sections.{j}"
