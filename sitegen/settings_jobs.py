@@ -10,9 +10,6 @@ from pydantic_settings import BaseSettings
 class JobSettings(BaseSettings):
     # An order may ask to start at most this many days ahead (`start_at`).
     start_at_max_days: int = Field(default=90, ge=1, le=366)
-    # While a rush order has a step running in a worker, and this long after, normal orders'
-    # steps wait to start there (30 s at most); 0: they never wait.
-    rush_linger_seconds: float = Field(default=2.0, ge=0, le=60)
     # How often the cleanup schedule runs; 0: no schedule (a worker starting deletes it).
     cleanup_interval_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
     # Each rule's age in days; 0 turns the rule off.

@@ -32,7 +32,6 @@ from sitegen.activities.project import ProjectActivities
 from sitegen.activities.repo import RepoActivities
 from sitegen.activities.review import ReviewActivities
 from sitegen.activities.revisions import RevisionActivities
-from sitegen.activities.rush_gate import RushFirst, RushGate
 from sitegen.activities.support import Sessions
 from sitegen.cleanup_schedule import ensure_cleanup_schedule_or_warn
 from sitegen.config_secrets import ConfigCipher
@@ -235,9 +234,8 @@ def build_worker(client: Client, clients: Clients, settings: Settings, task_queu
         ],
         max_concurrent_activities=20,
         graceful_shutdown_timeout=timedelta(seconds=10),
-        # Every activity's log lines name its project, workflow and step; a rush order's
-        # steps run while normal ones wait to start.
-        interceptors=[ActivityLogContext(), RushFirst(RushGate(settings.rush_linger_seconds))],
+        # Every activity's log lines name its project, workflow and step.
+        interceptors=[ActivityLogContext()],
     )
 
 

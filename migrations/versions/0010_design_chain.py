@@ -30,10 +30,11 @@ def upgrade() -> None:
         sa.Column('version', sa.Integer(), nullable=False),
         sa.Column('artifact', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
         sa.Column('artifact_version', sa.Integer(), nullable=False),
-        sa.Column('author', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column('author', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
         sa.Column('message', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column('diff', sa.Text(), nullable=False),
         sa.Column('storage_ref', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column('reverted_from', sa.Integer(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
         sa.CheckConstraint(

@@ -92,6 +92,7 @@ class DesignChain:
                     message=note.message,
                     diff=diff,
                     storage_ref=key,
+                    sha256=hashlib.sha256(data).hexdigest(),
                     reverted_from=reverted_from,
                 ),
             )

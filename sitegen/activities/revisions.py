@@ -10,7 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import structlog
+from pydantic import ValidationError
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from sitegen.activities.design_chain import DesignChain
 from sitegen.activities.patch_scope import patch_violations
@@ -33,7 +35,7 @@ from sitegen.contracts.revision import RevisionAsk, SiteRevision
 from sitegen.contracts.site import LayoutPlan, SiteContent, SiteSpec
 from sitegen.contracts.status import ArtifactType
 from sitegen.integrations.ai import reverts
-from sitegen.integrations.ai.base import SiteAI
+from sitegen.integrations.ai.base import PatchScopeError, SiteAI
 from sitegen.integrations.git.base import GitHost
 from sitegen.integrations.storage.base import Storage
 from sitegen.templates_registry import TemplateManifest
@@ -94,6 +96,7 @@ class RevisionActivities:
         """A revert's revision, made without a model; a refusal says why it cannot be."""
         label = f"{target.artifact.value.replace('_', ' ')} version {target.artifact_version}"
         kind = RESTORABLE.get(target.artifact)
+        refused: reverts.RevertRefused
         try:
             if kind is None:
                 raise reverts.RevertRefused(SITEMAP_REVERT)
@@ -101,15 +104,21 @@ class RevisionActivities:
             return reverts.revert(
                 target.artifact, restored, label, spec, content, layout, files, template
             )
-        except reverts.RevertRefused as refused:
-            return SiteRevision(
-                accepted=False,
-                reason=str(refused)[:500],
-                summary=f"Put back {label}",
-                spec=spec,
-                content=content,
-                layout=layout,
-            )
+        except reverts.RevertRefused as exc:
+            refused = exc
+        except (ApplicationError, PatchScopeError, ValidationError) as exc:
+            # The stored version no longer loads or fits (the template changed since, say):
+            # a refusal the client reads, never a step that fails for good.
+            log.warning("revert.unusable", artifact=target.artifact.value, error=type(exc).__name__)
+            refused = reverts.RevertRefused(f"the {label} can no longer be put back on this site")
+        return SiteRevision(
+            accepted=False,
+            reason=str(refused)[:500],
+            summary=f"Put back {label}",
+            spec=spec,
+            content=content,
+            layout=layout,
+        )
 
     @activity.defn
     async def generate_revision_patch(self, step: RevisionStepInput) -> RevisionOutcome:
@@ -279,17 +288,23 @@ class RevisionActivities:
         """Before sign-off only the spec exists to put back (the style guide is made from
         it); the brief and sitemap are written again from the result, as for any change."""
         summary = f"Put back {target.artifact.value.replace('_', ' ')} {target.artifact_version}"
-        if target.artifact is HistoryArtifact.SPEC:
-            restored = await self.artifacts.load(target.storage_key, SiteSpec)
-        elif target.artifact is HistoryArtifact.STYLE_GUIDE:
-            guide = await self.artifacts.load(target.storage_key, StyleGuide)
-            restored = spec.model_copy(update={"design": guide.brand})
-        else:
-            return SiteRevision(
-                accepted=False,
-                reason="before sign-off only the spec and the style guide can be put back; "
-                "the sitemap and wireframe are written from the spec",
-                summary=summary,
-                spec=spec,
-            )
-        return SiteRevision(accepted=True, summary=summary, changes=[summary], spec=restored)
+        refusal = (
+            "before sign-off only the spec and the style guide can be put back; the sitemap "
+            "and wireframe are written from the spec"
+        )
+        try:
+            if target.artifact is HistoryArtifact.SPEC:
+                restored = await self.artifacts.load(target.storage_key, SiteSpec)
+                return SiteRevision(
+                    accepted=True, summary=summary, changes=[summary], spec=restored
+                )
+            if target.artifact is HistoryArtifact.STYLE_GUIDE:
+                guide = await self.artifacts.load(target.storage_key, StyleGuide)
+                restored = spec.model_copy(update={"design": guide.brand})
+                return SiteRevision(
+                    accepted=True, summary=summary, changes=[summary], spec=restored
+                )
+        except (ApplicationError, ValidationError) as exc:
+            log.warning("revert.unusable", artifact=target.artifact.value, error=type(exc).__name__)
+            refusal = f"the {target.artifact.value.replace('_', ' ')} can no longer be put back"
+        return SiteRevision(accepted=False, reason=refusal, summary=summary, spec=spec)

@@ -122,7 +122,7 @@ class HistoryArtifact(StrEnum):
 class HistoryNote(BaseModel):
     """Who made a change and why, carried by the activity that stores the new version."""
 
-    author: Annotated[str, StringConstraints(min_length=1, max_length=120)] = "ai"
+    author: Annotated[str, StringConstraints(min_length=1, max_length=255)] = "ai"
     message: Annotated[str, StringConstraints(min_length=1, max_length=500)]
 
 

@@ -14,7 +14,9 @@ from sitegen.db.tables_history import VersionHistory
 
 async def record(session: AsyncSession, entry: VersionHistory) -> VersionHistory:
     """Store `entry` under the project's next number, or return the entry already stored for
-    the same artifact version (a retried activity). Call inside a transaction."""
+    the same artifact version (a retried activity); one whose bytes changed since (a step
+    run again for the same version) takes the new diff, author and message. Call inside a
+    transaction."""
     # Numbers are taken one writer at a time per project; steps run side by side.
     await session.execute(
         text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
@@ -28,6 +30,11 @@ async def record(session: AsyncSession, entry: VersionHistory) -> VersionHistory
     )
     existing = found.first()
     if existing is not None:
+        if existing.sha256 != entry.sha256:
+            for name in ("author", "message", "diff", "storage_ref", "sha256", "reverted_from"):
+                setattr(existing, name, getattr(entry, name))
+            session.add(existing)
+            await session.flush()
         return existing
     top = await session.exec(
         select(func.coalesce(func.max(VersionHistory.version), 0)).where(

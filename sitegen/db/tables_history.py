@@ -34,9 +34,12 @@ class VersionHistory(SQLModel, table=True):
     version: int
     artifact: str = Field(max_length=20)
     artifact_version: int
-    author: str = Field(max_length=120)
+    author: str = Field(max_length=255)
     message: str = Field(max_length=500)
     diff: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     storage_ref: str = Field(max_length=500)
+    # Of the stored bytes: the same version stored again with other bytes (an operator's
+    # retry of a step) updates its entry instead of keeping a stale diff.
+    sha256: str = Field(max_length=64)
     reverted_from: int | None = None
     created_at: datetime | None = Field(default=None, sa_column=created_at())

@@ -17,6 +17,7 @@ from sitegen.activities.support import ArtifactStore
 from sitegen.contracts.design import HistoryArtifact, HistoryNote
 from sitegen.contracts.site import SiteSpec
 from sitegen.design.style_guide import style_guide
+from sitegen.integrations.providers import make_storage
 from sitegen.settings import Settings
 from sitegen.worker import build_clients
 from tests.conftest import unique_onboarding, wait_for
@@ -127,6 +128,20 @@ async def test_changes_are_recorded_and_a_revert_is_a_new_version(
     assert missing.status_code == 404
     bad = await api.get(f"/api/v1/projects/{pid}/history", params={"artifact": "brief"})
     assert bad.status_code == 422 and "artifact" in bad.text
+    for huge in ("3000000000", "0"):  # beyond what Postgres stores, or below 1: a 422
+        assert (await api.get(f"/api/v1/projects/{pid}/history/{huge}")).status_code == 422
+        posted = await api.post(f"/api/v1/projects/{pid}/history/{huge}/revert", json={})
+        assert posted.status_code == 422 and "version" in posted.text
+
+    # A version whose stored file no longer reads is refused with a reason, not a failed step.
+    stored = f"projects/{pid}/artifacts/style_guide_v2.json"  # not the live one
+    await make_storage(settings).put(stored, b'{"palette": "not this"}', "application/json")
+    broken = await api.post(f"/api/v1/projects/{pid}/history/{guide_2['version']}/revert", json={})
+    revisions = await settled(api, pid, 5)
+    unusable = next(r for r in revisions if r["id"] == broken.json()["revision_id"])
+    assert unusable["status"] == "rejected"
+    assert "can no longer be put back" in unusable["rejection_reason"]
+    assert (await api.get(f"/api/v1/projects/{pid}")).json()["status"] == "preview_ready"
 
 
 async def test_a_revert_before_sign_off_changes_the_plan(api: httpx.AsyncClient) -> None:
@@ -137,18 +152,27 @@ async def test_a_revert_before_sign_off_changes_the_plan(api: httpx.AsyncClient)
         return bool((await api.get(url)).json()["waiting_for"] == "plan approval")
 
     await wait_for(awaiting, 30)
+    # A name as long as the API takes (255) is recorded as it is.
+    long_name = "Ana " + "B" * 251
     changed = await api.post(
-        f"{url}/plan/revisions", json={"message": "Change the primary colour to navy"}
+        f"{url}/plan/revisions",
+        json={"message": "Change the primary colour to navy", "requested_by": long_name},
     )
     assert changed.status_code == 200 and changed.json()["plan_version"] == 2, changed.text
     entries = await history(api, pid)
     assert latest(entries, "style_guide")["artifact_version"] == 2
+    assert latest(entries, "spec")["author"] == long_name
     guide_1 = next(e for e in entries if e["artifact"] == "style_guide")
 
-    answer = await api.post(f"{url}/history/{guide_1['version']}/revert", json={})
+    # Sent twice with one key (a retry): the plan changes once, and both answers say so.
+    key = {"Idempotency-Key": "revert-guide-1"}
+    revert_url = f"{url}/history/{guide_1['version']}/revert"
+    answer = await api.post(revert_url, json={}, headers=key)
     assert answer.status_code == 202, answer.text
     assert answer.json()["applied_as"] == "plan" and answer.json()["plan_version"] == 3
     assert answer.json()["reason"] is None
+    again = await api.post(revert_url, json={}, headers=key)
+    assert again.status_code == 202 and again.json() == answer.json()
     entries = await history(api, pid)
     guide_3 = latest(entries, "style_guide")
     assert guide_3["artifact_version"] == 3 and guide_3["reverted_from"] == guide_1["version"]
@@ -197,6 +221,19 @@ async def test_a_retried_store_records_each_version_once(
         assert ref.version == 1
     after = await history(api, created["id"])
     assert after == before and latest(after, "spec") == spec_entry
+    # The same version stored again with other bytes (an operator's retry of the step):
+    # its entry takes the new diff and note, and keeps its number.
+    renamed = spec.model_copy(
+        update={"business": spec.business.model_copy(update={"name": "Ironbark Two"})}
+    )
+    key = f"projects/{pid}/artifacts/site_spec_v1.json"
+    await clients.storage.put(key, renamed.model_dump_json(indent=2).encode(), "application/json")
+    redo = HistoryNote(author="operator", message="the step run again")
+    await chain.spec_stored(pid, 1, key, renamed, redo)
+    entry = latest(await history(api, created["id"]), "spec")
+    assert (entry["version"], entry["author"]) == (spec_entry["version"], "operator")
+    assert "Ironbark Two" in entry["diff"]
+    before = await history(api, created["id"])
     # Two writers at once (side-by-side steps) still get distinct, gapless numbers.
     guide = style_guide(spec.design.model_copy(update={"primary": NAVY}))
     frame = await chain.current_wireframe(pid)

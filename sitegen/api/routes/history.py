@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 
 from sitegen.api.client_view import revision_source, signed_name
 from sitegen.api.deps import SessionDep, SettingsDep, TemporalDep, project_or_404
@@ -37,6 +37,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"description": "Temporal unreachable"},
 }
 WAITING_FOR_PLAN = "plan approval"
+# A history number as Postgres stores it (int4): a larger one is a 422, not a 500.
+HistoryVersion = Annotated[int, Path(ge=1, le=2**31 - 1, description="The history number.")]
 
 
 def _public(row: VersionHistory) -> HistoryEntry:
@@ -69,7 +71,9 @@ async def list_history(
 @router.get(
     "/projects/{project_id}/history/{version}", response_model=HistoryEntry, responses=_ERRORS
 )
-async def get_history(project_id: uuid.UUID, version: int, session: SessionDep) -> HistoryEntry:
+async def get_history(
+    project_id: uuid.UUID, version: HistoryVersion, session: SessionDep
+) -> HistoryEntry:
     await project_or_404(session, project_id)
     row = await history.entry(session, project_id, version)
     if row is None:
@@ -85,7 +89,7 @@ async def get_history(project_id: uuid.UUID, version: int, session: SessionDep) 
 )
 async def revert(
     project_id: uuid.UUID,
-    version: int,
+    version: HistoryVersion,
     body: RevertCreate,
     caller: CallerDep,
     session: SessionDep,
@@ -124,6 +128,7 @@ async def revert(
         artifact_version=row.artifact_version,
         applied_as="plan",
     )
+    revision_id = revision_id_for(project_id, idempotency_key)
     if project.waiting_for == WAITING_FOR_PLAN:
         await check_ai_allowance(session, project.id, settings.rate_ai_calls_per_project_hour)
         await session.commit()  # the read's transaction ends before waiting on Temporal
@@ -133,12 +138,13 @@ async def revert(
             "revise_plan",
             PlanRevisionRequested(message=message, requested_by=requested_by, revert=target),
             PlanDecisionAccepted,
+            # With a key, a retry is the same update: the run answers it once.
+            update_id=f"plan-revert-{revision_id}" if idempotency_key else None,
             refusal_status=409,
         )
         return accepted.model_copy(
             update={"plan_version": decided.plan_version, "reason": decided.reason}
         )
-    revision_id = revision_id_for(project_id, idempotency_key)
     queued = await queue_revision(
         session,
         client,
