@@ -16,23 +16,23 @@ def _purpose(template: TemplateManifest, section: str) -> str:
     return found.description or section.replace("-", " ").capitalize()
 
 
-def wireframe(site_map: Sitemap, template: TemplateManifest) -> Wireframe:
-    return Wireframe(
-        template_id=template.id,
-        pages=[
-            WireframePage(
-                page_id=page.id,
-                path=page.path,
-                title=page.title,
-                nav_label=page.nav_label,
-                sections=[
-                    WireframeSection(section=s, purpose=_purpose(template, s))
-                    for s in page.sections
-                ],
-            )
-            for page in site_map.pages
-        ],
+def _page(
+    template: TemplateManifest, page_id: str, path: str, title: str, nav: str, sections: list[str]
+) -> WireframePage:
+    return WireframePage(
+        page_id=page_id,
+        path=path,
+        title=title,
+        nav_label=nav,
+        sections=[WireframeSection(section=s, purpose=_purpose(template, s)) for s in sections],
     )
+
+
+def wireframe(site_map: Sitemap, template: TemplateManifest) -> Wireframe:
+    pages = [
+        _page(template, p.id, p.path, p.title, p.nav_label, p.sections) for p in site_map.pages
+    ]
+    return Wireframe(template_id=template.id, pages=pages)
 
 
 def wireframe_from_layout(
@@ -42,22 +42,18 @@ def wireframe_from_layout(
     layout is where the structure changed. `titles` keeps the pages' titles from the sitemap
     (a page without one is titled by its menu label)."""
     titles = titles or {}
-    return Wireframe(
-        template_id=template.id,
-        pages=[
-            WireframePage(
-                page_id=page.page_id,
-                path=page.path,
-                title=titles.get(page.page_id, page.nav_label),
-                nav_label=page.nav_label,
-                sections=[
-                    WireframeSection(section=p.section, purpose=_purpose(template, p.section))
-                    for p in page.sections
-                ],
-            )
-            for page in layout.pages
-        ],
-    )
+    pages = [
+        _page(
+            template,
+            p.page_id,
+            p.path,
+            titles.get(p.page_id, p.nav_label),
+            p.nav_label,
+            [s.section for s in p.sections],
+        )
+        for p in layout.pages
+    ]
+    return Wireframe(template_id=template.id, pages=pages)
 
 
 def follows(layout: LayoutPlan, frame: Wireframe) -> list[str]:

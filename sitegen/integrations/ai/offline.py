@@ -55,6 +55,27 @@ RENDERERS = {
 }
 
 
+def rerender_patch(
+    template: TemplateManifest,
+    before: tuple[SiteSpec, SiteContent, LayoutPlan],
+    after: tuple[SiteSpec, SiteContent, LayoutPlan],
+    files: dict[str, str],
+) -> tuple[str, list[str]]:
+    """The patch from the site's files as `before` renders them to `after`'s, and the paths
+    it touches. Only files whose rendering changed are written, so pages a change did not
+    touch stay byte-for-byte as they are in the repo, whatever happened to them there."""
+    render = RENDERERS.get(template.id)
+    if render is None:
+        raise ValueError(f"offline AI cannot write files for template {template.id!r}")
+    old, new = render(*before), render(*after)
+    target: dict[str, str | None] = {p: t for p, t in new.items() if old.get(p) != t}
+    target |= {p: None for p in old if p not in new}
+    outside = sorted(p for p in target if not is_editable(template, p))
+    if outside:
+        raise PatchScopeError(f"patch would touch non-editable paths: {outside}")
+    return tree_diff(files, target)
+
+
 def _text(value: Any) -> str:
     if isinstance(value, BaseModel):
         return value.model_dump_json()
@@ -175,21 +196,12 @@ class OfflineAI:
         if isinstance(revised, Refusal):
             return _refused(revised, spec, content, layout)
         assert revised.content is not None and revised.layout is not None
-        render = RENDERERS.get(template.id)
-        if render is None:
-            raise ValueError(f"offline AI cannot write files for template {template.id!r}")
-        # Only files whose rendering changed are written, so pages the edit did not touch
-        # stay byte-for-byte as they are in the repo, whatever happened to them there.
-        before, after = (
-            render(spec, content, layout),
-            render(revised.spec, revised.content, revised.layout),
+        diff, touched = rerender_patch(
+            template,
+            (spec, content, layout),
+            (revised.spec, revised.content, revised.layout),
+            files,
         )
-        target: dict[str, str | None] = {p: t for p, t in after.items() if before.get(p) != t}
-        target |= {p: None for p in before if p not in after}
-        outside = sorted(p for p in target if not is_editable(template, p))
-        if outside:
-            raise PatchScopeError(f"patch would touch non-editable paths: {outside}")
-        diff, touched = tree_diff(files, target)
         if not touched:
             same = refuse("same", detail=say(spec.locale, "same_site"))
             return _refused(same, spec, content, layout)

@@ -16,11 +16,9 @@ from sitegen.contracts.site import (
     Sitemap,
     SiteSpec,
 )
-from sitegen.integrations.ai.base import PatchScopeError
-from sitegen.integrations.ai.diffing import tree_diff
-from sitegen.integrations.ai.offline import RENDERERS
+from sitegen.integrations.ai.offline import RENDERERS, rerender_patch
 from sitegen.integrations.ai.site_files import PAGES_DIR
-from sitegen.templates_registry import TemplateManifest, is_editable
+from sitegen.templates_registry import TemplateManifest
 
 Restored = SiteSpec | StyleGuide | SiteContent | Wireframe
 
@@ -94,17 +92,11 @@ def revert(
             "from it instead"
         )
     _check_copy(new_content, new_layout)
-    render = RENDERERS.get(template.id)
-    if render is None:
+    if template.id not in RENDERERS:
         raise RevertRefused(f"reverts are not available for the template {template.id!r}")
-    before = render(spec, content, layout)
-    after = render(new_spec, new_content, new_layout)
-    target: dict[str, str | None] = {p: t for p, t in after.items() if before.get(p) != t}
-    target |= {p: None for p in before if p not in after}
-    outside = sorted(p for p in target if not is_editable(template, p))
-    if outside:
-        raise PatchScopeError(f"patch would touch non-editable paths: {outside}")
-    diff, touched = tree_diff(files, target)
+    diff, touched = rerender_patch(
+        template, (spec, content, layout), (new_spec, new_content, new_layout), files
+    )
     if not touched:
         raise RevertRefused("the site already looks like that version; nothing to change")
     prefix = f"{PAGES_DIR}/"
