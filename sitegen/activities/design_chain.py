@@ -5,6 +5,7 @@ they are made from, each as a new version only when it changed."""
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import hashlib
 import uuid
@@ -79,7 +80,10 @@ class DesignChain:
         else:
             old = await self._previous_bytes(previous)
             old_name = f"{artifact.value} v{previous.artifact_version}" if previous else "/dev/null"
-        diff = unified_diff(old, data, old_name, f"{artifact.value} v{version}")
+        # A whole site's copy is a few hundred lines; diffing it is kept off the event loop.
+        diff = await asyncio.to_thread(
+            unified_diff, old, data, old_name, f"{artifact.value} v{version}"
+        )
         async with self.artifacts.sessions() as session, session.begin():
             entry = await history.record(
                 session,

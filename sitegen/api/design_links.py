@@ -4,7 +4,9 @@ own response and for GET .../design, so both always point at the same pages."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from sqlalchemy import exists
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,7 +15,6 @@ from sitegen.contracts.status import ArtifactType
 from sitegen.db.tables import Artifact, SiteVersion
 from sitegen.design.pages import STYLE_GUIDE_PATH, WIREFRAME_PATH
 
-DESIGN_KINDS = (ArtifactType.STYLE_GUIDE, ArtifactType.WIREFRAME)
 # The artifacts a deploy renders the pages from (sitegen/activities/deploy.py): a version
 # recorded without them was deployed without the pages.
 _RENDERED_FROM = ("spec_key", "layout_key")
@@ -28,38 +29,42 @@ async def design_links(
     session: AsyncSession, project_id: uuid.UUID, public_url: str
 ) -> DesignLinks | None:
     """The current version's pages on the preview host once it has them; before that the
-    API's pages of the latest artifacts; None while neither exists. Reads in the caller's
-    transaction (two small queries)."""
+    API's pages of the latest artifacts; None while neither exists. One query, in the
+    caller's transaction: it rides along with every read of a project."""
     current = (
+        select(SiteVersion.url, SiteVersion.artifacts)
+        .where(SiteVersion.project_id == project_id)
+        .order_by(col(SiteVersion.number).desc())
+        .limit(1)
+        .subquery()
+    )
+
+    def has(kind: ArtifactType) -> Any:
+        return exists().where(col(Artifact.project_id) == project_id, col(Artifact.type) == kind)
+
+    row = (
         await session.exec(
-            select(SiteVersion)
-            .where(SiteVersion.project_id == project_id)
-            .order_by(col(SiteVersion.number).desc())
-            .limit(1)
+            select(
+                select(current.c.url).scalar_subquery(),
+                select(current.c.artifacts).scalar_subquery(),
+                has(ArtifactType.STYLE_GUIDE),
+                has(ArtifactType.WIREFRAME),
+            )
         )
-    ).first()
-    if current is not None and all(key in current.artifacts for key in _RENDERED_FROM):
-        base = current.url if current.url.endswith("/") else f"{current.url}/"
+    ).one()
+    url, artifacts, has_guide, has_frame = row
+    if url is not None and all(key in (artifacts or {}) for key in _RENDERED_FROM):
+        base = url if url.endswith("/") else f"{url}/"
         return DesignLinks(
             style_guide_url=base + STYLE_GUIDE_PATH, wireframe_url=base + WIREFRAME_PATH
         )
-    kinds = set(
-        (
-            await session.exec(
-                select(Artifact.type)
-                .where(Artifact.project_id == project_id)
-                .where(col(Artifact.type).in_(DESIGN_KINDS))
-                .distinct()
-            )
-        ).all()
-    )
-    if not kinds:
+    if not (has_guide or has_frame):
         return None
     return DesignLinks(
         style_guide_url=api_page_url(public_url, project_id, ArtifactType.STYLE_GUIDE)
-        if ArtifactType.STYLE_GUIDE in kinds
+        if has_guide
         else None,
         wireframe_url=api_page_url(public_url, project_id, ArtifactType.WIREFRAME)
-        if ArtifactType.WIREFRAME in kinds
+        if has_frame
         else None,
     )
