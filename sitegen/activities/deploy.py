@@ -33,6 +33,7 @@ from sitegen.contracts.review_activities import (
 from sitegen.contracts.site import LayoutPlan, Sitemap, SiteSpec
 from sitegen.db.tables import Project, SiteVersion
 from sitegen.design.pages import (
+    DESIGN_PAGES_MARK,
     STYLE_GUIDE_PATH,
     WIREFRAME_PATH,
     style_guide_page,
@@ -149,7 +150,7 @@ class DeployActivities:
                     project.slug, version.subdomain, version.number, deployment.deploy_id
                 )
                 version_url = pinned.url
-                await self._record_version(step, deployment.deploy_id, version_url)
+                await self._record_version(step, deployment.deploy_id, version_url, bool(pages))
                 await self.hosting.activate(project.slug, deployment.deploy_id)
             failpoint(AFTER_DEPLOY)
             run.output_ref = deployment.deploy_id
@@ -166,9 +167,14 @@ class DeployActivities:
                 version_url=version_url,
             )
 
-    async def _record_version(self, step: DeployInput, deploy_id: str, url: str) -> None:
+    async def _record_version(
+        self, step: DeployInput, deploy_id: str, url: str, design_pages: bool
+    ) -> None:
         version = step.version
         assert version is not None
+        # Which versions carry the design pages: the API links them only there (a version
+        # deployed before the pages existed, or without its artifacts, has none).
+        artifacts = {**version.artifact_keys, DESIGN_PAGES_MARK: "1"} if design_pages else None
         project_id = step.project.project_id
         row = insert(SiteVersion).values(
             id=uuid.uuid4(),
@@ -182,7 +188,7 @@ class DeployActivities:
             rolled_back_to=version.rolled_back_to,
             requested_by=version.requested_by,
             spec_version=version.spec_version,
-            artifacts=version.artifact_keys,
+            artifacts=artifacts or version.artifact_keys,
         )
         async with self.sessions() as session, session.begin():
             await session.execute(

@@ -13,11 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sitegen.api.schemas_design import DesignLinks
 from sitegen.contracts.status import ArtifactType
 from sitegen.db.tables import Artifact, SiteVersion
-from sitegen.design.pages import STYLE_GUIDE_PATH, WIREFRAME_PATH
-
-# The artifacts a deploy renders the pages from (sitegen/activities/deploy.py): a version
-# recorded without them was deployed without the pages.
-_RENDERED_FROM = ("spec_key", "layout_key")
+from sitegen.design.pages import DESIGN_PAGES_MARK, STYLE_GUIDE_PATH, WIREFRAME_PATH
 
 
 def api_page_url(public_url: str, project_id: uuid.UUID, kind: ArtifactType) -> str:
@@ -53,7 +49,7 @@ async def design_links(
         )
     ).one()
     url, artifacts, has_guide, has_frame = row
-    if url is not None and all(key in (artifacts or {}) for key in _RENDERED_FROM):
+    if url is not None and DESIGN_PAGES_MARK in (artifacts or {}):
         base = url if url.endswith("/") else f"{url}/"
         return DesignLinks(
             style_guide_url=base + STYLE_GUIDE_PATH, wireframe_url=base + WIREFRAME_PATH

@@ -19,6 +19,8 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 # Where a deploy puts the pages, relative to the site's root.
 STYLE_GUIDE_PATH = "_design/style-guide.html"
 WIREFRAME_PATH = "_design/wireframe.html"
+# Set in a version's `site_version.artifacts` when its deploy carries the pages.
+DESIGN_PAGES_MARK = "design_pages"
 
 
 @cache

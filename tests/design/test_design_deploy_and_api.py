@@ -121,8 +121,10 @@ async def test_a_version_without_design_artifacts_deploys_without_the_pages(
     )
     gone = f"projects/{project['id']}/artifacts/site_spec_v9.json"
     keys = {"spec_key": gone, "layout_key": gone.replace("site_spec", "layout_plan")}
-    url1 = await _deploy(deploy, project, 1, keys)  # artifacts missing from storage
-    url2 = await _deploy(deploy, project, 2, {})  # a version recorded before the keys were
+    url1 = await _deploy(deploy, project, 1, {})  # a version recorded before the keys were
+    # The latest names its artifacts (as versions deployed before the pages existed do),
+    # but they are missing from storage: deployed without the pages.
+    url2 = await _deploy(deploy, project, 2, keys)
     for url in (url1, url2):
         site = PreviewSite(settings.sites_root, url)
         assert (await site.get("/")).status_code == 200
