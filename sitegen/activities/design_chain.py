@@ -56,9 +56,6 @@ class DesignChain:
         except ObjectNotFound:
             return b""  # removed by retention: the diff shows the whole new version
 
-    async def _previous_bytes(self, entry: VersionHistory | None) -> bytes:
-        return b"" if entry is None else await self._read(entry.storage_ref)
-
     async def record(
         self,
         project_id: uuid.UUID,
@@ -72,13 +69,13 @@ class DesignChain:
     ) -> int:
         """The entry for a version just stored under `key`; its history number. The diff is
         from `base_key` (what a change started from) or else the version before."""
-        async with self.artifacts.sessions() as session:
-            previous = await history.latest(session, project_id, artifact.value, before=version)
         if base_key is not None:
             old = await self._read(base_key)
             old_name = base_key.rsplit("/", 1)[-1]
         else:
-            old = await self._previous_bytes(previous)
+            async with self.artifacts.sessions() as session:
+                previous = await history.latest(session, project_id, artifact.value, version)
+            old = b"" if previous is None else await self._read(previous.storage_ref)
             old_name = f"{artifact.value} v{previous.artifact_version}" if previous else "/dev/null"
         # A whole site's copy is a few hundred lines; diffing it is kept off the event loop.
         diff = await asyncio.to_thread(
@@ -116,15 +113,14 @@ class DesignChain:
         async with self.artifacts.sessions() as session:
             latest = await history.latest(session, project_id, artifact.value)
         kind = ArtifactType(artifact.value)
-        if latest is not None:
-            old = await self._previous_bytes(latest)
-            if hashlib.sha256(old).digest() == hashlib.sha256(data).digest():
-                return ArtifactRef(
-                    type=kind,
-                    version=latest.artifact_version,
-                    storage_key=latest.storage_ref,
-                    size=len(data),
-                )
+        # The entry keeps its bytes' hash: nothing is read back from storage to compare.
+        if latest is not None and latest.sha256 == hashlib.sha256(data).hexdigest():
+            return ArtifactRef(
+                type=kind,
+                version=latest.artifact_version,
+                storage_key=latest.storage_ref,
+                size=len(data),
+            )
         version = latest.artifact_version + 1 if latest else 1
         ref = await self.artifacts.save_model(project_id, kind, version, artifact.value, model)
         await self.record(project_id, artifact, version, ref.storage_key, data, note, reverted_from)

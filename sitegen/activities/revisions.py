@@ -25,7 +25,7 @@ from sitegen.contracts.design import (
     Wireframe,
 )
 from sitegen.contracts.pipeline import StepKey
-from sitegen.contracts.review import RevisionRequested, SiteArtifacts
+from sitegen.contracts.review import SiteArtifacts
 from sitegen.contracts.review_activities import (
     PlanRevisionInput,
     RevisionOutcome,
@@ -55,10 +55,9 @@ SITEMAP_REVERT = (
 )
 
 
-def history_note(request: RevisionRequested) -> HistoryNote:
-    return HistoryNote(
-        author=request.requested_by or request.source.value, message=request.message[:500]
-    )
+def history_note(requested_by: str | None, source: str, message: str) -> HistoryNote:
+    """Who asked for a change and why, as its history entries record it."""
+    return HistoryNote(author=requested_by or source, message=message[:500])
 
 
 def pages_outside(revision: SiteRevision, ask: RevisionAsk) -> list[str]:
@@ -157,7 +156,8 @@ class RevisionActivities:
             assert revision.content is not None and revision.layout is not None
             versions, changed = step.next_versions, []
             new = site.model_copy()
-            note = history_note(step.revision)
+            asked = step.revision
+            note = history_note(asked.requested_by, asked.source.value, asked.message)
             undo = target.history_version if target else None
             pid = project.project_id
             if revision.spec != spec:
@@ -265,10 +265,7 @@ class RevisionActivities:
                 ref.version,
                 ref.storage_key,
                 revision.spec,
-                HistoryNote(
-                    author=step.request.requested_by or "client",
-                    message=step.request.message[:500],
-                ),
+                history_note(step.request.requested_by, "client", step.request.message),
                 target.history_version if target else None,
                 site.spec_key,
             )
@@ -292,19 +289,16 @@ class RevisionActivities:
             "before sign-off only the spec and the style guide can be put back; the sitemap "
             "and wireframe are written from the spec"
         )
+        restored: SiteSpec | None = None
         try:
             if target.artifact is HistoryArtifact.SPEC:
                 restored = await self.artifacts.load(target.storage_key, SiteSpec)
-                return SiteRevision(
-                    accepted=True, summary=summary, changes=[summary], spec=restored
-                )
-            if target.artifact is HistoryArtifact.STYLE_GUIDE:
+            elif target.artifact is HistoryArtifact.STYLE_GUIDE:
                 guide = await self.artifacts.load(target.storage_key, StyleGuide)
                 restored = spec.model_copy(update={"design": guide.brand})
-                return SiteRevision(
-                    accepted=True, summary=summary, changes=[summary], spec=restored
-                )
         except (ApplicationError, ValidationError) as exc:
             log.warning("revert.unusable", artifact=target.artifact.value, error=type(exc).__name__)
             refusal = f"the {target.artifact.value.replace('_', ' ')} can no longer be put back"
+        if restored is not None:
+            return SiteRevision(accepted=True, summary=summary, changes=[summary], spec=restored)
         return SiteRevision(accepted=False, reason=refusal, summary=summary, spec=spec)

@@ -22,6 +22,8 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 # Changes waiting behind the one in progress. Each is one update, and Temporal allows ten
 # in flight and two thousand per run; the queue bound keeps a burst well inside both.
 MAX_QUEUED_CHANGES = 20
+# What a run waits for while the client signs off the plan (the project's `waiting_for`).
+WAITING_FOR_PLAN = "plan approval"
 
 
 class RevisionRequested(BaseModel):

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from sitegen.contracts.review import WAITING_FOR_PLAN
 from sitegen.portal.bridge import ApiFailed
 from sitegen.portal.page import Page, PageDep, html_error, link_refusal, refusal
 from sitegen.portal.progress import progress
@@ -172,7 +173,7 @@ async def _project_view(page: Page, project_id: uuid.UUID) -> dict[str, Any]:
         "can_approve": page.settings.client_can_approve
         and bool(project["preview_url"])
         and project["status"] in ("preview_ready", "in_review")
-        and project["waiting_for"] != "plan approval",
+        and project["waiting_for"] != WAITING_FOR_PLAN,
     }
 
 

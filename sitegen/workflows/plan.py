@@ -13,6 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from sitegen.contracts.activities import AIStepInput
     from sitegen.contracts.pipeline import StepKey
     from sitegen.contracts.review import (
+        WAITING_FOR_PLAN,
         ArtifactCounters,
         PlanApproval,
         PlanDecisionAccepted,
@@ -23,8 +24,6 @@ with workflow.unsafe.imports_passed_through():
     from sitegen.contracts.status import ProjectStatus
     from sitegen.workflows import policies
     from sitegen.workflows.steps import StepRunner
-
-WAITING_FOR_PLAN = "plan approval"
 
 
 class PlanSignOff(StepRunner):

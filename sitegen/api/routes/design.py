@@ -104,6 +104,31 @@ async def get_design(
     )
 
 
+async def _page(
+    request: Request,
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    version: int | None,
+    kind: ArtifactType,
+) -> HTMLResponse:
+    """One design artifact (the latest, or `version`) as its page; a 404 naming it if none."""
+    project = await project_or_404(session, project_id, release=False)
+    what = kind.value.replace("_", " ")
+    if kind is ArtifactType.STYLE_GUIDE:
+        guide = await _latest(request, session, project_id, kind, StyleGuide, version)
+        if guide is not None:
+            label = f"{what} version {guide[0].version}"
+            page = style_guide_page(guide[1], project_name=project.name, version_label=label)
+            return HTMLResponse(page, headers=_PAGE_HEADERS)
+    else:
+        frame = await _latest(request, session, project_id, kind, Wireframe, version)
+        if frame is not None:
+            label = f"{what} version {frame[0].version}"
+            page = wireframe_page(frame[1], project_name=project.name, version_label=label)
+            return HTMLResponse(page, headers=_PAGE_HEADERS)
+    raise NotFound(what)
+
+
 @router.get(
     "/projects/{project_id}/design/style-guide",
     response_class=HTMLResponse,
@@ -113,17 +138,7 @@ async def get_style_guide_page(
     project_id: uuid.UUID, request: Request, session: SessionDep, version: VersionQuery = None
 ) -> HTMLResponse:
     """The style guide as a page: palette, contrast checks, type, spacing, components."""
-    project = await project_or_404(session, project_id, release=False)
-    found = await _latest(
-        request, session, project_id, ArtifactType.STYLE_GUIDE, StyleGuide, version
-    )
-    if found is None:
-        raise NotFound("style guide")
-    row, guide = found
-    page = style_guide_page(
-        guide, project_name=project.name, version_label=f"style guide version {row.version}"
-    )
-    return HTMLResponse(page, headers=_PAGE_HEADERS)
+    return await _page(request, session, project_id, version, ArtifactType.STYLE_GUIDE)
 
 
 @router.get(
@@ -135,12 +150,4 @@ async def get_wireframe_page(
     project_id: uuid.UUID, request: Request, session: SessionDep, version: VersionQuery = None
 ) -> HTMLResponse:
     """The wireframe as a page: each page of the site with its sections in order."""
-    project = await project_or_404(session, project_id, release=False)
-    found = await _latest(request, session, project_id, ArtifactType.WIREFRAME, Wireframe, version)
-    if found is None:
-        raise NotFound("wireframe")
-    row, frame = found
-    page = wireframe_page(
-        frame, project_name=project.name, version_label=f"wireframe version {row.version}"
-    )
-    return HTMLResponse(page, headers=_PAGE_HEADERS)
+    return await _page(request, session, project_id, version, ArtifactType.WIREFRAME)

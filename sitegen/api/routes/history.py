@@ -19,6 +19,7 @@ from sitegen.api.rate_limits import check_ai_allowance
 from sitegen.api.revision_queue import queue_revision, revision_id_for
 from sitegen.contracts.design import HistoryArtifact, RevertTarget
 from sitegen.contracts.review import (
+    WAITING_FOR_PLAN,
     PlanDecisionAccepted,
     PlanRevisionRequested,
     RevisionRequested,
@@ -36,23 +37,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     429: {"description": "Too many changes for now; Retry-After says when to ask again"},
     503: {"description": "Temporal unreachable"},
 }
-WAITING_FOR_PLAN = "plan approval"
 # A history number as Postgres stores it (int4): a larger one is a 422, not a 500.
 HistoryVersion = Annotated[int, Path(ge=1, le=2**31 - 1, description="The history number.")]
 
 
 def _public(row: VersionHistory) -> HistoryEntry:
-    assert row.created_at is not None
-    return HistoryEntry(
-        version=row.version,
-        artifact=HistoryArtifact(row.artifact),
-        artifact_version=row.artifact_version,
-        author=row.author,
-        message=row.message,
-        diff=row.diff,
-        reverted_from=row.reverted_from,
-        created_at=row.created_at,
-    )
+    return HistoryEntry.model_validate(row, from_attributes=True)
 
 
 @router.get("/projects/{project_id}/history", response_model=list[HistoryEntry], responses=_ERRORS)
@@ -63,7 +53,7 @@ async def list_history(
 ) -> list[HistoryEntry]:
     """Every change, oldest first: who, what (a unified diff from the version before) and
     why."""
-    await project_or_404(session, project_id)
+    await project_or_404(session, project_id, release=False)
     rows = await history.entries(session, project_id, artifact.value if artifact else None)
     return [_public(r) for r in rows]
 
@@ -74,7 +64,7 @@ async def list_history(
 async def get_history(
     project_id: uuid.UUID, version: HistoryVersion, session: SessionDep
 ) -> HistoryEntry:
-    await project_or_404(session, project_id)
+    await project_or_404(session, project_id, release=False)
     row = await history.entry(session, project_id, version)
     if row is None:
         raise NotFound("history version")
@@ -107,7 +97,7 @@ async def revert(
     """Put an artifact back as it was at history version `version`. On a live preview the
     revert is queued like a revision and becomes a new site version; on a plan waiting for
     sign-off it is made at once and the brief and sitemap are written again from it."""
-    project = await project_or_404(session, project_id)
+    project = await project_or_404(session, project_id, release=False)
     row = await history.entry(session, project_id, version)
     if row is None:
         raise NotFound("history version")

@@ -20,7 +20,12 @@ from sitegen.api.schemas_plan import (
     PlanPublic,
     PlanRevisionCreate,
 )
-from sitegen.contracts.review import PlanApproval, PlanDecisionAccepted, PlanRevisionRequested
+from sitegen.contracts.review import (
+    WAITING_FOR_PLAN,
+    PlanApproval,
+    PlanDecisionAccepted,
+    PlanRevisionRequested,
+)
 from sitegen.contracts.status import ArtifactType
 from sitegen.db import queries
 from sitegen.db.tables import Project
@@ -39,7 +44,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 def _plan_status(project: Project, has_sitemap: bool) -> str:
     if not project.meta.get("plan_approval"):
         return "not_requested"
-    if project.waiting_for == "plan approval":
+    if project.waiting_for == WAITING_FOR_PLAN:
         return "awaiting_approval"
     return "approved" if has_sitemap and project.status != "pending" else "pending"
 

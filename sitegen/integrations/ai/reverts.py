@@ -10,7 +10,6 @@ from sitegen.contracts.revision import SiteRevision
 from sitegen.contracts.site import (
     CodePatch,
     LayoutPlan,
-    PageLayout,
     SectionPlacement,
     SiteContent,
     Sitemap,
@@ -50,7 +49,7 @@ def _layout_for(frame: Wireframe, layout: LayoutPlan, template: TemplateManifest
                 )
             )
         pages.append(page.model_copy(update={"sections": placements}))
-    return LayoutPlan(pages=[PageLayout.model_validate(p.model_dump()) for p in pages])
+    return LayoutPlan(pages=pages)
 
 
 def _check_copy(content: SiteContent, layout: LayoutPlan) -> None:
